@@ -1,0 +1,44 @@
+# linkedin-optout: `make demo` runs the main job on the simulated phone; `make test` runs the suite.
+# Both install what they need: a project virtualenv (.venv) and the pinned Appium 3 under ci/appium
+# with a project-local APPIUM_HOME (.appium-home) holding our LinkedInSim driver.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+APPIUM_DIR := ci/appium
+export APPIUM_HOME := $(CURDIR)/.appium-home
+export LINKEDIN_OPTOUT_APPIUM := $(CURDIR)/$(APPIUM_DIR)/node_modules/.bin/appium
+
+.PHONY: install python-deps appium test unit demo bench clean
+
+install: python-deps appium
+
+python-deps: $(VENV)/.stamp
+$(VENV)/.stamp: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+appium: $(APPIUM_HOME)/.stamp
+$(APPIUM_DIR)/node_modules/.stamp: $(APPIUM_DIR)/package.json $(APPIUM_DIR)/package-lock.json
+	cd $(APPIUM_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(APPIUM_HOME)/.stamp: $(APPIUM_DIR)/node_modules/.stamp $(wildcard $(APPIUM_DIR)/linkedinsim-driver/*)
+	$(BIN)/python -m mobile.appium_install
+	touch $@
+
+test: install
+	$(BIN)/python -m pytest -q tests
+
+unit: python-deps
+	$(BIN)/python -m pytest -q tests/unit
+
+demo: install
+	$(BIN)/linkedin-optout apply --device sim-android --report reports/demo
+
+bench: install
+	$(BIN)/python bench/bench.py
+
+clean:
+	rm -rf $(VENV) $(APPIUM_DIR)/node_modules $(APPIUM_HOME) reports

@@ -1,0 +1,3 @@
+from mobile.cli import main
+
+raise SystemExit(main())
