@@ -19,12 +19,15 @@ $(VENV)/.stamp: pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
+# Appium 3 pinned by ci/appium/package-lock.json; our LinkedInSim driver is linked into $(APPIUM_HOME).
 appium: $(APPIUM_HOME)/.stamp
 $(APPIUM_DIR)/node_modules/.stamp: $(APPIUM_DIR)/package.json $(APPIUM_DIR)/package-lock.json
+	@command -v npm >/dev/null || { echo "npm not found: install Node.js 20.19+ (with npm 10+)"; exit 1; }
 	cd $(APPIUM_DIR) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-$(APPIUM_HOME)/.stamp: $(APPIUM_DIR)/node_modules/.stamp $(wildcard $(APPIUM_DIR)/linkedinsim-driver/*)
+SIM_DRIVER_FILES := $(wildcard $(APPIUM_DIR)/linkedinsim-driver/package.json $(APPIUM_DIR)/linkedinsim-driver/lib/*.js)
+$(APPIUM_HOME)/.stamp: $(VENV)/.stamp $(APPIUM_DIR)/node_modules/.stamp $(SIM_DRIVER_FILES) mobile/appium_install.py
 	$(BIN)/python -m mobile.appium_install
 	touch $@
 

@@ -1,0 +1,180 @@
+"""Benchmark: parse a 5,000-node UiAutomator2 page source and locate the five flow targets.
+
+Run: .venv/bin/python bench/bench_core.py [--nodes 5000] [--runs 50]
+Prints median and p95 in ms for parse alone and for parse + locate (budget: well under 50 ms).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+from xml.sax.saxutils import quoteattr
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from mobile.core.locate import AnyOf, Id, Locator, SwitchFor, Text, locate_one  # noqa: E402
+from mobile.core.tree import Tree, parse_page_source  # noqa: E402
+
+GENAI_TOGGLE = "Use my data for training content creation AI models"
+TARGETS: dict[str, Locator] = {
+    "profile_photo": AnyOf(Id("me_launcher_container"), Id("me_launcher")),
+    "settings": AnyOf(Id("home_nav_premium_upsell_text_view"), Id("interests_panel_view_settings"),
+                      Text("Settings")),
+    "data_privacy": Text("Data privacy"),
+    "genai_setting": Text("Data for Generative AI Improvement"),
+    "genai_toggle": SwitchFor(Text(GENAI_TOGGLE)),
+}
+
+
+class _Writer:
+    """Emits UiAutomator2-shaped elements with the full attribute set, in the server's order."""
+
+    def __init__(self, full: bool) -> None:
+        self.lines: list[str] = []
+        self.count = 0
+        self.full = full  # newest servers add ~11 attributes after `displayed` (+50% bytes)
+
+    def open(self, cls: str, idx: int, depth: int, *, text: str = "", desc: str | None = None,
+             rid: str | None = None, checkable: bool = False, checked: bool = False, clickable: bool = False,
+             scrollable: bool = False, top: int = 0, leaf: bool = False) -> None:
+        self.count += 1
+        b = f"[0,{top % 2400}][1080,{top % 2400 + 120}]"
+        attrs = [f'index="{idx}"', 'package="com.linkedin.android"', f'class="{cls}"', f"text={quoteattr(text)}"]
+        if desc is not None:
+            attrs.append(f"content-desc={quoteattr(desc)}")
+        if rid is not None:
+            attrs.append(f'resource-id="{rid}"')
+        tf = lambda v: "true" if v else "false"  # noqa: E731
+        attrs += [f'checkable="{tf(checkable)}"', f'checked="{tf(checked)}"', f'clickable="{tf(clickable)}"',
+                  'enabled="true"', f'focusable="{tf(clickable)}"', 'focused="false"', 'long-clickable="false"',
+                  'password="false"', f'scrollable="{tf(scrollable)}"', 'selected="false"', f'bounds="{b}"',
+                  'displayed="true"']
+        if self.full:
+            attrs += ['a11y-important="true"', 'screen-reader-focusable="false"',
+                  f'drawing-order="{idx + 1}"', 'showing-hint="false"', 'dismissable="false"',
+                  'a11y-focused="false"', 'heading="false"', 'context-clickable="false"',
+                  'content-invalid="false"', 'text-has-clickable-span="false"', 'window-id="42"']
+        self.lines.append("  " * depth + f"<{cls} " + " ".join(attrs) + (" />" if leaf else ">"))
+
+    def close(self, cls: str, depth: int) -> None:
+        self.lines.append("  " * depth + f"</{cls}>")
+
+
+def generate_page_source(n_nodes: int = 5000, full_attributes: bool = True) -> str:
+    """A home-like native tree (feed cards), a side panel and a WebView with the genAI row deep inside."""
+    w = _Writer(full_attributes)
+    w.lines += ["<?xml version='1.0' encoding='UTF-8' standalone='yes' ?>",
+                '<hierarchy index="0" class="hierarchy" rotation="0" width="1080" height="2400">']
+    # Wrapper chain: decor view, content, drawer.
+    chain = ["android.widget.FrameLayout", "android.widget.LinearLayout", "android.widget.FrameLayout",
+             "androidx.drawerlayout.widget.DrawerLayout"]
+    for d, cls in enumerate(chain):
+        w.open(cls, 0, d + 1)
+    depth = len(chain) + 1
+    w.open("android.widget.ImageView", 0, depth, desc="My Profile and Communities",
+           rid="com.linkedin.android:id/me_launcher_container", clickable=True, leaf=True)
+    w.open("android.widget.Button", 1, depth, text="Settings",
+           rid="com.linkedin.android:id/home_nav_premium_upsell_text_view", clickable=True, leaf=True)
+    # Feed: cards of 12 nodes each, nested 4 deep, until the budget minus the WebView part is used.
+    w.open("androidx.recyclerview.widget.RecyclerView", 2, depth, rid="com.linkedin.android:id/feed",
+           scrollable=True)
+    card = 0
+    webview_budget = 60
+    while w.count + 12 + webview_budget < n_nodes:
+        d = depth + 1
+        w.open("android.view.ViewGroup", card, d, desc=f"Feed post {card}", clickable=True, top=card * 130)
+        w.open("android.widget.LinearLayout", 0, d + 1)
+        for k in range(3):
+            w.open("android.widget.FrameLayout", k, d + 2)
+            w.open("android.widget.TextView", 0, d + 3, text=f"Post {card} line {k}", leaf=True)
+            w.open("android.widget.ImageView", 1, d + 3, desc="Image", leaf=True)
+            w.close("android.widget.FrameLayout", d + 2)
+        w.open("android.widget.Button", 3, d + 2, text="Like", clickable=True, leaf=True)
+        w.close("android.widget.LinearLayout", d + 1)
+        w.open("android.widget.TextView", 1, d + 1, text="Settings" if card == 7 else "Comment", leaf=True)
+        w.close("android.view.ViewGroup", d)
+        card += 1
+    w.close("androidx.recyclerview.widget.RecyclerView", depth)
+    # WebView with settings rows nested 8 deep; the genAI row sits at the bottom.
+    w.open("android.webkit.WebView", 3, depth, rid="com.linkedin.android:id/infra_web_viewer_webview",
+           scrollable=True)
+    nest = ["android.view.View"] * 8
+    for k, cls in enumerate(nest):
+        w.open(cls, 0, depth + 1 + k)
+    d = depth + 1 + len(nest)
+    rows = ["Account preferences", "Sign in & security", "Visibility", "Data privacy", "Advertising data",
+            "Manage your data and activity", "Search history", "Social, economic and workplace research",
+            "Data for Generative AI Improvement"]
+    i = 0
+    while w.count < n_nodes - 4:
+        label = rows[i % len(rows)] if i < len(rows) else f"Row {i}"
+        w.open("android.view.View", i, d, rid=f"ember{100 + i}", clickable=True)
+        w.open("android.widget.TextView", 0, d + 1, text=label, leaf=True)
+        w.close("android.view.View", d)
+        i += 1
+    w.open("android.view.View", i, d)
+    w.open("android.widget.TextView", 0, d + 1, text=GENAI_TOGGLE, leaf=True)
+    w.open("android.widget.ToggleButton", 1, d + 1, rid="ember999", checkable=True, checked=True,
+           clickable=True, leaf=True)
+    w.close("android.view.View", d)
+    for k in range(len(nest) - 1, -1, -1):
+        w.close(nest[k], depth + 1 + k)
+    w.close("android.webkit.WebView", depth)
+    for d0 in range(len(chain) - 1, -1, -1):
+        w.close(chain[d0], d0 + 1)
+    w.lines.append("</hierarchy>")
+    return "\n".join(w.lines) + "\n"
+
+
+def locate_targets(tree: Tree) -> dict[str, str | None]:
+    """Locate every target once; returns target -> xpath (and the switch state)."""
+    out: dict[str, str | None] = {}
+    for name, loc in TARGETS.items():
+        node = locate_one(tree, loc)
+        out[name] = tree.xpath(node) if node else None
+        if name == "genai_toggle" and node is not None:
+            out["genai_state"] = tree.toggle_state(node)
+    return out
+
+
+def _pct(samples: list[float], p: float) -> float:
+    s = sorted(samples)
+    return s[min(len(s) - 1, int(round(p * (len(s) - 1))))]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print the figures."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--nodes", type=int, default=5000)
+    ap.add_argument("--runs", type=int, default=50)
+    ap.add_argument("--attrs", choices=("full", "base"), default="full",
+                    help="full: every attribute a current UiAutomator2 server writes; base: index..displayed")
+    args = ap.parse_args(argv)
+    xml = generate_page_source(args.nodes, args.attrs == "full").encode("utf-8")
+    tree = parse_page_source(xml)
+    found = locate_targets(tree)
+    missing = [k for k, v in found.items() if v is None]
+    if missing or found.get("genai_state") != "on":
+        print(f"targets not found: {missing} / state {found.get('genai_state')}", file=sys.stderr)
+        return 1
+    parse_ms: list[float] = []
+    total_ms: list[float] = []
+    for _ in range(args.runs):
+        t0 = time.perf_counter()
+        tree = parse_page_source(xml)
+        t1 = time.perf_counter()
+        locate_targets(tree)
+        t2 = time.perf_counter()
+        parse_ms.append((t1 - t0) * 1000)
+        total_ms.append((t2 - t0) * 1000)
+    print(f"page source: {len(tree.nodes)} nodes, {len(xml) / 1e6:.2f} MB ({args.attrs} attributes), {args.runs} runs")
+    print(f"parse          median {statistics.median(parse_ms):6.1f} ms   p95 {_pct(parse_ms, 0.95):6.1f} ms")
+    print(f"parse + locate median {statistics.median(total_ms):6.1f} ms   p95 {_pct(total_ms, 0.95):6.1f} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

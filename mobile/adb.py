@@ -1,0 +1,210 @@
+"""adb discovery: which Android devices are connected, are they ready, is LinkedIn there; wake and unlock.
+
+We start the adb server ourselves (on ANDROID_ADB_SERVER_PORT, default 5037) with `adb` from PATH or
+adbutils' bundled binary, then talk to it through adbutils. Parsing of shell output is done by small pure
+functions so it is tested without a device.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, replace
+
+import adbutils
+
+from mobile.errors import AppMissing, ConfigError, DeviceError, NoDevice
+
+APP_PACKAGE = "com.linkedin.android"
+SIM_PROP = "linkedin.sim.server"  # set only by our simulated phone: the URL of its W3C server
+KEYCODE_WAKEUP = 224
+KEYCODE_MENU = 82  # dismisses a swipe-only keyguard
+FIXES = {
+    "unauthorized": "accept the USB debugging prompt on the phone (tick 'Always allow'), then run this again",
+    "offline": "reconnect the USB cable or run `adb reconnect offline`",
+    "no permissions": "add a udev rule for the phone's USB vendor id (or run `adb kill-server` and retry as root)",
+    "authorizing": "wait a moment and accept the USB debugging prompt on the phone",
+}
+
+
+@dataclass(frozen=True)
+class LiveDevice:
+    """What adb tells us about one connected device."""
+
+    serial: str
+    state: str  # device | unauthorized | offline | ...
+    model: str | None = None
+    os_version: str | None = None
+    sdk: str | None = None
+    width: int | None = None
+    height: int | None = None
+    app_installed: bool | None = None
+    app_version: str | None = None
+    screen_on: bool | None = None
+    locked: bool | None = None
+    sim_url: str | None = None
+    problem: str | None = None
+
+    @property
+    def ready(self) -> bool:
+        """adb can drive it (state `device`); the app and the screen are checked separately."""
+        return self.state == "device"
+
+    @property
+    def fix(self) -> str | None:
+        """The action that makes a not-ready device usable."""
+        return FIXES.get(self.state) if not self.ready else None
+
+
+def server_port() -> int:
+    """The adb server port: ANDROID_ADB_SERVER_PORT, else 5037."""
+    return int(os.environ.get("ANDROID_ADB_SERVER_PORT") or 5037)
+
+
+def adb_binary() -> str:
+    """`adb` on PATH, else the one adbutils ships."""
+    return shutil.which("adb") or adbutils.adb_path()
+
+
+def _listening(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def ensure_server(port: int | None = None) -> adbutils.AdbClient:
+    """A client of a running adb server on `port`, starting the server when nothing listens there."""
+    port = port or server_port()
+    if not _listening(port):
+        try:
+            subprocess.run([adb_binary(), "-P", str(port), "start-server"], capture_output=True, timeout=30, check=True)
+        except (OSError, subprocess.SubprocessError) as exc:
+            raise DeviceError(f"cannot start the adb server on port {port}: {exc} "
+                              "(fix: `sudo apt-get install adb`, or `make install` for the bundled one)") from None
+    return adbutils.AdbClient(host="127.0.0.1", port=port, socket_timeout=20)
+
+
+def parse_getprop(text: str) -> dict[str, str]:
+    """`getprop` output (`[key]: [value]` lines) -> dict."""
+    return dict(re.findall(r"^\[([^\]]+)\]: \[(.*)\]\s*$", text, flags=re.M))
+
+
+def parse_wm_size(text: str) -> tuple[int, int] | None:
+    """`wm size` -> (width, height); an override size wins over the physical one."""
+    sizes = dict(re.findall(r"^(Physical|Override) size: (\d+x\d+)", text, flags=re.M))
+    size = sizes.get("Override") or sizes.get("Physical")
+    if not size:
+        return None
+    width, height = size.split("x")
+    return int(width), int(height)
+
+
+def parse_packages(text: str, package: str = APP_PACKAGE) -> bool:
+    """Whether `pm list packages` lists exactly `package` (its filter matches substrings)."""
+    return any(line.strip() == f"package:{package}" for line in text.splitlines())
+
+
+def parse_version_name(text: str) -> str | None:
+    """`dumpsys package PKG` -> the first versionName."""
+    found = re.search(r"versionName=(\S+)", text)
+    return found.group(1) if found else None
+
+
+def parse_screen_on(power: str) -> bool | None:
+    """`dumpsys power` -> screen on (mWakefulness=Awake) or not."""
+    found = re.search(r"mWakefulness=(\w+)", power)
+    return found.group(1) == "Awake" if found else None
+
+
+def parse_locked(window: str) -> bool | None:
+    """`dumpsys window` -> whether the keyguard shows (the field name differs between Android versions)."""
+    flags = re.findall(r"(?:mDreamingLockscreen|isKeyguardShowing|mShowingLockscreen|KeyguardShowing)=(true|false)", window)
+    return ("true" in flags) if flags else None
+
+
+def _shell(device: adbutils.AdbDevice, command: str) -> str:
+    return device.shell(command, timeout=20)
+
+
+def inspect(client: adbutils.AdbClient, serial: str, state: str = "device") -> LiveDevice:
+    """Everything we report about one device; a device that fails mid-way keeps what was read plus `problem`."""
+    live = LiveDevice(serial=serial, state=state)
+    if state != "device":
+        return live
+    device = client.device(serial)
+    try:
+        props = parse_getprop(_shell(device, "getprop"))
+        live = replace(live, model=props.get("ro.product.model"), os_version=props.get("ro.build.version.release"),
+                       sdk=props.get("ro.build.version.sdk"), sim_url=props.get(SIM_PROP) or None)
+        size = parse_wm_size(_shell(device, "wm size"))
+        if size:
+            live = replace(live, width=size[0], height=size[1])
+        installed = parse_packages(_shell(device, f"pm list packages {APP_PACKAGE}"))
+        version = parse_version_name(_shell(device, f"dumpsys package {APP_PACKAGE}")) if installed else None
+        live = replace(live, app_installed=installed, app_version=version)
+        live = replace(live, screen_on=parse_screen_on(_shell(device, "dumpsys power")),
+                       locked=parse_locked(_shell(device, "dumpsys window")))
+    except (adbutils.AdbError, OSError) as exc:
+        live = replace(live, problem=f"adb shell failed: {exc}")
+    return live
+
+
+def discover(port: int | None = None) -> list[LiveDevice]:
+    """Every device the adb server sees (any state), inspected when it is usable."""
+    client = ensure_server(port)
+    try:
+        infos = client.list()
+    except (adbutils.AdbError, OSError) as exc:
+        raise DeviceError(f"adb server on port {client.port} does not answer: {exc} (fix: `adb kill-server`)") from None
+    return [inspect(client, info.serial, info.state) for info in infos]
+
+
+def pick_auto(live: list[LiveDevice] | tuple[LiveDevice, ...]) -> LiveDevice:
+    """The one ready device; NoDevice when there is none, ConfigError when there are several."""
+    ready = [d for d in live if d.ready]
+    if len(ready) == 1:
+        return ready[0]
+    if ready:
+        serials = ", ".join(d.serial for d in ready)
+        raise ConfigError(f"{len(ready)} devices are ready ({serials}): pick one with --device SERIAL", where="--device auto")
+    waiting = "; ".join(f"{d.serial} is {d.state}: {d.fix or 'not usable'}" for d in live)
+    raise NoDevice("no Android device is ready" + (f" ({waiting})" if waiting else
+                   ": connect a phone with USB debugging on, start an emulator, or use --device sim-android"))
+
+
+def check_ready(device: LiveDevice) -> LiveDevice:
+    """The device if a run can start on it: NoDevice when adb cannot drive it, AppMissing without LinkedIn."""
+    if not device.ready:
+        raise NoDevice(f"{device.serial} is {device.state}: {device.fix or 'reconnect it'}")
+    if device.problem:
+        raise DeviceError(f"{device.serial}: {device.problem}")
+    if device.app_installed is False:
+        raise AppMissing(f"LinkedIn ({APP_PACKAGE}) is not installed on {device.serial}: install it and sign in")
+    return device
+
+
+def wake_and_unlock(serial: str, port: int | None = None, timeout: float = 10.0) -> LiveDevice:
+    """Turn the screen on and dismiss a swipe keyguard, then wait until adb reports it unlocked."""
+    client = ensure_server(port)
+    device = client.device(serial)
+    live = inspect(client, serial)
+    deadline = time.monotonic() + timeout
+    while live.screen_on is False or live.locked:  # None = cannot tell: do not loop on it
+        if live.problem:
+            raise DeviceError(f"{serial}: {live.problem}")
+        if live.screen_on is False:
+            _shell(device, f"input keyevent {KEYCODE_WAKEUP}")
+        elif live.locked:
+            _shell(device, f"input keyevent {KEYCODE_MENU}")
+            _shell(device, "wm dismiss-keyguard")
+        if time.monotonic() > deadline:
+            raise DeviceError(f"{serial}: the screen stays locked (a PIN, pattern or password?): unlock the phone by hand")
+        time.sleep(0.2)  # poll interval while the device reacts; bounded by `deadline`
+        live = inspect(client, serial)
+    return live

@@ -1,0 +1,178 @@
+"""Starts and stops the pinned Appium 3 server on 127.0.0.1, or checks one the user runs."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from types import TracebackType
+
+from mobile.errors import DeviceError
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+APPIUM_DIR = REPO_ROOT / "ci" / "appium"
+DEFAULT_APPIUM_HOME = REPO_ROOT / ".appium-home"
+DEFAULT_APPIUM_BINARY = APPIUM_DIR / "node_modules" / ".bin" / "appium"
+INSTALL_HINT = "run `make install` (it runs `npm ci` in ci/appium and installs the LinkedInSim driver)"
+
+
+def appium_home() -> Path:
+    """The APPIUM_HOME to use: $APPIUM_HOME if set, else the project-local .appium-home."""
+    return Path(os.environ.get("APPIUM_HOME") or DEFAULT_APPIUM_HOME)
+
+
+def appium_binary() -> Path:
+    """The Appium executable: $LINKEDIN_OPTOUT_APPIUM if set, else the pinned one under ci/appium."""
+    return Path(os.environ.get("LINKEDIN_OPTOUT_APPIUM") or DEFAULT_APPIUM_BINARY)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def get_status(url: str, timeout: float = 2.0) -> dict:
+    """GET {url}/status and return its `value`; raises OSError/ValueError when it does not answer."""
+    with urllib.request.urlopen(f"{url.rstrip('/')}/status", timeout=timeout) as response:
+        return json.loads(response.read().decode("utf-8")).get("value", {})
+
+
+class AppiumServer:
+    """An Appium 3 server: started here (`AppiumServer()`) or run by the user (`AppiumServer.external`)."""
+
+    def __init__(
+        self,
+        *,
+        port: int | None = None,
+        home: Path | None = None,
+        binary: Path | None = None,
+        log_path: Path | None = None,
+        start_timeout: float = 60.0,
+        extra_args: tuple[str, ...] = (),
+    ) -> None:
+        self.port = port
+        self.home = Path(home) if home else appium_home()
+        self.binary = Path(binary) if binary else appium_binary()
+        self.log_path = Path(log_path) if log_path else None
+        self.start_timeout = start_timeout
+        self.extra_args = tuple(extra_args)
+        self.url: str | None = None
+        self.start_seconds: float | None = None
+        self.external_url = False
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @classmethod
+    def external(cls, url: str, timeout: float = 10.0) -> "AppiumServer":
+        """Use an Appium the user runs at `url`; raises DeviceError if its /status does not answer."""
+        server = cls()
+        server.url = url.rstrip("/")
+        server.external_url = True
+        began = time.monotonic()
+        try:
+            get_status(server.url, timeout=timeout)
+        except (OSError, ValueError) as exc:
+            raise DeviceError(f"no Appium server answers at {server.url}/status: {exc}") from exc
+        server.start_seconds = time.monotonic() - began
+        return server
+
+    def command_line(self) -> list[str]:
+        """The exact command that starts the server."""
+        assert self.port is not None and self.log_path is not None
+        return [
+            str(self.binary), "server", "--address", "127.0.0.1", "--port", str(self.port),
+            "--log", str(self.log_path), "--log-no-colors", "--log-timestamp", "--local-timezone",
+            *self.extra_args,
+        ]
+
+    def start(self) -> "AppiumServer":
+        """Start Appium and wait until GET /status answers; raises DeviceError otherwise."""
+        if self.external_url or self._process is not None:
+            return self
+        if not self.binary.exists():
+            raise DeviceError(f"Appium is not installed at {self.binary}: {INSTALL_HINT}")
+        self.port = self.port or free_port()
+        if self.log_path is None:
+            self.log_path = Path(tempfile.mkdtemp(prefix="linkedin-optout-appium-")) / "appium.log"
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "APPIUM_HOME": str(self.home)}
+        began = time.monotonic()
+        # stdout/stderr go to a side file: --log holds the server log, this catches start-up crashes.
+        self._console = open(self.log_path.with_suffix(".console.txt"), "wb")
+        self._process = subprocess.Popen(
+            self.command_line(), env=env, stdin=subprocess.DEVNULL,
+            stdout=self._console, stderr=subprocess.STDOUT,
+        )
+        self._wait_until_ready(began)
+        self.start_seconds = time.monotonic() - began
+        return self
+
+    def _wait_until_ready(self, began: float) -> None:
+        """Poll /status until it answers, the process dies, or start_timeout passes."""
+        assert self._process is not None and self.url is not None
+        deadline = began + self.start_timeout
+        while True:
+            if self._process.poll() is not None:
+                tail = self.console_tail()
+                self.stop()
+                raise DeviceError(f"Appium exited with code {self._process.returncode} while starting "
+                                  f"(log {self.log_path}): {tail}")
+            try:
+                get_status(self.url, timeout=1.0)
+                return
+            except (OSError, ValueError):
+                if time.monotonic() > deadline:
+                    self.stop()
+                    raise DeviceError(f"Appium did not answer {self.url}/status within "
+                                      f"{self.start_timeout:.0f} s (log {self.log_path})") from None
+            # Paces the /status poll and wakes at once if the process exits meanwhile.
+            try:
+                self._process.wait(timeout=0.05)
+            except subprocess.TimeoutExpired:
+                pass
+
+    def console_tail(self, limit: int = 2000) -> str:
+        """The end of what the Appium process wrote to stdout/stderr."""
+        if self.log_path is None:
+            return ""
+        path = self.log_path.with_suffix(".console.txt")
+        try:
+            return path.read_text(errors="replace")[-limit:].strip()
+        except OSError:
+            return ""
+
+    def stop(self, grace: float = 5.0) -> None:
+        """Terminate the Appium process we started (SIGKILL after `grace` seconds); no-op for external."""
+        process, self._process = self._process, None
+        if process is None:
+            return
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=grace)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=grace)
+        console = getattr(self, "_console", None)
+        if console is not None:
+            console.close()
+
+    @property
+    def running(self) -> bool:
+        """Whether the server we started is still alive (always True for an external one)."""
+        return self.external_url or (self._process is not None and self._process.poll() is None)
+
+    def __enter__(self) -> "AppiumServer":
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()

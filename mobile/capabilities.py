@@ -1,0 +1,130 @@
+"""Appium capabilities for a Device, built with the client's typed options, and the W3C payload sent.
+
+Real Android -> UiAutomator2, real iOS -> XCUITest, simulated phones -> our LinkedInSim driver with the
+same app capabilities the real drivers get. `slot` (the index among parallel sessions) keeps the
+device-side ports and WDA build folders of concurrent sessions apart. devices.yaml `capabilities:` win.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from appium.options.android import UiAutomator2Options
+from appium.options.common import AppiumOptions
+from appium.options.ios import XCUITestOptions
+
+from mobile.devices import Device
+
+APP_PACKAGE = "com.linkedin.android"
+APP_ACTIVITY = "com.linkedin.android.authenticator.LaunchActivity"
+# Both known entry activities, plus the package wildcard: LaunchActivity is a trampoline that hands over to
+# the app's main activity at once, and UiAutomator2 fails the session if none of these is ever focused.
+APP_WAIT_ACTIVITY = ",".join((APP_ACTIVITY, "com.linkedin.android.splash.SplashActivity", f"{APP_PACKAGE}.*"))
+BUNDLE_ID = "com.linkedin.LinkedIn"
+SIM_AUTOMATION = "LinkedInSim"
+NEW_COMMAND_TIMEOUT = 120
+SYSTEM_PORT_BASE = 8200  # UiAutomator2 server ports 8200-8299
+WDA_PORT_BASE = 8100
+MJPEG_PORT_BASE = 9100
+MAX_SLOTS = 100
+ANDROID_SETTINGS = {
+    # Bare WebView ids (e.g. "ACCOUNT") must not be auto-prefixed with "com.linkedin.android:id/".
+    "disableIdLocatorAutocompletion": True,
+    # The feed animates forever; the default 10 s idle wait would be paid by every command.
+    "waitForIdleTimeout": 100,
+}
+
+
+def adb_server_port() -> int:
+    """The adb server port Appium must use: ours, from ANDROID_ADB_SERVER_PORT (default 5037)."""
+    return int(os.environ.get("ANDROID_ADB_SERVER_PORT") or 5037)
+
+
+def wda_derived_data(slot: int) -> str:
+    """A per-slot WebDriverAgent build folder, so parallel iOS sessions never share one."""
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return str(cache / "linkedin-optout" / f"wda-{slot}")
+
+
+def _android_app(options: AppiumOptions) -> None:
+    """The LinkedIn app capabilities every Android session carries."""
+    options.set_capability("appium:appPackage", APP_PACKAGE)
+    options.set_capability("appium:appActivity", APP_ACTIVITY)
+    options.set_capability("appium:appWaitActivity", APP_WAIT_ACTIVITY)
+    options.set_capability("appium:noReset", True)  # keeps the user signed in
+
+
+def _ios_app(options: AppiumOptions) -> None:
+    """The LinkedIn app capabilities every iOS session carries."""
+    options.set_capability("appium:bundleId", BUNDLE_ID)
+    options.set_capability("appium:noReset", True)
+
+
+def _uiautomator2(device: Device, slot: int) -> AppiumOptions:
+    options = UiAutomator2Options()
+    options.platform_name = "Android"
+    options.automation_name = "UiAutomator2"
+    _android_app(options)
+    if device.serial is None or device.serial == "auto":
+        raise ValueError(f"device '{device.name}' has no resolved serial; resolve() it first")
+    options.udid = device.serial
+    options.system_port = SYSTEM_PORT_BASE + slot
+    options.adb_port = adb_server_port()
+    options.new_command_timeout = NEW_COMMAND_TIMEOUT
+    options.disable_window_animation = True
+    for name, value in ANDROID_SETTINGS.items():
+        options.set_capability(f"appium:settings[{name}]", value)
+    return options
+
+
+def _xcuitest(device: Device, slot: int) -> AppiumOptions:
+    options = XCUITestOptions()
+    options.platform_name = "iOS"
+    options.automation_name = "XCUITest"
+    _ios_app(options)
+    if device.udid is None:
+        raise ValueError(f"device '{device.name}' has no udid")
+    options.udid = device.udid
+    options.wda_local_port = WDA_PORT_BASE + slot
+    options.mjpeg_server_port = MJPEG_PORT_BASE + slot
+    options.derived_data_path = wda_derived_data(slot)
+    options.new_command_timeout = NEW_COMMAND_TIMEOUT
+    return options
+
+
+def _simulated(device: Device, sim_url: str) -> AppiumOptions:
+    options = AppiumOptions()
+    options.set_capability("platformName", "Android" if device.platform == "android" else "iOS")
+    options.set_capability("appium:automationName", SIM_AUTOMATION)
+    options.set_capability("appium:simServer", sim_url)
+    if device.platform == "android":
+        _android_app(options)
+    else:
+        _ios_app(options)
+    options.set_capability("appium:newCommandTimeout", NEW_COMMAND_TIMEOUT)
+    return options
+
+
+def capabilities_for(device: Device, *, sim_url: str | None = None, slot: int = 0) -> AppiumOptions:
+    """The options for one session on `device`; `sim_url` is the simulated phone's server URL."""
+    if not 0 <= slot < MAX_SLOTS:
+        raise ValueError(f"slot {slot} out of range 0..{MAX_SLOTS - 1}")
+    url = sim_url or device.sim_url
+    if device.simulated:
+        if not url:
+            raise ValueError(f"simulated device '{device.name}' needs sim_url (start the phone first)")
+        options = _simulated(device, url)
+    elif device.platform == "android":
+        options = _uiautomator2(device, slot)
+    else:
+        options = _xcuitest(device, slot)
+    for name, value in device.capabilities.items():
+        options.set_capability(name, value)
+    return options
+
+
+def to_payload(options: AppiumOptions) -> dict[str, Any]:
+    """The body of `POST /session` exactly as the Appium client sends it."""
+    return options.to_w3c()

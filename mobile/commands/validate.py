@@ -1,0 +1,68 @@
+"""`linkedin-optout validate FILE...` checks flow files and devices.yaml; errors carry `file:line`."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+from pathlib import Path
+from typing import Any, Callable
+
+from mobile.core.flow import parse_flow
+from mobile.core.flow_yaml import parse_raw
+from mobile.errors import ConfigError
+
+# top-level keys that say what a file is
+_DEVICE_KEYS = frozenset({"devices", "groups", "grid"})
+_FLOW_KEYS = frozenset({"steps", "targets", "screens", "apps", "labels"})
+
+
+def add_parser(subparsers: Any) -> None:
+    """Register `validate FILE...`."""
+    parser = subparsers.add_parser("validate", help="validate flow files and devices.yaml (errors carry file:line)",
+                                   description=__doc__)
+    parser.add_argument("files", nargs="+", metavar="FILE", help="flow .yaml files and/or devices.yaml files")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Check every file; print `ok  FILE` or `file:line: message`; exit 2 if any is invalid."""
+    code = 0
+    for name in args.files:
+        try:
+            validate_file(name)
+        except ConfigError as exc:
+            print(str(exc))
+            code = 2
+        else:
+            print(f"ok  {name}")
+    return code
+
+
+def validate_file(name: str) -> str:
+    """Check one file; returns its kind ("flow" or "devices"); ConfigError when it is invalid."""
+    try:
+        text = Path(name).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read file: {exc.strerror}", where=name) from None
+    except UnicodeDecodeError:
+        raise ConfigError("not a UTF-8 text file", where=name) from None
+    raw = parse_raw(text, name)
+    keys = set(raw.value) if isinstance(raw.value, dict) else set()
+    if keys & _DEVICE_KEYS and not keys & _FLOW_KEYS:
+        _devices_loader()(name)
+        return "devices"
+    if keys & _FLOW_KEYS:
+        parse_flow(text, name)
+        return "flow"
+    raise ConfigError("neither a flow file (steps, targets, ...) nor a devices file (devices, groups, ...)",
+                      where=f"{name}:{raw.line}")
+
+
+def _devices_loader() -> Callable[[str], object]:
+    """mobile.devices.load_devices, imported late: validating flows must not depend on that module."""
+    try:
+        devices = importlib.import_module("mobile.devices")
+    except ModuleNotFoundError as exc:
+        raise ConfigError(f"cannot check devices files: {exc}") from None
+    loader: Callable[[str], object] = devices.load_devices
+    return loader

@@ -1,0 +1,159 @@
+"""What a flow sees on one page source: the screen, the locale, the targets, the switch (pure).
+
+Screen ambiguity: anchors may overlap (the side panel opens over Home, whose tabs stay in the tree), so
+when several screens match, the one declared LAST in the flow wins: screens are listed in path order,
+and the deepest screen reached is the one on top. `matching_screens` lists every match for diagnostics.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mobile.core.flow_schema import Candidate, Flow, Interruption, ToggleStep
+from mobile.core.locate import locate_one, normalize_text
+from mobile.core.tree import Node, ToggleState, Tree
+from mobile.errors import AmbiguousMatch
+
+# label keys that name a switch's state: short words ("No", "Sim") that say nothing about the language
+STATE_WORDS = ("on", "off")
+
+
+@dataclass(frozen=True)
+class TargetMatch:
+    """One target found on the page: the node, the XPath selecting exactly it, the candidate used."""
+
+    target: str
+    node: Node
+    xpath: str
+    candidate: Candidate
+
+
+@dataclass(frozen=True)
+class AmbiguousTarget:
+    """A target whose winning candidate finds several nodes: the tool never guesses between them."""
+
+    target: str
+    nodes: tuple[Node, ...]
+    candidate: Candidate
+
+
+def _anchored(flow: Flow, tree: Tree, locale: str) -> list[str]:
+    """Names of the screens whose anchor holds, in flow order."""
+    names: list[str] = []
+    for screen in flow.screens.values():
+        if tree.platform not in screen.anchors:
+            continue
+        try:
+            proof = screen.anchor(tree.platform, locale).find(tree)
+        except AmbiguousMatch:
+            proof = (tree.root,)  # several switches for one label still prove the label is there
+        if proof:
+            names.append(screen.name)
+    return names
+
+
+def matching_screens(flow: Flow, tree: Tree, locale: str) -> list[str]:
+    """Every screen whose anchor holds on this tree, in flow order."""
+    return _anchored(flow, tree, locale)
+
+
+def identify_screen(flow: Flow, tree: Tree, locale: str) -> str | None:
+    """The screen the tree shows (the last-declared match), or None."""
+    names = _anchored(flow, tree, locale)
+    return names[-1] if names else None
+
+
+def match_target(flow: Flow, tree: Tree, platform: str, locale: str, name: str) -> TargetMatch | AmbiguousTarget | None:
+    """Where one target is: its first candidate that finds anything decides (ordered fallbacks)."""
+    target = flow.targets[name]
+    for candidate in target.candidates.get(platform, ()):
+        locator = candidate.locator(flow.labels, locale)
+        try:
+            node = locate_one(tree, locator)
+        except AmbiguousMatch as exc:
+            return AmbiguousTarget(name, tuple(exc.candidates), candidate)
+        if node is not None:
+            return TargetMatch(name, node, tree.xpath(node), candidate)
+    return None
+
+
+def match_all(flow: Flow, tree: Tree, platform: str, locale: str) -> list[TargetMatch | AmbiguousTarget]:
+    """Every target that is on the page, clean or ambiguous, in flow order."""
+    found = (match_target(flow, tree, platform, locale, name) for name in flow.targets)
+    return [m for m in found if m is not None]
+
+
+def match_targets(flow: Flow, tree: Tree, platform: str, locale: str) -> list[TargetMatch]:
+    """The targets found on the page with exactly one node each, in flow order."""
+    return [m for m in match_all(flow, tree, platform, locale) if isinstance(m, TargetMatch)]
+
+
+def _tree_texts(tree: Tree) -> frozenset[str]:
+    """Every normalised text and label on the page."""
+    return frozenset(normalize_text(s) for n in tree.nodes for s in (n.text, n.label) if s.strip())
+
+
+def detect_locale(flow: Flow, tree: Tree) -> str | None:
+    """The locale whose labels appear most on the page; None when none does or two tie."""
+    texts = tree.memo("match.texts", _tree_texts)
+    scores: dict[str, int] = {}
+    for key, per_locale in flow.labels.items():
+        if key in STATE_WORDS:
+            continue
+        spellings = {loc: {normalize_text(s) for s in per_locale[loc]} for loc in flow.locales}
+        for loc, mine in spellings.items():
+            # a spelling shared with another locale ("Privacy") proves nothing about the language
+            others = set().union(*(s for other, s in spellings.items() if other != loc))
+            if any(s in texts and s not in others for s in mine):
+                scores[loc] = scores.get(loc, 0) + 1
+    if not scores:
+        return None
+    best = max(scores.values())
+    winners = [loc for loc in flow.locales if scores.get(loc) == best]
+    return winners[0] if len(winners) == 1 else None
+
+
+def toggle_step(flow: Flow) -> ToggleStep | None:
+    """The flow's (first) toggle step, which names the switch and the label that confirms it."""
+    return next((s for s in flow.steps if isinstance(s, ToggleStep)), None)
+
+
+def _state_from_words(flow: Flow, node: Node, locale: str) -> ToggleState | None:
+    """The state a switch shows as its own text ("On"/"Off") when the tree has no checked state."""
+    shown = {normalize_text(s) for s in (node.text, node.value, node.label) if s.strip()}
+    for state in STATE_WORDS:
+        if state in flow.labels and shown & {normalize_text(w) for w in flow.labels[state][locale]}:
+            return "on" if state == "on" else "off"
+    return None
+
+
+def read_genai_toggle(flow: Flow, tree: Tree, locale: str) -> tuple[Node | None, ToggleState | None]:
+    """The flow's switch on this page and its state; AmbiguousMatch when it cannot be singled out."""
+    step = toggle_step(flow)
+    if step is None or tree.platform not in flow.targets[step.target].candidates:
+        return None, None
+    node = locate_one(tree, flow.targets[step.target].locator(tree.platform, locale))
+    if node is None:
+        return None, None
+    state = tree.toggle_state(node)
+    return node, state if state is not None else _state_from_words(flow, node, locale)
+
+
+def find_interruption(flow: Flow, tree: Tree, locale: str) -> tuple[Interruption, Node | None] | None:
+    """The first interruption showing and its dismiss control (None when that cannot be singled out)."""
+    for interruption in flow.interruptions:
+        detect = interruption.detect(tree.platform, locale)
+        dismiss = interruption.dismiss(tree.platform, locale)
+        if detect is None or dismiss is None:
+            continue
+        try:
+            showing = bool(detect.find(tree))
+        except AmbiguousMatch:
+            showing = True
+        if not showing:
+            continue
+        try:
+            return interruption, locate_one(tree, dismiss)
+        except AmbiguousMatch:
+            return interruption, None  # two "Not now" buttons: never guess which to tap
+    return None

@@ -1,0 +1,317 @@
+"""devices.yaml: the typed model, its two-stage loader (errors carry file:line) and device resolution.
+
+Stage 1 composes the YAML into nodes (which keep line numbers and every duplicate key); stage 2 checks
+each node and builds frozen `Device`s. `resolve()` turns `--device/--group/--all` into devices, asking
+adb (lazily) only for `auto` and for serials that devices.yaml does not list.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from mobile.errors import ConfigError, EnvironmentProblem
+
+if TYPE_CHECKING:
+    from mobile.adb import LiveDevice
+
+PLATFORMS = ("android", "ios")
+LOCALES = ("auto", "en", "nl", "de", "fr", "es", "pt-BR", "it")
+# W3C standard capability names; every other key must carry a vendor prefix ("appium:...").
+W3C_CAPABILITIES = frozenset({
+    "platformName", "browserName", "browserVersion", "acceptInsecureCerts", "pageLoadStrategy", "proxy",
+    "setWindowRect", "timeouts", "strictFileInteractability", "unhandledPromptBehavior", "webSocketUrl",
+    "userAgent",
+})
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+ENV_FILE = "LINKEDIN_OPTOUT_DEVICES"
+REPO_FILE = Path(__file__).resolve().parent.parent / "devices.yaml"
+
+
+@dataclass(frozen=True)
+class Device:
+    """One device the tool can drive: a devices.yaml entry or a live adb device."""
+
+    name: str
+    platform: str
+    serial: str | None = None
+    udid: str | None = None
+    simulator: dict[str, Any] | None = None
+    appium: str = "local"
+    capabilities: dict[str, Any] = field(default_factory=dict)
+    locale: str = "auto"
+    where: str | None = None
+    sim_url: str | None = None  # set when adb shows this serial is a simulated phone (linkedin.sim.server)
+
+    @property
+    def simulated(self) -> bool:
+        """True for the built-in simulated phone, started by us or attached over adb."""
+        return self.simulator is not None or self.sim_url is not None
+
+    @property
+    def device_id(self) -> str | None:
+        """The adb serial or iOS udid (None for a simulated phone we start ourselves)."""
+        return self.serial or self.udid
+
+
+@dataclass(frozen=True)
+class DevicesConfig:
+    """The whole devices.yaml: defaults, devices in file order, groups, grid."""
+
+    devices: dict[str, Device]
+    groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    grid: str | None = None
+    default_locale: str = "auto"
+    default_appium: str = "local"
+    path: str = "devices.yaml"
+
+
+class _Checker:
+    """Stage 2: walks composed nodes, raising ConfigError at the offending line."""
+
+    def __init__(self, label: str):
+        self.label = label
+
+    def fail(self, node: yaml.Node, message: str) -> ConfigError:
+        return ConfigError(message, where=f"{self.label}:{node.start_mark.line + 1}")
+
+    def mapping(self, node: yaml.Node, what: str, allowed: Sequence[str] | None = None) -> dict[str, tuple[yaml.Node, yaml.Node]]:
+        """A mapping node as {key: (key_node, value_node)}; duplicate and unknown keys are errors."""
+        if not isinstance(node, yaml.MappingNode):
+            raise self.fail(node, f"{what} must be a mapping")
+        out: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+            if not isinstance(key, str) or key_node.tag != "tag:yaml.org,2002:str":
+                raise self.fail(key_node, f"{what}: keys must be strings")
+            if key in out:
+                first = out[key][0].start_mark.line + 1
+                raise self.fail(key_node, f"duplicate key '{key}' in {what} (first at line {first})")
+            if allowed is not None and key not in allowed:
+                raise self.fail(key_node, f"unknown key '{key}' in {what} (allowed: {', '.join(allowed)})")
+            out[key] = (key_node, value_node)
+        return out
+
+    def string(self, node: yaml.Node, what: str, choices: Sequence[str] | None = None) -> str:
+        if not isinstance(node, yaml.ScalarNode) or node.tag != "tag:yaml.org,2002:str" or not node.value:
+            raise self.fail(node, f"{what} must be a non-empty string")
+        if choices is not None and node.value not in choices:
+            raise self.fail(node, f"{what} '{node.value}' is not one of: {', '.join(choices)}")
+        return node.value
+
+    def appium(self, node: yaml.Node, what: str) -> str:
+        value = self.string(node, what)
+        if value != "local" and not re.match(r"^https?://[^\s/]+", value):
+            raise self.fail(node, f"{what} must be 'local' or an http(s) URL, not '{value}'")
+        return value.rstrip("/") if value != "local" else value
+
+    def plain(self, node: yaml.Node) -> Any:
+        """The Python value of a node (for free-form data such as capabilities)."""
+        return yaml.SafeLoader("").construct_document(node)
+
+
+def _compose(text: str, label: str) -> yaml.Node | None:
+    """Stage 1: YAML text -> node tree; syntax errors become ConfigError with the line."""
+    try:
+        return yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{label}:{mark.line + 1}" if mark else label
+        raise ConfigError(f"invalid YAML: {exc.problem or exc}", where=where) from None
+
+
+def _device(check: _Checker, name: str, node: yaml.Node, locale: str, appium: str) -> Device:
+    """One `devices:` entry."""
+    keys = ("platform", "serial", "udid", "simulator", "appium", "capabilities", "locale")
+    fields = check.mapping(node, f"device '{name}'", keys)
+    where = f"{check.label}:{node.start_mark.line + 1}"
+    if "platform" not in fields:
+        raise check.fail(node, f"device '{name}' needs platform: android or ios")
+    platform = check.string(fields["platform"][1], f"device '{name}': platform", PLATFORMS)
+    kinds = [k for k in ("serial", "udid", "simulator") if k in fields]
+    if len(kinds) != 1:
+        raise check.fail(node, f"device '{name}' needs exactly one of serial (android), udid (ios) or simulator")
+    serial = udid = simulator = None
+    if "serial" in fields:
+        if platform != "android":
+            raise check.fail(fields["serial"][0], f"device '{name}': serial is for android devices; use udid")
+        serial = check.string(fields["serial"][1], f"device '{name}': serial")
+    if "udid" in fields:
+        if platform != "ios":
+            raise check.fail(fields["udid"][0], f"device '{name}': udid is for ios devices; use serial")
+        udid = check.string(fields["udid"][1], f"device '{name}': udid")
+        if udid == "auto":
+            raise check.fail(fields["udid"][1], f"device '{name}': udid: auto is only supported for android (serial: auto)")
+    if "simulator" in fields:
+        sim_fields = check.mapping(fields["simulator"][1], f"device '{name}': simulator", ("scenario",))
+        simulator = {"scenario": "default"}
+        if "scenario" in sim_fields:
+            simulator["scenario"] = check.string(sim_fields["scenario"][1], f"device '{name}': simulator.scenario")
+    caps: dict[str, Any] = {}
+    if "capabilities" in fields:
+        for key, (key_node, value_node) in check.mapping(fields["capabilities"][1], f"device '{name}': capabilities").items():
+            if key not in W3C_CAPABILITIES and ":" not in key:
+                raise check.fail(key_node, f"device '{name}': capability '{key}' is neither W3C nor vendor-prefixed (use 'appium:{key}')")
+            caps[key] = check.plain(value_node)
+    if "locale" in fields:
+        locale = check.string(fields["locale"][1], f"device '{name}': locale", LOCALES)
+    if "appium" in fields:
+        appium = check.appium(fields["appium"][1], f"device '{name}': appium")
+    return Device(name=name, platform=platform, serial=serial, udid=udid, simulator=simulator, appium=appium,
+                  capabilities=caps, locale=locale, where=where)
+
+
+def parse_devices(text: str, label: str = "devices.yaml") -> DevicesConfig:
+    """devices.yaml text -> DevicesConfig; every problem is a ConfigError with `label:line`."""
+    root = _compose(text, label)
+    if root is None:
+        raise ConfigError("empty file: expected 'devices:'", where=f"{label}:1")
+    check = _Checker(label)
+    top = check.mapping(root, "devices.yaml", ("defaults", "devices", "groups", "grid"))
+    locale, appium = "auto", "local"
+    if "defaults" in top:
+        defaults = check.mapping(top["defaults"][1], "defaults", ("locale", "appium"))
+        if "locale" in defaults:
+            locale = check.string(defaults["locale"][1], "defaults.locale", LOCALES)
+        if "appium" in defaults:
+            appium = check.appium(defaults["appium"][1], "defaults.appium")
+    if "devices" not in top:
+        raise check.fail(root, "missing 'devices:'")
+    devices: dict[str, Device] = {}
+    for name, (key_node, value_node) in check.mapping(top["devices"][1], "devices").items():
+        if not _NAME.match(name) or name == "auto":
+            raise check.fail(key_node, f"bad device name '{name}' (letters, digits, . _ -; 'auto' is reserved)")
+        devices[name] = _device(check, name, value_node, locale, appium)
+    if not devices:
+        raise check.fail(top["devices"][1], "'devices:' is empty")
+    groups: dict[str, tuple[str, ...]] = {}
+    if "groups" in top:
+        for name, (_, members_node) in check.mapping(top["groups"][1], "groups").items():
+            if not isinstance(members_node, yaml.SequenceNode):
+                raise check.fail(members_node, f"group '{name}' must be a list of device names")
+            members = []
+            for member in members_node.value:
+                member_name = check.string(member, f"group '{name}': member")
+                if member_name not in devices:
+                    raise check.fail(member, f"group '{name}': unknown device '{member_name}' (known: {', '.join(devices)})")
+                members.append(member_name)
+            groups[name] = tuple(members)
+    grid = None
+    if "grid" in top and not (isinstance(top["grid"][1], yaml.ScalarNode) and top["grid"][1].tag == "tag:yaml.org,2002:null"):
+        grid = check.appium(top["grid"][1], "grid")
+        if grid == "local":
+            raise check.fail(top["grid"][1], "grid must be null or a Selenium Grid URL")
+    return DevicesConfig(devices=devices, groups=groups, grid=grid, default_locale=locale,
+                         default_appium=appium, path=label)
+
+
+def load_devices(path: str | os.PathLike[str]) -> DevicesConfig:
+    """Read and check a devices.yaml file."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read devices file: {exc.strerror}", where=str(path)) from None
+    return parse_devices(text, label=str(path))
+
+
+def find_devices_file(flag: str | None = None) -> Path:
+    """--devices-file, else $LINKEDIN_OPTOUT_DEVICES, else ./devices.yaml, else the repository's one."""
+    for chosen, origin in ((flag, "--devices-file"), (os.environ.get(ENV_FILE), ENV_FILE)):
+        if chosen:
+            if not Path(chosen).is_file():
+                raise ConfigError(f"devices file not found: {chosen}", where=origin)
+            return Path(chosen)
+    for candidate in (Path("devices.yaml"), REPO_FILE):
+        if candidate.is_file():
+            return candidate
+    raise ConfigError("no devices.yaml found: pass --devices-file FILE or set LINKEDIN_OPTOUT_DEVICES")
+
+
+LiveSource = "Sequence[LiveDevice] | Callable[[], Sequence[LiveDevice]] | None"
+
+
+class _Live:
+    """The live adb device list, fetched at most once and only when resolution needs it."""
+
+    def __init__(self, source: LiveSource):
+        self._source = source
+        self._devices: Sequence[LiveDevice] | None = None if source is None or callable(source) else source
+
+    def get(self, required: bool) -> Sequence[LiveDevice]:
+        if self._devices is None:
+            if self._source is None:
+                from mobile.adb import discover  # lazy: resolving names must not need adb
+                self._source = discover
+            try:
+                self._devices = list(self._source())  # type: ignore[operator]
+            except EnvironmentProblem:
+                if required:
+                    raise
+                self._devices = []
+        return self._devices
+
+
+def _with_live(device: Device, live: _Live) -> Device:
+    """Fill `serial: auto` and mark serials that adb reports as simulated phones."""
+    if device.platform != "android" or device.simulator is not None or device.serial is None:
+        return device
+    if device.serial == "auto":
+        from mobile.adb import pick_auto
+        picked = pick_auto(live.get(required=True))
+        return replace(device, serial=picked.serial, sim_url=picked.sim_url)
+    for seen in live.get(required=False):
+        if seen.serial == device.serial and seen.sim_url:
+            return replace(device, sim_url=seen.sim_url)
+    return device
+
+
+def _adhoc(config: DevicesConfig, live_device: LiveDevice) -> Device:
+    """A Device for an adb device that devices.yaml does not list."""
+    return Device(name=live_device.serial, platform="android", serial=live_device.serial, appium=config.default_appium,
+                  locale=config.default_locale, sim_url=live_device.sim_url, where="adb")
+
+
+def _one(config: DevicesConfig, name: str, live: _Live) -> Device:
+    """NAME, `auto`, a listed SERIAL/UDID, or a live adb serial."""
+    if name in config.devices:
+        return _with_live(config.devices[name], live)
+    if name == "auto":
+        from mobile.adb import pick_auto
+        return _adhoc(config, pick_auto(live.get(required=True)))
+    for device in config.devices.values():
+        if name in (device.serial, device.udid):
+            return _with_live(device, live)
+    for seen in live.get(required=False):
+        if seen.serial == name:
+            return _adhoc(config, seen)
+    raise ConfigError(f"unknown device '{name}' (known: {', '.join(config.devices)}, auto, or a serial adb lists)",
+                      where="--device")
+
+
+def resolve(config: DevicesConfig, names: Sequence[str] = (), group: str | None = None, all: bool = False,
+            live: LiveSource = None) -> list[Device]:
+    """The devices a run targets, in order, without duplicates; the first entry when nothing is chosen.
+
+    `live` is the adb device list, or a callable returning it; None means `mobile.adb.discover`.
+    """
+    wanted: list[str] = list(config.devices) if all else []
+    if group is not None:
+        if group not in config.groups:
+            raise ConfigError(f"unknown group '{group}' (known: {', '.join(config.groups) or 'none'})", where="--group")
+        wanted += config.groups[group]
+    wanted += list(names)
+    if not wanted:
+        wanted = [next(iter(config.devices))]
+    cache = _Live(live)
+    out: list[Device] = []
+    for name in wanted:
+        device = _one(config, name, cache)
+        if (device.name, device.serial) not in {(seen.name, seen.serial) for seen in out}:
+            out.append(device)
+    return out

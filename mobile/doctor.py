@@ -1,0 +1,190 @@
+"""The checks behind `linkedin-optout doctor`: each a small function returning Check(name, ok, detail, fix).
+
+`needed` says whether a failure blocks the chosen device (a missing iOS driver does not block an Android
+run); only needed failures make `doctor` exit 3.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from mobile.devices import Device
+
+PYTHON_PACKAGES = ("Appium-Python-Client", "adbutils", "PyYAML", "lxml", "pillow")
+NODE_RANGES = ((20, 19), (22, 12), (24, 0))  # ci/appium/package.json engines: ^20.19 || ^22.12 || >=24
+DRIVER_FOR = {"android": "uiautomator2", "ios": "xcuitest"}
+
+
+@dataclass(frozen=True)
+class Check:
+    """One doctor finding: what was checked, whether it passed, what was seen, and the command that fixes it."""
+
+    name: str
+    ok: bool
+    detail: str
+    fix: str | None = None
+    needed: bool = True
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def _run(argv: list[str], env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str] | None:
+    """Run a tool; None when it cannot be started at all."""
+    try:
+        return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, env=env)
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def _version(text: str) -> tuple[int, ...]:
+    found = re.search(r"(\d+)\.(\d+)(?:\.(\d+))?", text)
+    return tuple(int(part or 0) for part in found.groups()) if found else ()
+
+
+def check_python_packages() -> Check:
+    """The Python dependencies are importable at usable versions."""
+    seen, missing = [], []
+    for name in PYTHON_PACKAGES:
+        try:
+            seen.append(f"{name} {importlib.metadata.version(name)}")
+        except importlib.metadata.PackageNotFoundError:
+            missing.append(name)
+    if missing:
+        return Check("python packages", False, "missing: " + ", ".join(missing), "make install")
+    return Check("python packages", True, ", ".join(seen))
+
+
+def node_version_ok(version: tuple[int, ...]) -> bool:
+    """Whether a Node version satisfies Appium 3's engines range."""
+    if not version:
+        return False
+    major, minor = version[0], version[1] if len(version) > 1 else 0
+    return any(major == m and minor >= n for m, n in NODE_RANGES[:2]) or major >= NODE_RANGES[2][0]
+
+
+def check_node() -> list[Check]:
+    """Node >= 20.19 (Appium 3) and npm >= 10."""
+    fix = "install Node.js 22 LTS (or 20.19+) with its npm, e.g. `nvm install 22`, then `make install`"
+    node = shutil.which("node")
+    done = _run([node, "--version"]) if node else None
+    if done is None or done.returncode != 0:
+        return [Check("node", False, "node not found on PATH", fix), Check("npm", False, "needs node", fix)]
+    version = done.stdout.strip()
+    checks = [Check("node", node_version_ok(_version(version)), f"{version} (Appium 3 needs ^20.19 || ^22.12 || >=24)",
+                    None if node_version_ok(_version(version)) else fix)]
+    npm = shutil.which("npm")
+    done = _run([npm, "--version"]) if npm else None
+    npm_version = done.stdout.strip() if done is not None and done.returncode == 0 else ""
+    npm_ok = _version(npm_version) >= (10,)
+    checks.append(Check("npm", npm_ok, npm_version or "npm not found", None if npm_ok else "npm install -g npm@10"))
+    return checks
+
+
+def check_appium(binary: Path) -> Check:
+    """The pinned Appium 3 is installed where the tool runs it from."""
+    if not binary.exists():
+        return Check("appium", False, f"not installed at {binary}", "make install")
+    done = _run([str(binary), "--version"])
+    if done is None or done.returncode != 0:
+        return Check("appium", False, f"{binary} --version failed: {(done.stderr if done else '').strip()[-300:]}",
+                     "make clean && make install")
+    return Check("appium", True, f"{done.stdout.strip()} at {binary}")
+
+
+def installed_drivers(binary: Path, home: Path) -> dict[str, dict] | None:
+    """`appium driver list --installed --json` in `home`; None when Appium cannot tell."""
+    if not binary.exists():
+        return None
+    done = _run([str(binary), "driver", "list", "--installed", "--json"], env={**os.environ, "APPIUM_HOME": str(home)})
+    if done is None or done.returncode != 0:
+        return None
+    try:
+        return json.loads(done.stdout or "{}")
+    except ValueError:
+        return None
+
+
+def pinned_drivers() -> set[str]:
+    """Drivers `make install` puts into APPIUM_HOME: ours, plus UiAutomator2 once ci/appium pins it."""
+    from mobile.appium_server import APPIUM_DIR
+
+    names = {"linkedinsim"}
+    try:
+        if "appium-uiautomator2-driver" in json.loads((APPIUM_DIR / "package.json").read_text()).get("dependencies", {}):
+            names.add("uiautomator2")
+    except (OSError, ValueError):
+        pass
+    return names
+
+
+def check_driver(name: str, drivers: dict[str, dict] | None, binary: Path, home: Path, needed: bool) -> Check:
+    """One Appium driver is installed in APPIUM_HOME."""
+    label = f"appium driver {name}"
+    if drivers is None:
+        return Check(label, False, f"cannot list drivers in APPIUM_HOME={home}", "make install", needed)
+    info = drivers.get(name)
+    if info is not None:
+        return Check(label, True, f"{info.get('version', '?')} in {home}", None, needed)
+    fix = "make install" if name in pinned_drivers() else f"APPIUM_HOME={home} {binary} driver install {name}"
+    return Check(label, False, f"not installed in APPIUM_HOME={home}", fix, needed)
+
+
+def check_adb(needed: bool) -> Check:
+    """An adb binary exists and its server answers (started on ANDROID_ADB_SERVER_PORT if needed)."""
+    from mobile.adb import adb_binary, ensure_server
+    from mobile.errors import EnvironmentProblem
+
+    try:
+        client = ensure_server()
+        version = client.server_version()
+    except (EnvironmentProblem, OSError, Exception) as exc:  # noqa: BLE001 - any failure is the finding
+        return Check("adb", False, f"adb server not reachable: {exc}", "sudo apt-get install adb", needed)
+    return Check("adb", True, f"server v{version} on port {client.port} ({adb_binary()})", None, needed)
+
+
+def check_android_home(needed: bool) -> Check:
+    """appium-adb (inside UiAutomator2) finds platform-tools/adb through ANDROID_HOME."""
+    home = os.environ.get("ANDROID_HOME") or os.environ.get("ANDROID_SDK_ROOT")
+    fix = "sudo apt-get install adb && export ANDROID_HOME=/usr/lib/android-sdk"
+    if not home:
+        return Check("ANDROID_HOME", False, "not set (the UiAutomator2 driver needs it)", fix, needed)
+    if not (Path(home) / "platform-tools" / "adb").exists():
+        return Check("ANDROID_HOME", False, f"{home}/platform-tools/adb does not exist", fix, needed)
+    return Check("ANDROID_HOME", True, home, None, needed)
+
+
+def check_device(device: Device, live: list | None) -> list[Check]:
+    """The chosen device is connected, authorised, has LinkedIn, and its screen can be used."""
+    name = f"device {device.name}"
+    if device.simulator is not None:
+        return [Check(name, True, f"built-in simulated {device.platform} phone (scenario {device.simulator['scenario']})")]
+    if device.platform == "ios":
+        return [Check(name, True, f"iOS udid {device.udid}: not checkable from here; Appium's XCUITest driver "
+                      "checks it at session start", None, False)]
+    found = next((d for d in live or [] if d.serial == device.serial), None)
+    if found is None:
+        return [Check(name, False, f"adb does not see {device.serial}",
+                      "connect the phone with USB debugging on (Settings > Developer options), then `adb devices`")]
+    if not found.ready:
+        return [Check(name, False, f"{found.serial} is {found.state}", found.fix)]
+    if found.problem:
+        return [Check(name, False, found.problem, "adb reconnect, then run doctor again")]
+    model = f"{found.model}, Android {found.os_version}"
+    checks = [Check(name, True, f"{found.serial} ready ({model})")]
+    if found.app_installed:
+        checks.append(Check("LinkedIn app", True, f"installed, version {found.app_version}"))
+    else:
+        checks.append(Check("LinkedIn app", False, f"com.linkedin.android is not installed on {found.serial}",
+                            "install LinkedIn from the phone's app store and sign in"))
+    if found.screen_on is False or found.locked:
+        checks.append(Check("screen", True, "off or locked: it is woken and a swipe lock dismissed at the start of a run",
+                            None, False))
+    return checks

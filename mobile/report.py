@@ -1,0 +1,174 @@
+"""Reports of a run: result.json, junit.xml, report.html, per-step screenshots and redacted page sources."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+from xml.etree import ElementTree as ET
+
+from mobile.redact import redact_screenshot, redact_source
+from mobile.result import RunResult, StepResult, document
+
+FAILURE_STATUSES = ("mismatch", "verify_failed", "ui_drift")  # the app/setting is not as wanted
+ERROR_STATUSES = ("config_error", "no_device", "app_missing", "signed_out", "device_error")
+
+
+@dataclass(frozen=True)
+class ScreenEvent:
+    """What the runner saw at the end of a step: the page source, a screenshot, the nodes it relied on."""
+
+    step: str
+    screen: str | None
+    source: str
+    screenshot: bytes | None
+    keep_nodes: frozenset[int] = frozenset()
+
+
+def safe_name(text: str) -> str:
+    """A file-name-safe version of a device or step name."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-") or "x"
+
+
+class EvidenceRecorder:
+    """Writes each step's page source (redacted unless raw) and screenshot under DIR/<device>/."""
+
+    def __init__(self, report_dir: Path | str, device: str, keep_texts: Iterable[str] = (), raw: bool = False):
+        self.report_dir = Path(report_dir)
+        self.subdir = safe_name(device)
+        self.dir = self.report_dir / self.subdir
+        self.keep_texts = frozenset(keep_texts)
+        self.raw = raw
+        self.files: list[tuple[str, dict[str, str]]] = []  # (step name, kind -> path relative to report)
+
+    def on_screen(self, event: ScreenEvent) -> None:
+        """Save one step's evidence."""
+        self.dir.mkdir(parents=True, exist_ok=True)
+        stem = f"{len(self.files) + 1:02d}-{safe_name(event.step)}"
+        saved: dict[str, str] = {}
+        source = event.source if self.raw else redact_source(event.source, event.keep_nodes, self.keep_texts)
+        (self.dir / f"{stem}.xml").write_text(source, encoding="utf-8")
+        saved["source"] = f"{self.subdir}/{stem}.xml"
+        if event.screenshot:
+            png = event.screenshot
+            if not self.raw:
+                png = redact_screenshot(png, event.source, event.keep_nodes, self.keep_texts)
+            (self.dir / f"{stem}.png").write_bytes(png)
+            saved["screenshot"] = f"{self.subdir}/{stem}.png"
+        self.files.append((event.step, saved))
+
+    def attach(self, result: RunResult) -> None:
+        """Link the saved files to the result's steps (by name, in order)."""
+        pending = list(self.files)
+        for step in result.steps:
+            for k, (name, saved) in enumerate(pending):
+                if name == step.name:
+                    step.evidence = saved
+                    del pending[k]
+                    break
+        result.evidence_dir = str(self.dir)
+
+
+def write_report(report_dir: Path | str, results: list[RunResult], appium_logs: Iterable[str] = ()) -> Path:
+    """Write result.json, junit.xml and report.html (copying the Appium logs); returns report.html."""
+    out = Path(report_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    copied: dict[str, str] = {}
+    for k, log in enumerate(dict.fromkeys(p for p in appium_logs if p)):
+        if Path(log).is_file():
+            name = "appium.log" if k == 0 else f"appium-{k + 1}.log"
+            shutil.copyfile(log, out / name)
+            copied[log] = name
+    for r in results:
+        if r.appium_log in copied:
+            r.appium_log = copied[r.appium_log]
+    (out / "result.json").write_text(json.dumps(document(results), indent=2) + "\n", encoding="utf-8")
+    (out / "junit.xml").write_text(junit_xml(results), encoding="utf-8")
+    (out / "report.html").write_text(report_html(results), encoding="utf-8")
+    return out / "report.html"
+
+
+def junit_xml(results: list[RunResult]) -> str:
+    """One testsuite, one testcase per device; failure/error elements by status."""
+    failures = sum(r.status in FAILURE_STATUSES for r in results)
+    errors = sum(r.status in ERROR_STATUSES for r in results)
+    suite = ET.Element("testsuite", name="linkedin-optout", tests=str(len(results)), failures=str(failures),
+                       errors=str(errors), skipped="0", time=f"{sum(r.duration_s for r in results):.3f}")
+    for r in results:
+        case = ET.SubElement(suite, "testcase", classname=f"{r.flow}.{r.mode}", name=r.device,
+                             time=f"{r.duration_s:.3f}")
+        text = _steps_text(r)
+        if r.status in FAILURE_STATUSES:
+            ET.SubElement(case, "failure", type=r.status, message=r.message or r.status).text = text
+        elif r.status in ERROR_STATUSES:
+            ET.SubElement(case, "error", type=r.status, message=r.message or r.status).text = text
+        props = ET.SubElement(case, "properties")
+        for key in ("status", "platform", "before", "after", "commands"):
+            ET.SubElement(props, "property", name=key, value=str(getattr(r, key)))
+        ET.SubElement(case, "system-out").text = text
+    ET.indent(suite)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suite, encoding="unicode") + "\n"
+
+
+def _steps_text(r: RunResult) -> str:
+    return "\n".join(f"{s.name}: {s.status} ({s.ms} ms){' — ' + s.detail if s.detail else ''}" for s in r.steps)
+
+
+_CSS = """
+body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222}
+h1{font-size:20px} h2{font-size:17px;margin-top:32px}
+.status{display:inline-block;padding:2px 8px;border-radius:4px;color:#fff;background:#666}
+.ok{background:#2e7d32} .fail{background:#c62828} .env{background:#ef6c00}
+table{border-collapse:collapse;margin:8px 0} td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top}
+dl{display:grid;grid-template-columns:max-content auto;gap:2px 12px} dt{font-weight:600}
+img.shot{max-width:180px;max-height:360px;border:1px solid #999}
+"""
+
+
+def report_html(results: list[RunResult]) -> str:
+    """A self-contained page (images and sources are files next to it)."""
+    sections = "\n".join(_device_html(r) for r in results)
+    summary = ", ".join(f"{r.device}: {r.status}" for r in results)
+    return (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<title>linkedin-optout report</title><style>{_CSS}</style></head><body>\n"
+            f"<h1>linkedin-optout report</h1><p id=\"summary\">{html.escape(summary)}</p>\n{sections}\n"
+            f"</body></html>\n")
+
+
+def _status_class(status: str) -> str:
+    if status in FAILURE_STATUSES:
+        return "fail"
+    return "env" if status in ERROR_STATUSES else "ok"
+
+
+def _device_html(r: RunResult) -> str:
+    e = html.escape
+    info = [("platform", r.platform), ("serial" if r.platform != "ios" else "udid", r.serial or r.udid),
+            ("scenario", r.scenario), ("app version", r.app_version), ("locale", r.locale), ("flow", r.flow),
+            ("mode", r.mode), ("wanted" if r.mode == "apply" else "expected", r.wanted or r.expected),
+            ("before", r.before), ("after", r.after), ("verified", r.verified), ("persisted", r.persisted),
+            ("Appium commands", r.commands), ("page-source reads", r.source_reads),
+            ("duration", f"{r.duration_s:.1f} s"), ("message", r.message)]
+    info += [(k, v) for k, v in sorted(r.device_info.items())]
+    rows = "".join(f"<dt>{e(k)}</dt><dd>{e(str(v))}</dd>" for k, v in info if v not in (None, ""))
+    log = (f'<p><a href="{e(r.appium_log)}">Appium server log</a></p>' if r.appium_log else "")
+    steps = "".join(_step_row(i, s) for i, s in enumerate(r.steps, 1))
+    return (f'<section class="device" id="{e(safe_name(r.device))}"><h2>{e(r.device)} '
+            f'<span class="status {_status_class(r.status)}">{e(r.status)}</span></h2>'
+            f"<dl>{rows}</dl>{log}"
+            f"<table class=\"steps\"><tr><th>#</th><th>step</th><th>result</th><th>ms</th><th>detail</th>"
+            f"<th>screenshot</th><th>page source</th></tr>{steps}</table></section>")
+
+
+def _step_row(number: int, s: StepResult) -> str:
+    e = html.escape
+    shot = s.evidence.get("screenshot")
+    src = s.evidence.get("source")
+    img = f'<a href="{e(shot)}"><img class="shot" src="{e(shot)}" alt="{e(s.name)}"></a>' if shot else ""
+    link = f'<a href="{e(src)}">source</a>' if src else ""
+    return (f'<tr class="step"><td>{number}</td><td>{e(s.name)}</td><td>{e(s.status)}</td><td>{s.ms}</td>'
+            f"<td>{e(s.detail or '')}</td><td>{img}</td><td>{link}</td></tr>")

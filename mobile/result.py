@@ -1,0 +1,147 @@
+"""Run results: one RunResult per device, its steps, the SPEC JSON document and exit codes."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from typing import Any, Iterable
+
+# status -> exit code, straight from the SPEC table
+EXIT_CODES: dict[str, int] = {
+    "changed": 0,
+    "unchanged": 0,
+    "not_offered": 0,
+    "mismatch": 1,
+    "verify_failed": 1,
+    "config_error": 2,
+    "no_device": 3,
+    "app_missing": 3,
+    "signed_out": 3,
+    "device_error": 3,
+    "ui_drift": 4,
+}
+STATUSES = tuple(EXIT_CODES)
+
+
+@dataclass
+class StepResult:
+    """One step of a run: its name, ok/failed/skipped, and how long it took."""
+
+    name: str
+    status: str = "ok"
+    ms: int = 0
+    detail: str | None = None
+    screen: str | None = None
+    evidence: dict[str, str] = field(default_factory=dict)  # kind ("source"/"screenshot") -> file name
+
+    def to_json(self) -> dict[str, Any]:
+        """The SPEC's `{name, status, ms}` plus optional detail."""
+        out: dict[str, Any] = {"name": self.name, "status": self.status, "ms": self.ms}
+        if self.detail:
+            out["detail"] = self.detail
+        if self.screen:
+            out["screen"] = self.screen
+        return out
+
+
+@dataclass
+class RunResult:
+    """The outcome of one device's run, shaped like the SPEC's RESULT object."""
+
+    device: str
+    platform: str
+    mode: str
+    flow: str = "linkedin-genai"
+    serial: str | None = None
+    udid: str | None = None
+    app_version: str | None = None
+    locale: str | None = None
+    wanted: str | None = None
+    expected: str | None = None
+    status: str = "device_error"
+    before: str | None = None
+    after: str | None = None
+    verified: bool | None = None
+    persisted: bool | None = None
+    steps: list[StepResult] = field(default_factory=list)
+    commands: int = 0
+    source_reads: int = 0
+    duration_s: float = 0.0
+    evidence_dir: str | None = None
+    message: str = ""
+    scenario: str | None = None
+    appium_log: str | None = None
+    device_info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def exit_code(self) -> int:
+        """The exit code this status maps to."""
+        return EXIT_CODES.get(self.status, 3)
+
+    @property
+    def ok(self) -> bool:
+        """True when the run ended in an exit-0 status."""
+        return self.exit_code == 0
+
+    def to_json(self) -> dict[str, Any]:
+        """The RESULT object of the `--json` document."""
+        data = asdict(self)
+        data["steps"] = [s.to_json() for s in self.steps]
+        data["duration_s"] = round(self.duration_s, 3)
+        if self.mode == "apply":
+            data.pop("expected")
+        else:
+            data.pop("wanted")
+        if self.platform == "ios":
+            data.pop("serial")
+        else:
+            data.pop("udid")
+        for key in ("scenario", "appium_log"):
+            if data[key] is None:
+                data.pop(key)
+        if not data["device_info"]:
+            data.pop("device_info")
+        return data
+
+
+def summary(results: Iterable[RunResult]) -> dict[str, Any]:
+    """`{"total": N, "by_status": {...}}` over the results."""
+    results = list(results)
+    return {"total": len(results), "by_status": dict(Counter(r.status for r in results))}
+
+
+def document(results: Iterable[RunResult]) -> dict[str, Any]:
+    """The whole `--json` document."""
+    results = list(results)
+    return {"results": [r.to_json() for r in results], "summary": summary(results)}
+
+
+def exit_code(results: Iterable[RunResult]) -> int:
+    """The highest exit code among the devices (0 when there are none)."""
+    return max((r.exit_code for r in results), default=0)
+
+
+def verdict_line(result: RunResult, name_width: int = 12) -> str:
+    """One human line per device, e.g. `sim-android  changed  on -> off  (verified, persisted)  9.8 s`."""
+    parts = [result.device.ljust(name_width), result.status]
+    if result.before or result.after:
+        parts.append(_states(result))
+    notes = [n for n, flag in (("verified", result.verified), ("persisted", result.persisted)) if flag]
+    if result.status == "verify_failed":
+        notes += [f"not {n}" for n, flag in (("verified", result.verified), ("persisted", result.persisted))
+                  if flag is False]
+    if notes:
+        parts.append(f"({', '.join(notes)})")
+    parts.append(f"{result.duration_s:.1f} s")
+    line = "  ".join(parts)
+    if result.message and not result.ok:
+        line += f"  — {result.message}"
+    return line
+
+
+def _states(result: RunResult) -> str:
+    """`on -> off` when the state changed (or was meant to), else the one state read."""
+    before, after = result.before or "?", result.after or "?"
+    if result.mode == "apply" and (result.status in ("changed", "verify_failed") or before != after):
+        return f"{before} -> {after}"
+    return before if result.before else after

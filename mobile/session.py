@@ -1,0 +1,125 @@
+"""One device's run, glued end to end: simulated phone (if any) -> Appium server -> AppiumDriver -> Runner
+-> RunResult, closing everything it opened whatever happens."""
+
+from __future__ import annotations
+
+import sys
+import time
+from contextlib import ExitStack
+from typing import Any, Callable
+
+from mobile.devices import Device
+from mobile.drivers import AppiumDriver
+from mobile.errors import ConfigError, EnvironmentProblem
+from mobile.result import RunResult
+from mobile.runner import Callbacks, Runner
+
+
+def validate_scenario(name_or_file: str) -> Any:
+    """Load a scenario by name or file now, so a bad one is a config_error before anything starts."""
+    from mobile.sim.scenario import load_scenario
+
+    try:
+        return load_scenario(name_or_file)
+    except ConfigError as exc:
+        raise ConfigError(exc.message, where=exc.where or "--scenario") from None
+
+
+def appium_url_for(plan: Any, device: Device, shared: dict[str, Any], verbose: int = 0) -> tuple[str, str | None]:
+    """(server URL, its log file or None): --appium-url, the grid, the device's own, or our shared local one."""
+    url = plan.appium_url or plan.grid or (device.appium if device.appium != "local" else None)
+    if url:
+        return url.rstrip("/"), None
+    server = shared.get("appium")
+    if server is None:
+        from mobile.appium_server import AppiumServer
+
+        server = shared["appium"] = AppiumServer().start()
+        if verbose:
+            sys.stderr.write(f"appium: {server.url} (log {server.log_path})\n")
+    return server.url, str(server.log_path)
+
+
+def app_id_for(flow: Any, platform: str) -> str:
+    """The app id activateApp/queryAppState need (package on Android, bundle id on iOS)."""
+    return flow.apps[platform].app_id
+
+
+def keep_texts(flow: Any) -> set[str]:
+    """Every label the flow knows, in every locale: redaction keeps nodes that read one of them."""
+    return {text for per_locale in flow.labels.values() for texts in per_locale.values() for text in texts}
+
+
+def run_device(plan: Any, device: Device, *, slot: int = 0, progress: Any = None,
+               shared: dict[str, Any] | None = None, clock: Callable[[], float] = time.monotonic) -> RunResult:
+    """Run the plan on one device; environment failures become statuses, never tracebacks."""
+    shared = shared if shared is not None else {}
+    result = RunResult(device=device.name, platform=device.platform, mode=plan.mode, flow=plan.flow.name,
+                       serial=device.serial, udid=device.udid)
+    recorder = None
+    driver: AppiumDriver | None = None
+    began = clock()
+    with ExitStack() as stack:
+        try:
+            sim_url = _start_phone(plan, device, result, stack)
+            url, log = appium_url_for(plan, device, shared, plan.verbose)
+            result.appium_log = log
+            from mobile.capabilities import capabilities_for
+
+            options = capabilities_for(device, sim_url=sim_url, slot=slot)
+            timeout = max(120.0, (plan.timeout or 0) * 3)
+            driver = AppiumDriver(url, options, device.platform, app_id_for(plan.flow, device.platform), timeout)
+            stack.callback(driver.close)
+            _session_facts(driver, result)
+            callbacks = Callbacks()
+            if progress is not None:
+                callbacks.on_step_end.append(progress.on_step_end)
+            if plan.report_dir is not None:
+                from mobile.report import EvidenceRecorder
+
+                recorder = EvidenceRecorder(plan.report_dir, device.name, keep_texts(plan.flow), plan.raw_evidence)
+                callbacks.on_screen.append(recorder.on_screen)
+            locale = plan.locale or device.locale
+            Runner(plan.flow, driver, plan.mode, wanted=plan.wanted, expected=plan.expected, locale=locale,
+                   timeout=plan.timeout, callbacks=callbacks, evidence=recorder is not None).run(result)
+        except EnvironmentProblem as problem:
+            result.status, result.message = problem.status, str(problem)
+    if driver is not None:
+        result.commands = driver.commands  # after close: the session deletion counts too
+        result.source_reads = driver.source_reads
+    result.duration_s = clock() - began
+    if recorder is not None:
+        recorder.attach(result)
+    return result
+
+
+def _start_phone(plan: Any, device: Device, result: RunResult, stack: ExitStack) -> str | None:
+    """Start the simulated phone this device stands for (closed with the stack); its URL or None."""
+    if device.simulator is None:
+        return device.sim_url
+    from mobile.sim.launch import start_phone
+
+    scenario = plan.scenario if plan.scenario is not None else device.simulator.get("scenario", "default")
+    handle = start_phone(device.platform, scenario)
+    stack.callback(handle.stop)
+    phone = handle.phone
+    result.scenario = getattr(phone.scenario, "name", str(scenario))
+    result.app_version = phone.app_version or None
+    if device.platform == "ios":
+        result.udid = result.udid or phone.serial
+    else:
+        result.serial = result.serial or phone.serial
+    result.device_info.update(model=phone.model, os_version=phone.os_version, simulated=True)
+    return handle.url
+
+
+def _session_facts(driver: AppiumDriver, result: RunResult) -> None:
+    """Device and app facts the session's capabilities reveal (when the driver reports them)."""
+    caps = driver.capabilities
+    for key, field in (("appium:appVersion", "app_version"), ("appVersion", "app_version")):
+        if caps.get(key) and not getattr(result, field):
+            setattr(result, field, str(caps[key]))
+    for key, name in (("appium:deviceModel", "model"), ("deviceModel", "model"),
+                      ("appium:platformVersion", "os_version"), ("platformVersion", "os_version")):
+        if caps.get(key) and name not in result.device_info:
+            result.device_info[name] = caps[key]

@@ -1,0 +1,88 @@
+"""`python -m mobile.sim serve ...`: one simulated phone in the foreground until interrupted."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from mobile.errors import ConfigError
+
+APP_IDS = {"android": ("com.linkedin.android", "com.linkedin.android.authenticator.LaunchActivity"),
+           "ios": ("com.linkedin.LinkedIn", None)}
+
+
+def appium_capabilities(platform: str, url: str) -> dict[str, Any]:
+    """The exact Appium capabilities that reach this phone through the LinkedInSim driver."""
+    app_id, activity = APP_IDS[platform]
+    caps: dict[str, Any] = {"platformName": "Android" if platform == "android" else "iOS",
+                            "appium:automationName": "LinkedInSim", "appium:simServer": url}
+    if platform == "android":
+        caps.update({"appium:appPackage": app_id, "appium:appActivity": activity})
+    else:
+        caps["appium:bundleId"] = app_id
+    caps["appium:noReset"] = True
+    return caps
+
+
+def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options shared by `python -m mobile.sim serve` and `linkedin-optout sim serve`."""
+    parser.add_argument("--platform", choices=("android", "ios"), default="android")
+    parser.add_argument("--scenario", default="default", help="a built-in scenario name or a scenario YAML file")
+    parser.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (0 = a free one)")
+    parser.add_argument("--latency-scale", type=float, default=None,
+                        help="multiply the scenario's latency (0 = instant; default $LINKEDIN_SIM_LATENCY_SCALE or 1)")
+
+
+def serve(args: argparse.Namespace, out: Any = sys.stdout) -> int:
+    """Run the phone until SIGINT/SIGTERM; print how to reach it; write --ready-file when serving."""
+    from mobile.sim.launch import start_phone
+
+    if args.latency_scale is not None and args.latency_scale < 0:
+        raise ConfigError("--latency-scale must be >= 0", "--latency-scale")
+    handle = start_phone(args.platform, args.scenario, latency_scale=args.latency_scale, port=args.port)
+    done = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: done.set())
+    try:
+        caps = appium_capabilities(args.platform, handle.url)
+        out.write(f"simulated {args.platform} phone (scenario {handle.phone.scenario.name}) at {handle.url}\n"
+                  f"Appium capabilities (LinkedInSim driver, installed by `make install`):\n"
+                  f"{json.dumps(caps, indent=2)}\n"
+                  f"interaction log: {handle.url}/sim/log   state: {handle.url}/sim/state\n"
+                  f"Ctrl-C stops the phone.\n")
+        out.flush()
+        ready_file = getattr(args, "ready_file", None)
+        if ready_file:
+            # Written atomically so a reader never sees half a URL.
+            tmp = Path(f"{ready_file}.tmp{os.getpid()}")
+            tmp.write_text(handle.url)
+            tmp.replace(ready_file)
+        done.wait()
+    finally:
+        handle.stop()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of `python -m mobile.sim`."""
+    parser = argparse.ArgumentParser(prog="python -m mobile.sim", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve_parser = sub.add_parser("serve", help="serve one simulated phone until interrupted")
+    add_serve_arguments(serve_parser)
+    serve_parser.add_argument("--ready-file", help="write the phone's URL to this file once it serves")
+    args = parser.parse_args(argv)
+    try:
+        return serve(args)
+    except ConfigError as exc:
+        sys.stderr.write(f"mobile.sim: error: {exc}\n")
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

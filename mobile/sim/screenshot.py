@@ -1,0 +1,38 @@
+"""Wireframe PNG screenshots of the resolved views (Pillow, default font)."""
+
+from __future__ import annotations
+
+import io
+
+from PIL import Image, ImageDraw, ImageFont
+
+from mobile.sim.app import DESIGN_HEIGHT, DESIGN_WIDTH, View
+
+ACCENT = (10, 102, 194)  # LinkedIn blue
+GREY = (190, 190, 190)
+INK = (30, 30, 30)
+
+
+def png(views: list[View], platform: str, width: int, height: int) -> bytes:
+    """Boxes for every node, their text or label, and switches drawn on (blue) or off (grey)."""
+    image = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default()
+    sx, sy = width / DESIGN_WIDTH, height / DESIGN_HEIGHT
+    for view in (v for root in views for v in root.walk()):
+        l, t, r, b = view.bounds
+        box = (round(l * sx), round(t * sy), max(round(l * sx), round(r * sx) - 1), max(round(t * sy), round(b * sy) - 1))
+        if view.checkable:
+            fill = ACCENT if view.checked else GREY
+            draw.rounded_rectangle(box, radius=max(1, (box[3] - box[1]) // 2), fill=fill)
+            knob = box[3] - box[1]
+            kx = box[2] - knob if view.checked else box[0]
+            draw.ellipse((kx, box[1], kx + knob, box[3]), fill="white", outline=fill)
+            continue
+        draw.rectangle(box, outline=ACCENT if view.clickable else GREY)
+        caption = view.text or view.desc or ""
+        if caption:
+            draw.text((box[0] + 4, box[1] + 4), caption[:80], fill=INK, font=font)
+    out = io.BytesIO()
+    image.save(out, format="PNG", compress_level=1)  # speed over size: screenshots are taken per step
+    return out.getvalue()

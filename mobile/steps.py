@@ -1,0 +1,170 @@
+"""Step handlers: each flow step type owns its `run` (launch, tap, toggle) plus the persistence check.
+
+A handler gets the RunContext, its typed step and the Runner (mode, wanted/expected). It ends the run
+by raising Outcome, moves elsewhere on the path by raising Rewind, and may return a follow-up step.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from mobile.core import match
+from mobile.core.flow_schema import Candidate, LaunchStep, Step, TapStep, ToggleStep
+from mobile.core.locate import SwitchFor, locate_one
+from mobile.core.tree import Node
+from mobile.errors import AmbiguousMatch
+from mobile.runner import Look, Outcome, Rewind, RunContext
+
+FollowUp = tuple[Step, Callable[..., Any]] | None
+
+
+def run_launch(ctx: RunContext, step: LaunchStep, runner: Any) -> FollowUp:
+    """Reach the first screen; signed-out and app-missing are found here, before any path tap."""
+    look = ctx.clear_interruptions(ctx.read())
+    if look.screen is None:
+        state = ctx.driver.app_state()
+        if state == 0:
+            raise Outcome("app_missing", "LinkedIn is not installed on the device")
+        if state != 4:
+            ctx.driver.launch()
+        look, _ = ctx.wait_for(lambda lk: lk.screen is not None, ctx.timeout(step))
+    if step.signed_out and look.screen == step.signed_out:
+        raise Outcome("signed_out", "LinkedIn shows its sign-in screen: sign in on the phone, then run again")
+    if look.screen == step.expect:
+        return None
+    if look.screen is not None:
+        ctx.step_detail.append(f"app opened on {look.screen}")
+        raise Rewind(look.screen)  # the app kept its place (noReset): continue from there
+    raise ctx.drift(step, f"screen {step.expect}", look)
+
+
+def arrive(ctx: RunContext, step: Step, screen: str | None) -> Look:
+    """The current look, once it shows `screen` (waits, then recovers)."""
+    look = ctx.current()
+    if screen is None or look.screen == screen:
+        return look
+    look, ok = ctx.wait_for(lambda lk: lk.screen == screen, ctx.timeout(step), look=look)
+    if not ok:
+        ctx.recover(step, look)
+    return look
+
+
+def run_tap(ctx: RunContext, step: TapStep, runner: Any) -> FollowUp:
+    """Find the target (re-reading, scrolling, clearing interruptions), tap it once, wait for the next screen."""
+    timeout = ctx.timeout(step)
+    look = arrive(ctx, step, step.on)
+    node, look = ctx.seek(step.target, look, timeout, step.scroll)
+    if node is None:
+        if step.if_absent and look.screen == step.on:
+            raise Outcome(step.if_absent, f"{look.screen} has no '{step.target}' row (not offered in this region)")
+        raise ctx.drift(step, ctx.describe_target(step.target), look)
+    ctx.tap_path(node)
+    if step.expect is None:
+        return None
+    look, ok = ctx.wait_for(lambda lk: lk.screen == step.expect, timeout)
+    if not ok:
+        ctx.recover(step, look)
+    return None
+
+
+def confirmed_switch(ctx: RunContext, step: ToggleStep, look: Look) -> tuple[Node | None, str | None]:
+    """The switch and its state, only when its own label or its row reads the confirm label."""
+    if ctx.locale is None:
+        ctx.locale = match.detect_locale(ctx.flow, look.tree)
+        if ctx.locale is None:
+            raise ctx.drift(step, "the switch's label", look, "cannot tell the app's language")
+        ctx.result.locale = ctx.locale
+    try:
+        node, state = match.read_genai_toggle(ctx.flow, look.tree, ctx.locale)
+        if node is None:
+            return None, None
+        label = Candidate(label=step.confirm_label).locator(ctx.flow.labels, ctx.locale)
+        confirmed = locate_one(look.tree, SwitchFor(label))
+    except AmbiguousMatch as exc:
+        raise Outcome("ui_drift", f"step '{step.name}': {exc}; no tap") from exc
+    if confirmed is None or confirmed.index != node.index:
+        raise ctx.drift(step, f"a switch labelled {label.describe()}", look, "label not confirmed; no tap")
+    return node, state
+
+
+def read_switch(ctx: RunContext, step: ToggleStep, look: Look) -> tuple[Node, str, Look]:
+    """Find the confirmed switch (scrolling if allowed) and read its state from two equal reads."""
+    timeout = ctx.timeout(step)
+    node, look = ctx.seek(step.target, look, timeout, step.scroll)
+    if node is None:
+        raise ctx.drift(step, ctx.describe_target(step.target), look)
+
+    def key(lk: Look) -> Any:
+        found, state = confirmed_switch(ctx, step, lk)
+        return (state, found.bounds if found else None)
+
+    look, ok = ctx.wait_for(lambda lk: confirmed_switch(ctx, step, lk)[1] is not None, timeout, key=key,
+                            look=look, settle=True)
+    node, state = confirmed_switch(ctx, step, look)
+    if node is None or state is None:
+        raise ctx.drift(step, "a switch with a readable state", look)
+    if not ok:
+        ctx.step_detail.append("switch state did not settle; using the last read")
+    return node, state, look
+
+
+def run_toggle(ctx: RunContext, step: ToggleStep, runner: Any) -> FollowUp:
+    """Playwright's set_checked: read; in apply tap only if it differs, then wait until it reads back."""
+    look = arrive(ctx, step, step.on)
+    node, state, look = read_switch(ctx, step, look)
+    ctx.result.before = ctx.result.after = state
+    if runner.mode == "check":
+        ctx.step_detail.append(f"reads {state}")
+        if runner.expected and state != runner.expected:
+            raise Outcome("mismatch", f"the switch reads {state}, expected {runner.expected}")
+        raise Outcome("unchanged", f"the switch reads {state}")
+    if state == runner.wanted:
+        ctx.step_detail.append(f"already {state}")
+        raise Outcome("unchanged", f"already {state}: nothing tapped")
+    ctx.tap_switch(node)
+    look, _ = ctx.wait_for(lambda lk: confirmed_switch(ctx, step, lk)[1] == runner.wanted, ctx.timeout(step))
+    ctx.result.after = confirmed_switch(ctx, step, look)[1]
+    ctx.result.verified = ctx.result.after == runner.wanted
+    ctx.step_detail.append(f"{state} -> {ctx.result.after}")
+    if not ctx.result.verified:
+        raise Outcome("verify_failed", f"after the tap the switch still reads {ctx.result.after} "
+                      f"(wanted {runner.wanted}); not tapped again")
+    return Step(name="verify persisted", timeout=step.timeout, line=step.line), run_persisted
+
+
+def opener_of(ctx: RunContext, screen: str) -> TapStep:
+    """The tap step that opens `screen` (used to re-open the switch's page)."""
+    for step in ctx.flow.steps:
+        if isinstance(step, TapStep) and step.expect == screen:
+            return step
+    raise Outcome("ui_drift", f"the flow has no step that opens screen {screen}")
+
+
+def run_persisted(ctx: RunContext, step: Step, runner: Any) -> FollowUp:
+    """Leave the page (back), open it again and read the switch once more."""
+    toggle = match.toggle_step(ctx.flow)
+    assert toggle is not None and toggle.on is not None
+    opener = opener_of(ctx, toggle.on)
+    timeout = ctx.timeout(step)
+    ctx.driver.back()
+    look, ok = ctx.wait_for(lambda lk: lk.screen == opener.on, timeout)
+    if not ok:
+        raise ctx.drift(step, f"screen {opener.on} after going back", look)
+    node, look = ctx.seek(opener.target, look, timeout, opener.scroll)
+    if node is None:
+        raise ctx.drift(step, ctx.describe_target(opener.target), look)
+    ctx.tap_path(node)
+    look, ok = ctx.wait_for(lambda lk: lk.screen == toggle.on, timeout)
+    if not ok:
+        raise ctx.drift(step, f"screen {toggle.on} after re-opening it", look)
+    _, state, _ = read_switch(ctx, toggle, look)
+    ctx.result.after = state
+    ctx.result.persisted = state == runner.wanted
+    ctx.step_detail.append(f"reads {state} after re-opening")
+    if not ctx.result.persisted:
+        raise Outcome("verify_failed", f"after re-opening the page the switch reads {state} "
+                      f"(wanted {runner.wanted}): the change did not persist")
+    raise Outcome("changed", f"{ctx.result.before} -> {state}, verified and persisted")
+
+
+HANDLERS: dict[str, Callable[..., FollowUp]] = {"launch": run_launch, "tap": run_tap, "toggle": run_toggle}

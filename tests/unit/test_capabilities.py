@@ -1,0 +1,113 @@
+"""The exact `POST /session` payloads for real Android, real iOS and simulated phones."""
+
+from __future__ import annotations
+
+import pytest
+
+from mobile.capabilities import capabilities_for, to_payload
+from mobile.devices import Device, parse_devices
+
+WAIT = ("com.linkedin.android.authenticator.LaunchActivity,com.linkedin.android.splash.SplashActivity,"
+        "com.linkedin.android.*")
+
+
+@pytest.fixture(autouse=True)
+def _fixed_env(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("ANDROID_ADB_SERVER_PORT", "5041")
+    monkeypatch.setenv("XDG_CACHE_HOME", "/cache")
+
+
+def payload(always: dict) -> dict:
+    return {"capabilities": {"firstMatch": [{}], "alwaysMatch": always}}
+
+
+def test_android_uiautomator2_payload():
+    device = Device(name="emu", platform="android", serial="emulator-5554")
+    assert to_payload(capabilities_for(device, slot=3)) == payload({
+        "platformName": "Android",
+        "appium:automationName": "UiAutomator2",
+        "appium:appPackage": "com.linkedin.android",
+        "appium:appActivity": "com.linkedin.android.authenticator.LaunchActivity",
+        "appium:appWaitActivity": WAIT,
+        "appium:noReset": True,
+        "appium:udid": "emulator-5554",
+        "appium:systemPort": 8203,
+        "appium:adbPort": 5041,
+        "appium:newCommandTimeout": 120,
+        "appium:disableWindowAnimation": True,
+        "appium:settings[disableIdLocatorAutocompletion]": True,
+        "appium:settings[waitForIdleTimeout]": 100,
+    })
+
+
+def test_ios_xcuitest_payload():
+    device = Device(name="iphone", platform="ios", udid="00008110-001A")
+    assert to_payload(capabilities_for(device, slot=2)) == payload({
+        "platformName": "iOS",
+        "appium:automationName": "XCUITest",
+        "appium:bundleId": "com.linkedin.LinkedIn",
+        "appium:noReset": True,
+        "appium:udid": "00008110-001A",
+        "appium:wdaLocalPort": 8102,
+        "appium:mjpegServerPort": 9102,
+        "appium:derivedDataPath": "/cache/linkedin-optout/wda-2",
+        "appium:newCommandTimeout": 120,
+    })
+
+
+def test_simulated_android_payload_has_the_real_app_caps():
+    device = Device(name="sim-android", platform="android", simulator={"scenario": "default"})
+    assert to_payload(capabilities_for(device, sim_url="http://127.0.0.1:7001", slot=5)) == payload({
+        "platformName": "Android",
+        "appium:automationName": "LinkedInSim",
+        "appium:simServer": "http://127.0.0.1:7001",
+        "appium:appPackage": "com.linkedin.android",
+        "appium:appActivity": "com.linkedin.android.authenticator.LaunchActivity",
+        "appium:appWaitActivity": WAIT,
+        "appium:noReset": True,
+        "appium:newCommandTimeout": 120,
+    })
+
+
+def test_simulated_ios_payload():
+    device = Device(name="sim-ios", platform="ios", simulator={"scenario": "default"})
+    assert to_payload(capabilities_for(device, sim_url="http://127.0.0.1:7002")) == payload({
+        "platformName": "iOS",
+        "appium:automationName": "LinkedInSim",
+        "appium:simServer": "http://127.0.0.1:7002",
+        "appium:bundleId": "com.linkedin.LinkedIn",
+        "appium:noReset": True,
+        "appium:newCommandTimeout": 120,
+    })
+
+
+def test_adb_attached_simulated_phone_uses_linkedinsim_from_its_sim_url():
+    device = Device(name="127.0.0.1:6001", platform="android", serial="127.0.0.1:6001", sim_url="http://127.0.0.1:7003")
+    always = to_payload(capabilities_for(device))["capabilities"]["alwaysMatch"]
+    assert always["appium:automationName"] == "LinkedInSim"
+    assert always["appium:simServer"] == "http://127.0.0.1:7003"
+
+
+def test_devices_yaml_capabilities_win():
+    config = parse_devices('devices:\n  emu: {platform: android, serial: emulator-5554, '
+                           'capabilities: {"appium:systemPort": 8250, "appium:autoGrantPermissions": true}}\n')
+    always = to_payload(capabilities_for(config.devices["emu"], slot=1))["capabilities"]["alwaysMatch"]
+    assert always["appium:systemPort"] == 8250
+    assert always["appium:autoGrantPermissions"] is True
+
+
+def test_parallel_slots_get_distinct_ports():
+    device = Device(name="emu", platform="android", serial="emulator-5554")
+    ports = {to_payload(capabilities_for(device, slot=s))["capabilities"]["alwaysMatch"]["appium:systemPort"] for s in range(100)}
+    assert ports == set(range(8200, 8300))
+    with pytest.raises(ValueError, match="slot 100 out of range"):
+        capabilities_for(device, slot=100)
+
+
+@pytest.mark.parametrize(("device", "message"), [
+    (Device(name="phone", platform="android", serial="auto"), "device 'phone' has no resolved serial"),
+    (Device(name="sim", platform="android", simulator={"scenario": "default"}), "simulated device 'sim' needs sim_url"),
+])
+def test_unresolved_devices_are_refused(device: Device, message: str):
+    with pytest.raises(ValueError, match=message):
+        capabilities_for(device)
