@@ -225,7 +225,11 @@ def _switch_of_label(tree: Tree, label: Node) -> tuple[Node | None, tuple[Node, 
 def _same_row(tree: Tree, container: Node, label_branch: Node, label: Node, toggle: Node) -> bool:
     """False when the toggle sits in a sibling row: its branch, or its line, has another label."""
     if container is label_branch:
-        return True  # the label node itself wraps the toggle (a row with a content-desc)
+        # The label node wraps the toggle (a row with a content-desc): only a row if it holds no other
+        # texts; a WebView whose text is the page title wraps the whole page and is no row.
+        own = {normalize_text(label.text), normalize_text(label.label)}
+        return not any(n is not toggle and _other_text(n, own)
+                       for n in tree.nodes[label.index + 1:tree.subtree_end(label)])
     branch = toggle
     while branch.parent_index != container.index:
         branch = tree.nodes[branch.parent_index]  # type: ignore[index]
@@ -242,6 +246,12 @@ def _same_row(tree: Tree, container: Node, label_branch: Node, label: Node, togg
                 and _overlaps_vertically(n, toggle)):
             return False
     return True
+
+
+def _other_text(node: Node, own: set[str]) -> bool:
+    """True when the node carries a text or label that is not one of `own` (normalised)."""
+    return bool((node.text and normalize_text(node.text) not in own)
+                or (node.label and normalize_text(node.label) not in own))
 
 
 def _overlaps_vertically(a: Node, b: Node) -> bool:

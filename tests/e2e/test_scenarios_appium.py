@@ -97,6 +97,8 @@ def test_slow_device_commands_take_time_and_the_switch_appears_late(linkedin):
     began = time.monotonic()
     ui.driver.page_source
     assert time.monotonic() - began >= source_s
+    # Screens take time to appear: the phone's server retries finds for the implicit wait, like UiAutomator2.
+    ui.driver.implicitly_wait(10)
     ui.open_side_panel()
     ui.tap_text(ui.labels["settings"])
     ui.tap_text(ui.labels["data_privacy"])
@@ -126,16 +128,17 @@ def test_long_list_needs_scrolling_to_reach_the_row(linkedin, platform):
     assert ui.switch_state() == "on"
 
 
-def test_long_list_scrolls_with_a_w3c_swipe(linkedin):
+def test_long_list_scrolls_with_a_w3c_swipe(linkedin, sim):
     ui = linkedin("android", "long-list")
     ui.open_side_panel()
     ui.tap_text(ui.labels["settings"])
     ui.tap_text(ui.labels["data_privacy"])
-    first_row = ui.driver.find_element(By.XPATH, "//android.webkit.WebView//*[@clickable='true']")
-    before = first_row.rect["y"]
-    ui.driver.swipe(540, 2000, 540, 900, 300)  # the client sends W3C pointer actions
-    after = ui.driver.find_elements(By.XPATH, "//android.webkit.WebView//*[@clickable='true']")[0].rect["y"]
-    assert after != before or ui.driver.find_elements(By.XPATH, ui.tappable(ui.labels["genai_setting"]))
+    rows = "//android.webkit.WebView//*[@clickable='true']"
+    first_before = ui.driver.find_element(By.XPATH, rows).text
+    ui.driver.swipe(540, 2000, 540, 900, 300)  # the client sends W3C pointer actions: down, move, up
+    assert ui.driver.find_element(By.XPATH, rows).text != first_before
+    swipes = [e for e in sim(ui.handle, "/sim/log") if e["cmd"] == "swipe"]
+    assert [(e["x1"], e["y1"], e["x2"], e["y2"]) for e in swipes] == [(540, 2000, 540, 900)]
 
 
 def test_no_persist_flips_on_screen_but_reopening_shows_the_old_state(linkedin, sim):
