@@ -51,7 +51,7 @@ def serve(args: argparse.Namespace, out: Any = sys.stdout) -> int:
         signal.signal(signum, lambda *_: done.set())
     try:
         caps = appium_capabilities(args.platform, handle.url)
-        out.write(f"simulated {args.platform} phone (scenario {handle.phone.scenario.name}) at {handle.url}\n"
+        out.write(f"simulated {args.platform} phone (scenario {args.scenario}) at {handle.url}\n"
                   f"Appium capabilities (LinkedInSim driver, installed by `make install`):\n"
                   f"{json.dumps(caps, indent=2)}\n"
                   f"interaction log: {handle.url}/sim/log   state: {handle.url}/sim/state\n"
