@@ -120,11 +120,11 @@ class AppiumServer:
         assert self._process is not None and self.url is not None
         deadline = began + self.start_timeout
         while True:
-            if self._process.poll() is not None:
-                tail = self.console_tail()
+            code = self._process.poll()
+            if code is not None:
                 self.stop()
-                raise DeviceError(f"Appium exited with code {self._process.returncode} while starting "
-                                  f"(log {self.log_path}): {tail}")
+                raise DeviceError(f"Appium exited with code {code} while starting "
+                                  f"(log {self.log_path}): {self.console_tail()}")
             try:
                 get_status(self.url, timeout=1.0)
                 return

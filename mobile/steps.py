@@ -13,21 +13,25 @@ from mobile.core.flow_schema import Candidate, LaunchStep, Step, TapStep, Toggle
 from mobile.core.locate import SwitchFor, locate_one
 from mobile.core.tree import Node
 from mobile.errors import AmbiguousMatch
-from mobile.runner import Look, Outcome, Rewind, RunContext
+from mobile.context import ABSENT_GRACE_S, Look, Outcome, Rewind, RunContext
 
 FollowUp = tuple[Step, Callable[..., Any]] | None
 
 
 def run_launch(ctx: RunContext, step: LaunchStep, runner: Any) -> FollowUp:
     """Reach the first screen; signed-out and app-missing are found here, before any path tap."""
+    ctx.sleeper(ctx.launch_wait)  # the session has just started the app: let its first screen come up
     look = ctx.clear_interruptions(ctx.read())
     if look.screen is None:
         state = ctx.driver.app_state()
         if state == 0:
             raise Outcome("app_missing", "LinkedIn is not installed on the device")
+        known = lambda lk: lk.screen is not None  # noqa: E731
         if state != 4:
             ctx.driver.launch()
-        look, _ = ctx.wait_for(lambda lk: lk.screen is not None, ctx.timeout(step))
+            look, _ = ctx.after_action(known, ctx.timeout(step), launch=True)
+        else:
+            look, _ = ctx.wait_for(known, ctx.timeout(step), look=look)
     if step.signed_out and look.screen == step.signed_out:
         raise Outcome("signed_out", "LinkedIn shows its sign-in screen: sign in on the phone, then run again")
     if look.screen == step.expect:
@@ -53,7 +57,8 @@ def run_tap(ctx: RunContext, step: TapStep, runner: Any) -> FollowUp:
     """Find the target (re-reading, scrolling, clearing interruptions), tap it once, wait for the next screen."""
     timeout = ctx.timeout(step)
     look = arrive(ctx, step, step.on)
-    node, look = ctx.seek(step.target, look, timeout, step.scroll)
+    grace = min(timeout, ABSENT_GRACE_S) if step.if_absent else None
+    node, look = ctx.seek(step.target, look, timeout, step.scroll, grace)
     if node is None:
         if step.if_absent and look.screen == step.on:
             raise Outcome(step.if_absent, f"{look.screen} has no '{step.target}' row (not offered in this region)")
@@ -61,7 +66,7 @@ def run_tap(ctx: RunContext, step: TapStep, runner: Any) -> FollowUp:
     ctx.tap_path(node)
     if step.expect is None:
         return None
-    look, ok = ctx.wait_for(lambda lk: lk.screen == step.expect, timeout)
+    look, ok = ctx.after_action(lambda lk: lk.screen == step.expect, timeout)
     if not ok:
         ctx.recover(step, look)
     return None
@@ -87,8 +92,9 @@ def confirmed_switch(ctx: RunContext, step: ToggleStep, look: Look) -> tuple[Nod
     return node, state
 
 
-def read_switch(ctx: RunContext, step: ToggleStep, look: Look) -> tuple[Node, str, Look]:
-    """Find the confirmed switch (scrolling if allowed) and read its state from two equal reads."""
+def read_switch(ctx: RunContext, step: ToggleStep, look: Look, settle: bool = True) -> tuple[Node, str, Look]:
+    """Find the confirmed switch (scrolling if allowed) and read its state (from two equal reads
+    when `settle`: the first reading decides whether to tap)."""
     timeout = ctx.timeout(step)
     node, look = ctx.seek(step.target, look, timeout, step.scroll)
     if node is None:
@@ -99,7 +105,7 @@ def read_switch(ctx: RunContext, step: ToggleStep, look: Look) -> tuple[Node, st
         return (state, found.bounds if found else None)
 
     look, ok = ctx.wait_for(lambda lk: confirmed_switch(ctx, step, lk)[1] is not None, timeout, key=key,
-                            look=look, settle=True)
+                            look=look, settle=settle)
     node, state = confirmed_switch(ctx, step, look)
     if node is None or state is None:
         raise ctx.drift(step, "a switch with a readable state", look)
@@ -122,6 +128,7 @@ def run_toggle(ctx: RunContext, step: ToggleStep, runner: Any) -> FollowUp:
         ctx.step_detail.append(f"already {state}")
         raise Outcome("unchanged", f"already {state}: nothing tapped")
     ctx.tap_switch(node)
+    # a web switch flips at once: read back without a pause, never tap again
     look, _ = ctx.wait_for(lambda lk: confirmed_switch(ctx, step, lk)[1] == runner.wanted, ctx.timeout(step))
     ctx.result.after = confirmed_switch(ctx, step, look)[1]
     ctx.result.verified = ctx.result.after == runner.wanted
@@ -147,17 +154,17 @@ def run_persisted(ctx: RunContext, step: Step, runner: Any) -> FollowUp:
     opener = opener_of(ctx, toggle.on)
     timeout = ctx.timeout(step)
     ctx.driver.back()
-    look, ok = ctx.wait_for(lambda lk: lk.screen == opener.on, timeout)
+    look, ok = ctx.after_action(lambda lk: lk.screen == opener.on, timeout)
     if not ok:
         raise ctx.drift(step, f"screen {opener.on} after going back", look)
     node, look = ctx.seek(opener.target, look, timeout, opener.scroll)
     if node is None:
         raise ctx.drift(step, ctx.describe_target(opener.target), look)
     ctx.tap_path(node)
-    look, ok = ctx.wait_for(lambda lk: lk.screen == toggle.on, timeout)
+    look, ok = ctx.after_action(lambda lk: lk.screen == toggle.on, timeout)
     if not ok:
         raise ctx.drift(step, f"screen {toggle.on} after re-opening it", look)
-    _, state, _ = read_switch(ctx, toggle, look)
+    _, state, _ = read_switch(ctx, toggle, look, settle=False)
     ctx.result.after = state
     ctx.result.persisted = state == runner.wanted
     ctx.step_detail.append(f"reads {state} after re-opening")

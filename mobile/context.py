@@ -1,0 +1,281 @@
+"""RunContext: what every step handler shares — reading the screen, waiting, seeking a target (scrolling,
+clearing interruptions), recovery and the guarded taps. No sleep of its own: clock and sleeper are injected.
+
+Waiting rules (they keep the Appium command count low): after a navigating action the context pauses for
+the expected transition (`nav_wait`, learned upward from misses) and then reads; a read that shows the
+expected screen is enough. A target that was not on the first read must read the same twice (settled).
+Polls back off (POLL_S doubling up to MAX_POLL_S) so long waits do not flood the device with reads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from mobile.core import match
+from mobile.core.flow_schema import Flow, Step
+from mobile.core.tree import Node, Tree, parse_page_source
+from mobile.errors import PageSourceError
+from mobile.result import RunResult
+
+POLL_S = 0.05
+MAX_POLL_S = 0.8
+NAV_WAIT_S = 0.6      # prior for a screen transition (native ~0.35 s, web settings ~0.9 s incl. the read)
+LAUNCH_WAIT_S = 1.5   # prior for the app's first screen after the session started it
+MAX_NAV_WAIT_S = 3.0
+ABSENT_GRACE_S = 3.0  # how long a finished, settled list must stay without a row before it counts as absent
+MAX_INTERRUPTIONS = 5  # a dialog that keeps coming back is drift, not a popup
+MAX_RECOVERIES = 3
+MAX_SCROLLS = 30
+
+
+class Outcome(Exception):
+    """Ends the run with a SPEC status (raised by steps, caught by the run loop)."""
+
+    def __init__(self, status: str, message: str = ""):
+        self.status, self.message = status, message
+        super().__init__(f"{status}: {message}")
+
+
+class Rewind(Exception):
+    """Recovery landed on a known screen of the path: continue from the step that starts there."""
+
+    def __init__(self, screen: str):
+        self.screen = screen
+        super().__init__(screen)
+
+
+class SafetyViolation(AssertionError):
+    """A tap the safety rules forbid was about to happen (a bug, never an outcome)."""
+
+
+@dataclass(frozen=True)
+class Look:
+    """One page-source read: the XML, its tree, the screen it shows (None when unknown)."""
+
+    xml: str
+    tree: Tree
+    screen: str | None
+
+
+class RunContext:
+    """The driver, the flow in the active locale, waiting, seeking, recovery and guarded taps."""
+
+    def __init__(self, flow: Flow, driver: Any, result: RunResult, mode: str, locale: str | None,
+                 clock: Callable[[], float], sleeper: Callable[[float], None], timeout: float | None,
+                 poll: float = POLL_S, nav_wait: float = NAV_WAIT_S, launch_wait: float = LAUNCH_WAIT_S):
+        self.flow, self.driver, self.result, self.mode = flow, driver, result, mode
+        self.platform: str = driver.platform
+        self.locale = locale if locale and locale != "auto" else None
+        self.clock, self.sleeper, self.poll = clock, sleeper, poll
+        self.nav_wait, self.launch_wait = nav_wait, launch_wait
+        self.timeout_override = timeout
+        self.look: Look | None = None
+        self.last_read_at = 0.0
+        self.interruptions = self.recoveries = 0
+        self.reads_since_switch_tap = 1
+        self.step_detail: list[str] = []
+
+    # --- reading -------------------------------------------------------------------------------------
+    def read(self) -> Look:
+        """One page-source read, identified against the flow's anchors."""
+        self.last_read_at = self.clock()
+        xml = self.driver.source()
+        try:
+            tree = parse_page_source(xml, self.platform)
+        except PageSourceError as exc:
+            raise Outcome("device_error", f"unreadable page source: {exc}") from exc
+        self.reads_since_switch_tap += 1
+        self.look = Look(xml, tree, self._identify(tree))
+        return self.look
+
+    def _identify(self, tree: Tree) -> str | None:
+        """The screen shown; while the locale is unknown, detect it (or try each locale in turn)."""
+        if self.locale is None:
+            found = match.detect_locale(self.flow, tree)
+            if found is not None:
+                self.locale = self.result.locale = found
+        if self.locale is not None:
+            return match.identify_screen(self.flow, tree, self.locale)
+        return next((s for loc in self.flow.locales if (s := match.identify_screen(self.flow, tree, loc))), None)
+
+    @property
+    def active_locale(self) -> str:
+        """The detected/requested locale, or the flow's first one while undetected (ids match anyway)."""
+        return self.locale or self.flow.locales[0]
+
+    def timeout(self, step: Step) -> float:
+        """The step's wait limit: --timeout, else the step's own, else the flow default."""
+        if self.timeout_override is not None:
+            return self.timeout_override
+        return step.timeout if step.timeout is not None else self.flow.default_timeout
+
+    def current(self) -> Look:
+        """The last read, or a fresh one."""
+        return self.look if self.look is not None else self.read()
+
+    # --- waiting -------------------------------------------------------------------------------------
+    def wait_for(self, ok: Callable[[Look], bool], timeout: float, key: Callable[[Look], Any] | None = None,
+                 look: Look | None = None, settle: bool = False) -> tuple[Look, bool]:
+        """Re-read until `ok` holds (with `settle`: on two reads in a row that agree by `key`)."""
+        deadline = self.clock() + timeout
+        key = key or (lambda lk: lk.xml)
+        interval, prev = self.poll, None
+        look = look or self.read()
+        while True:
+            look = self.clear_interruptions(look)
+            passed = ok(look)
+            if passed and (not settle or (prev is not None and key(prev) == key(look))):
+                return look, True
+            if self.clock() >= deadline:
+                return look, passed
+            prev = look if passed else None
+            self.sleeper(self.poll if passed else interval)
+            interval = min(interval * 2, MAX_POLL_S)
+            look = self.read()
+
+    def after_action(self, ok: Callable[[Look], bool], timeout: float, launch: bool = False) -> tuple[Look, bool]:
+        """Pause for the expected transition, then wait for `ok`; a miss teaches a longer pause."""
+        began = self.clock()
+        self.sleeper(self.launch_wait if launch else self.nav_wait)
+        first = self.read()
+        look, passed = self.wait_for(ok, timeout, look=first)
+        if passed and look is not first and not launch:
+            self.nav_wait = min(MAX_NAV_WAIT_S, max(self.nav_wait, self.last_read_at - began))
+        return look, passed
+
+    # --- targets -------------------------------------------------------------------------------------
+    def find(self, target: str, look: Look) -> Node | None:
+        """The target's node when it is on screen and tappable; two candidates -> ui_drift."""
+        found = match.match_target(self.flow, look.tree, self.platform, self.active_locale, target)
+        if found is None:
+            return None
+        if isinstance(found, match.AmbiguousTarget):
+            raise Outcome("ui_drift", f"{target}: {len(found.nodes)} nodes match {found.candidate.spec()} "
+                          f"on {look.screen or 'an unknown screen'}; never guessing")
+        return found.node if on_screen(found.node, look.tree) else None
+
+    def describe_target(self, target: str) -> str:
+        """The target's locator, readable."""
+        return self.flow.targets[target].locator(self.platform, self.active_locale).describe()
+
+    def seek(self, target: str, look: Look, timeout: float, scroll: bool,
+             grace: float | None = None) -> tuple[Node | None, Look]:
+        """Find a target: on this look at once; else re-read (backing off) and, once the screen settles,
+        scroll to the list's end. Gives up at the timeout, or `grace` s after the list ended without it."""
+        deadline, ended = self.clock() + timeout, None
+        look = self.clear_interruptions(look)
+        node = self.find(target, look)
+        if node is not None:
+            return node, look
+        interval, prev, scrolls = self.poll, None, 0
+        while True:
+            now = self.clock()
+            if now >= deadline or (grace is not None and ended is not None and now - ended >= grace):
+                return None, look
+            settled = prev is not None and prev.xml == look.xml
+            if settled and scroll and ended is None and scrolls < MAX_SCROLLS:
+                scrolls += 1
+                self.driver.scroll(scroll_area(look.tree), "down")
+                prev, look = look, self.clear_interruptions(self.read())
+                if look.xml == prev.xml:
+                    ended = self.clock()  # scrolling changed nothing: the list ended
+            else:
+                if settled and ended is None:
+                    ended = now
+                self.sleeper(interval)
+                interval = min(interval * 2, MAX_POLL_S)
+                prev, look = look, self.clear_interruptions(self.read())
+            if self.find(target, look) is not None:
+                return self.confirm(target, look)
+
+    def confirm(self, target: str, look: Look) -> tuple[Node | None, Look]:
+        """A target that appeared late must read the same twice before it is tapped (settled)."""
+        node = self.find(target, look)
+        for _ in range(3):
+            self.sleeper(self.poll)
+            again = self.clear_interruptions(self.read())
+            node_again = self.find(target, again)
+            if node is not None and node_again is not None and node_again.bounds == node.bounds:
+                return node_again, again
+            node, look = node_again, again
+        return node, look
+
+    # --- interruptions and recovery --------------------------------------------------------------------
+    def clear_interruptions(self, look: Look) -> Look:
+        """Dismiss declared interruptions (bounded) with their declared control; returns the new look."""
+        while True:
+            found = match.find_interruption(self.flow, look.tree, self.active_locale)
+            if found is None:
+                return look
+            interruption, dismiss = found
+            if dismiss is None or self.interruptions >= MAX_INTERRUPTIONS:
+                why = "no single dismiss control" if dismiss is None else "it keeps coming back"
+                raise Outcome("ui_drift", f"interruption '{interruption.name}' cannot be dismissed ({why})")
+            self.interruptions += 1
+            self.step_detail.append(f"dismissed {interruption.name}")
+            self.driver.tap(dismiss)
+            self.sleeper(self.poll)
+            look = self.read()
+
+    def recover(self, step: Step, look: Look) -> None:
+        """Off the path (crash, stray tap): relaunch or go back, then Rewind to the screen that shows."""
+        if self.recoveries >= MAX_RECOVERIES:
+            raise self.drift(step, "the expected screen", look, "recovery attempts exhausted")
+        self.recoveries += 1
+        if look.screen is None:
+            state = self.driver.app_state()
+            if state == 0:
+                raise Outcome("app_missing", "LinkedIn is not installed (queryAppState 0)")
+            launch = state != 4
+            self.step_detail.append("app was not in front: relaunched" if launch else "unknown screen: back")
+            self.driver.launch() if launch else self.driver.back()
+            look, _ = self.after_action(lambda lk: lk.screen is not None, self.timeout(step), launch=launch)
+        if look.screen is None:
+            raise self.drift(step, "a known screen", look, "after recovery")
+        raise Rewind(look.screen)
+
+    def drift(self, step: Step, wanted: str, look: Look, note: str = "") -> Outcome:
+        """A ui_drift outcome naming the step, what was looked for and what the screen had."""
+        had = f"screen {look.screen or 'unknown'} showing {visible_labels(look.tree)}"
+        return Outcome("ui_drift", f"step '{step.name}': looked for {wanted}; {had}" + (f" ({note})" if note else ""))
+
+    # --- guarded taps ----------------------------------------------------------------------------------
+    def tap_path(self, node: Node) -> None:
+        """Tap a node the current step declares (the switch never goes through this door)."""
+        self.driver.tap(node)
+
+    def tap_switch(self, node: Node) -> None:
+        """Tap the switch: never in check mode, never twice without a read between."""
+        if self.mode != "apply":
+            raise SafetyViolation("check mode must never tap the switch")
+        if self.reads_since_switch_tap == 0:
+            raise SafetyViolation("the switch was tapped twice without reading the tree between")
+        self.reads_since_switch_tap = 0
+        self.driver.tap(node)
+
+
+def on_screen(node: Node, tree: Tree) -> bool:
+    """True when the node is displayed, has a size, and its center lies inside the screen."""
+    x, y = node.bounds.center
+    inside = (0 <= x < tree.width and 0 <= y < tree.height) if tree.width and tree.height else True
+    return node.displayed and node.bounds.width > 0 and node.bounds.height > 0 and inside
+
+
+def scroll_area(tree: Tree) -> Any:
+    """Bounds of the largest scrollable container (the WebView when none says scrollable), or None."""
+    webviews = ("android.webkit.WebView", "XCUIElementTypeWebView")
+    candidates = [n for n in tree.nodes if n.scrollable and n.displayed] or \
+                 [n for n in tree.nodes if n.role in webviews]
+    return max(candidates, key=lambda n: n.bounds.width * n.bounds.height).bounds if candidates else None
+
+
+def visible_labels(tree: Tree, limit: int = 8) -> str:
+    """A short, privacy-minded summary: labels of tappable controls only, clipped."""
+    seen: list[str] = []
+    for node in tree.nodes:
+        text = (node.label or node.text).strip()[:40]
+        if text and node.clickable and text not in seen:
+            seen.append(text)
+    more = f" +{len(seen) - limit} more" if len(seen) > limit else ""
+    return ("[" + ", ".join(repr(s) for s in seen[:limit]) + more + "]") if seen else "[no labelled controls]"

@@ -1,0 +1,179 @@
+"""pytest plugin: QA tests that read `assert optout.check(device).state == "off"` on every chosen device.
+
+Loaded through the `pytest11` entry point `linkedin_optout`. Options pick devices from devices.yaml
+(`--optout-device`, `--optout-group`, `--optout-devices-file`); every test that takes a `device`
+argument runs once per chosen device. The `optout` fixture runs check/apply and attaches each result to
+the test's JUnit entry. Under pytest-xdist each worker has its own Appium server and its own slot, so
+device-side ports never clash. A simulated phone lives as long as the worker: like a real phone, it
+keeps the switch's state from one test to the next.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from typing import Any, Iterator
+
+import pytest
+
+from mobile.devices import Device, find_devices_file, load_devices, resolve
+from mobile.errors import ConfigError
+from mobile.result import RunResult, verdict_line
+
+_CONFIG_KEY = pytest.StashKey[Any]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """The --optout-* options."""
+    group = parser.getgroup("linkedin-optout", "linkedin-optout devices")
+    group.addoption("--optout-device", action="append", default=[], metavar="NAME|SERIAL|UDID|auto",
+                    help="device from devices.yaml to run `device` tests on (repeatable)")
+    group.addoption("--optout-group", metavar="NAME", help="every device of this devices.yaml group")
+    group.addoption("--optout-devices-file", metavar="FILE", help="devices.yaml to use")
+    group.addoption("--optout-appium-url", metavar="URL", help="Appium server or Grid to use instead of a local one")
+    group.addoption("--optout-timeout", type=float, metavar="SECONDS", help="per-step wait limit")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the plugin's marker."""
+    config.addinivalue_line("markers", "optout: a test that drives LinkedIn through linkedin-optout")
+
+
+def devices_config(config: pytest.Config) -> Any:
+    """devices.yaml, read once; a bad file stops the run as a usage error."""
+    if _CONFIG_KEY not in config.stash:
+        try:
+            config.stash[_CONFIG_KEY] = load_devices(find_devices_file(config.getoption("optout_devices_file")))
+        except ConfigError as exc:
+            raise pytest.UsageError(f"linkedin-optout: {exc}") from None
+    return config.stash[_CONFIG_KEY]
+
+
+def selected_devices(config: pytest.Config) -> list[Device]:
+    """The devices --optout-device/--optout-group choose (default: the first in devices.yaml)."""
+    try:
+        return resolve(devices_config(config), config.getoption("optout_device"), config.getoption("optout_group"))
+    except ConfigError as exc:
+        raise pytest.UsageError(f"linkedin-optout: {exc}") from None
+
+
+def _parametrized_by_test(metafunc: pytest.Metafunc, name: str) -> bool:
+    """True when the test or a fixture of its own already provides `name`."""
+    for marker in metafunc.definition.iter_markers("parametrize"):
+        names = marker.args[0] if marker.args else marker.kwargs.get("argnames", "")
+        names = [n.strip() for n in names.split(",")] if isinstance(names, str) else list(names)
+        if name in names:
+            return True
+    return name in getattr(metafunc, "_arg2fixturedefs", {})
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """One item per chosen device for every test that takes `device`."""
+    if "device" in metafunc.fixturenames and not _parametrized_by_test(metafunc, "device"):
+        devices = selected_devices(metafunc.config)
+        metafunc.parametrize("device", devices, ids=[d.name for d in devices])
+
+
+def worker_slot() -> int:
+    """gw0 -> 0, gw1 -> 1, ...; 0 without xdist: parallel workers never share device-side ports."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    return int(worker[2:]) if worker[2:].isdigit() else 0
+
+
+class _Resources:
+    """What a worker keeps for its whole session: the Appium server and the simulated phones."""
+
+    def __init__(self) -> None:
+        self.shared: dict[str, Any] = {}
+        self.phones: dict[tuple[str, str], Any] = {}
+
+    def reachable(self, device: Device, scenario: str | None) -> Device:
+        """A simulated device pointed at this worker's phone for it (started on first use)."""
+        if device.simulator is None:
+            return device
+        from mobile.sim.launch import start_phone
+
+        name = scenario or device.simulator.get("scenario", "default")
+        key = (device.name, name)
+        if key not in self.phones:
+            self.phones[key] = start_phone(device.platform, name)
+        return replace(device, simulator=None, sim_url=self.phones[key].url)
+
+    def close(self) -> None:
+        server = self.shared.pop("appium", None)
+        if server is not None:
+            server.stop()
+        for handle in self.phones.values():
+            handle.stop()
+
+
+class Optout:
+    """The `optout` fixture: `check(device)` and `apply(device)` return a RunResult."""
+
+    def __init__(self, request: pytest.FixtureRequest, resources: _Resources):
+        self.request = request
+        self.resources = resources
+
+    def check(self, device: Device | str, *, expect: str | None = None, **options: Any) -> RunResult:
+        """Read the setting's state on `device` (never taps the switch)."""
+        return self._run("check", device, expected=expect, **options)
+
+    def apply(self, device: Device | str, *, state: str = "off", **options: Any) -> RunResult:
+        """Make the switch read `state`, verified and persisted."""
+        return self._run("apply", device, wanted=state, **options)
+
+    def _device(self, device: Device | str) -> Device:
+        if isinstance(device, Device):
+            return device
+        return resolve(devices_config(self.request.config), [device])[0]
+
+    def _run(self, mode: str, device: Device | str, *, wanted: str | None = None, expected: str | None = None,
+             locale: str | None = None, scenario: str | None = None, timeout: float | None = None,
+             flow: str = "linkedin-genai") -> RunResult:
+        from mobile.commands._run_options import RunPlan
+        from mobile.core.flow import find_flow
+        from mobile.session import run_device
+
+        config = self.request.config
+        chosen = self._device(device)
+        plan = RunPlan(mode=mode, devices=[chosen], flow=find_flow(flow), wanted=wanted, expected=expected,
+                       locale=locale, appium_url=config.getoption("optout_appium_url"),
+                       timeout=timeout or config.getoption("optout_timeout"), grid=devices_config(config).grid)
+        target = self.resources.reachable(chosen, scenario)
+        result = run_device(plan, target, slot=worker_slot(), shared=self.resources.shared)
+        result.scenario = result.scenario or (scenario if chosen.simulator is not None else None)
+        self._record(result)
+        return result
+
+    def _record(self, result: RunResult) -> None:
+        """The result as JUnit <property> entries of this test (xdist carries them to the controller)."""
+        props = self.request.node.user_properties
+        for key in ("device", "mode", "status", "before", "after", "verified", "persisted", "duration_s", "message"):
+            value = getattr(result, key)
+            if value not in (None, ""):
+                props.append((f"optout.{key}", round(value, 3) if isinstance(value, float) else value))
+        props.append(("optout.verdict", verdict_line(result)))
+
+
+@pytest.fixture(scope="session")
+def _optout_resources() -> Iterator[_Resources]:
+    resources = _Resources()
+    yield resources
+    resources.close()
+
+
+@pytest.fixture
+def optout(request: pytest.FixtureRequest, _optout_resources: _Resources) -> Optout:
+    """Runs linkedin-optout check/apply from a test; results land in the JUnit report."""
+    return Optout(request, _optout_resources)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """A `linkedin-optout` section with one verdict line per run."""
+    lines = [value for kind in ("passed", "failed", "error") for report in terminalreporter.stats.get(kind, [])
+             if getattr(report, "when", "call") == "call"
+             for key, value in getattr(report, "user_properties", []) if key == "optout.verdict"]
+    if lines:
+        terminalreporter.write_sep("-", "linkedin-optout")
+        for line in lines:
+            terminalreporter.write_line(str(line))
