@@ -192,6 +192,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
     """HTTP/1.1 with keep-alive (Appium's proxy reuses connections); JSON in, JSON out."""
 
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; with Nagle on, a keep-alive client waits ~40 ms for each answer.
+    disable_nagle_algorithm = True
     server_version = "LinkedInSimPhone/1"
     # Idle keep-alive connections are dropped after this many seconds.
     timeout = 300
@@ -219,8 +221,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
         try:
             body = json.loads(raw.decode("utf-8")) if raw.strip() else {}
         except ValueError:
-            status, payload = W3CError("invalid argument", "request body is not JSON").status, None
-            payload = W3CError("invalid argument", "request body is not JSON").body()
+            failure = W3CError("invalid argument", "request body is not JSON")
+            status, payload = failure.status, failure.body()
         else:
             status, payload = self.server.sim.dispatch(method, self.path, body)  # type: ignore[attr-defined]
         data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
