@@ -29,7 +29,11 @@ class LocalDriver:
 
 
 # Later additions (e.g. UiAutomator2 from the registry) get their own entry type next to this one.
-LOCAL_DRIVERS = (LocalDriver("linkedinsim", APPIUM_DIR / "linkedinsim-driver"),)
+LOCAL_DRIVERS = (
+    LocalDriver("linkedinsim", APPIUM_DIR / "linkedinsim-driver"),
+    # the real Android driver, pinned in ci/appium/package.json and installed from node_modules
+    LocalDriver("uiautomator2", APPIUM_DIR / "node_modules" / "appium-uiautomator2-driver"),
+)
 
 
 def _run_appium(binary: Path, home: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -37,6 +37,9 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (0 = a free one)")
     parser.add_argument("--latency-scale", type=float, default=None,
                         help="multiply the scenario's latency (0 = instant; default $LINKEDIN_SIM_LATENCY_SCALE or 1)")
+    parser.add_argument("--adb", action="store_true",
+                        help="also attach the phone to the adb server ($ANDROID_ADB_SERVER_PORT, default 5037) "
+                             "so `adb devices` and `linkedin-optout devices` list it (Android only)")
 
 
 def serve(args: argparse.Namespace, out: Any = sys.stdout) -> int:
@@ -45,11 +48,19 @@ def serve(args: argparse.Namespace, out: Any = sys.stdout) -> int:
 
     if args.latency_scale is not None and args.latency_scale < 0:
         raise ConfigError("--latency-scale must be >= 0", "--latency-scale")
+    if getattr(args, "adb", False) and args.platform != "android":
+        raise ConfigError("--adb needs --platform android", "--adb")
     handle = start_phone(args.platform, args.scenario, latency_scale=args.latency_scale, port=args.port)
+    serial = None
     done = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: done.set())
     try:
+        if getattr(args, "adb", False):
+            from mobile.sim.adb_device import attach_to_adb
+
+            serial = attach_to_adb(handle)
+            out.write(f"attached to adb as {serial} (`adb devices` lists it; `--device auto` finds it)\n")
         caps = appium_capabilities(args.platform, handle.url)
         out.write(f"simulated {args.platform} phone (scenario {args.scenario}) at {handle.url}\n"
                   f"Appium capabilities (LinkedInSim driver, installed by `make install`):\n"
@@ -65,6 +76,10 @@ def serve(args: argparse.Namespace, out: Any = sys.stdout) -> int:
             tmp.replace(ready_file)
         done.wait()
     finally:
+        if serial is not None:
+            from mobile.sim.adb_device import detach_from_adb
+
+            detach_from_adb(serial)
         handle.stop()
     return 0
 

@@ -141,3 +141,31 @@ def test_shell_exit_codes_through_the_adb_binary(attach, adb_port: int):
     path = subprocess.run([*base, "pm", "path", "com.linkedin.android"], capture_output=True, text=True, timeout=30)
     assert path.returncode == 0 and path.stdout.startswith("package:/data/app/")
     assert os.environ["ANDROID_ADB_SERVER_PORT"] == str(adb_port)
+
+
+def test_sim_serve_adb_appears_in_adb_devices(adb_port: int, tmp_path: Path):
+    """`linkedin-optout sim serve --adb` as a user runs it: the phone shows up in `adb devices`."""
+    import sys
+    import time
+
+    exe = Path(sys.executable).with_name("linkedin-optout")
+    proc = subprocess.Popen([str(exe), "sim", "serve", "--adb", "--latency-scale", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        lines = []
+        deadline = time.monotonic() + 30
+        while not any("attached to adb as" in line for line in lines):
+            assert time.monotonic() < deadline and proc.poll() is None, (lines, proc.stderr.read() if proc.poll() is not None else "")
+            lines.append(proc.stdout.readline())
+        serial = next(line for line in lines if "attached to adb as" in line).split()[4]
+        listed = subprocess.run([adb_binary(), "-P", str(adb_port), "devices"], capture_output=True, text=True,
+                                timeout=30).stdout
+        assert f"{serial}\tdevice" in listed
+        assert [d.serial for d in discover() if d.ready] == [serial]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    gone = subprocess.run([adb_binary(), "-P", str(adb_port), "devices"], capture_output=True, text=True,
+                          timeout=30).stdout
+    assert "127.0.0.1" not in gone
