@@ -41,7 +41,9 @@ demo: install
 	$(BIN)/linkedin-optout apply --device sim-android --report reports/demo
 
 bench: install
+	$(BIN)/python bench/bench_core.py
 	$(BIN)/python bench/bench.py
+	$(BIN)/python bench/bench_farm.py
 
 clean:
 	rm -rf $(VENV) $(APPIUM_DIR)/node_modules $(APPIUM_HOME) reports

@@ -116,11 +116,13 @@ class RunContext:
 
     # --- waiting -------------------------------------------------------------------------------------
     def wait_for(self, ok: Callable[[Look], bool], timeout: float, key: Callable[[Look], Any] | None = None,
-                 look: Look | None = None, settle: bool = False) -> tuple[Look, bool]:
-        """Re-read until `ok` holds (with `settle`: on two reads in a row that agree by `key`)."""
+                 look: Look | None = None, settle: bool = False, watch_app: bool = False) -> tuple[Look, bool]:
+        """Re-read until `ok` holds (with `settle`: on two reads in a row that agree by `key`).
+        With `watch_app`, an unknown screen that stops changing asks queryAppState once, and a crashed
+        or backgrounded app ends the wait early (recovery takes over)."""
         deadline = self.clock() + timeout
         key = key or (lambda lk: lk.xml)
-        interval, prev = self.poll, None
+        interval, prev, last = self.poll, None, None
         look = look or self.read()
         while True:
             look = self.clear_interruptions(look)
@@ -129,7 +131,11 @@ class RunContext:
                 return look, True
             if self.clock() >= deadline:
                 return look, passed
-            prev = look if passed else None
+            if watch_app and look.screen is None and last is not None and last.xml == look.xml:
+                watch_app = False
+                if self.driver.app_state() != 4:
+                    return look, False
+            prev, last = (look if passed else None), look
             self.sleeper(self.poll if passed else interval)
             interval = min(interval * 2, MAX_POLL_S)
             look = self.read()
@@ -139,7 +145,7 @@ class RunContext:
         began = self.clock()
         self.sleeper(self.launch_wait if launch else self.nav_wait)
         first = self.read()
-        look, passed = self.wait_for(ok, timeout, look=first)
+        look, passed = self.wait_for(ok, timeout, look=first, watch_app=True)
         if passed and look is not first and not launch:
             self.nav_wait = min(MAX_NAV_WAIT_S, max(self.nav_wait, self.last_read_at - began))
         return look, passed

@@ -105,7 +105,9 @@ class AppiumDriver:
         try:
             self._remote = webdriver.Remote(command_executor=self._conn, options=options)
         except Exception as exc:  # noqa: BLE001 - every session failure is reported as an outcome
-            raise _translate(exc, f"could not start an Appium session at {url}") from exc
+            problem = _translate(exc, f"could not start an Appium session at {url}")
+            problem.commands = self.commands  # type: ignore[attr-defined]  # the POST /session was sent
+            raise problem from exc
 
     @property
     def commands(self) -> int:

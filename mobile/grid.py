@@ -18,10 +18,10 @@ import time
 import tomllib
 import urllib.request
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Iterator, Protocol
+from typing import Any, Iterator
 
 from mobile.appium_server import APPIUM_DIR, REPO_ROOT, AppiumServer, free_port
 from mobile.capabilities import NEW_COMMAND_TIMEOUT, SIM_AUTOMATION, SYSTEM_PORT_BASE
@@ -235,25 +235,16 @@ def _tail(path: Path, limit: int = 1500) -> str:
         return ""
 
 
-class PhoneLike(Protocol):
-    """A running simulated phone, in-process (SimHandle) or a child process (SimProcess)."""
-
-    url: str
-
-    def stop(self) -> None: ...
-
-
 @dataclass
 class Farm:
     """Simulated phones behind Appium servers, optionally behind a Grid; `url` is where sessions go."""
 
     platform: str
-    phones: list[Any]
+    phones: list[Any]  # SimHandle (in-process) or SimProcess (child process): both have .url and .stop()
     appium: list[AppiumServer]
     grid: Grid | None = None
     log_dir: Path | None = None
     spare_slots: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def url(self) -> str:

@@ -35,8 +35,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Register the plugin's marker."""
+    """Register the marker; check the chosen devices now, so a typo is a usage error, not a collection error."""
     config.addinivalue_line("markers", "optout: a test that drives LinkedIn through linkedin-optout")
+    if any(config.getoption(name) for name in ("optout_device", "optout_group", "optout_devices_file")):
+        selected_devices(config)
 
 
 def devices_config(config: pytest.Config) -> Any:
@@ -54,7 +56,8 @@ def selected_devices(config: pytest.Config) -> list[Device]:
     try:
         return resolve(devices_config(config), config.getoption("optout_device"), config.getoption("optout_group"))
     except ConfigError as exc:
-        raise pytest.UsageError(f"linkedin-optout: {exc}") from None
+        flag = {"--device": "--optout-device", "--group": "--optout-group"}.get(exc.where or "", exc.where)
+        raise pytest.UsageError(f"linkedin-optout: {flag + ': ' if flag else ''}{exc.message}") from None
 
 
 def _parametrized_by_test(metafunc: pytest.Metafunc, name: str) -> bool:
@@ -141,7 +144,8 @@ class Optout:
                        timeout=timeout or config.getoption("optout_timeout"), grid=devices_config(config).grid)
         target = self.resources.reachable(chosen, scenario)
         result = run_device(plan, target, slot=worker_slot(), shared=self.resources.shared)
-        result.scenario = result.scenario or (scenario if chosen.simulator is not None else None)
+        if chosen.simulator is not None:
+            result.scenario = scenario or chosen.simulator.get("scenario", "default")
         self._record(result)
         return result
 

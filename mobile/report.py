@@ -126,6 +126,18 @@ h1{font-size:20px} h2{font-size:17px;margin-top:32px}
 table{border-collapse:collapse;margin:8px 0} td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top}
 dl{display:grid;grid-template-columns:max-content auto;gap:2px 12px} dt{font-weight:600}
 img.shot{max-width:180px;max-height:360px;border:1px solid #999}
+img.broken{outline:3px solid #c62828}
+"""
+# Marks screenshots that failed to load (a report moved without its folder) and counts them on <body>.
+_SCRIPT = """
+window.addEventListener('load', function () {
+  var ok = 0, broken = 0;
+  document.querySelectorAll('img.shot').forEach(function (img) {
+    if (img.complete && img.naturalWidth > 0) { ok++; } else { broken++; img.classList.add('broken'); }
+  });
+  document.body.dataset.imagesOk = ok;
+  document.body.dataset.imagesBroken = broken;
+});
 """
 
 
@@ -134,7 +146,7 @@ def report_html(results: list[RunResult]) -> str:
     sections = "\n".join(_device_html(r) for r in results)
     summary = ", ".join(f"{r.device}: {r.status}" for r in results)
     return (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>linkedin-optout report</title><style>{_CSS}</style></head><body>\n"
+            f"<title>linkedin-optout report</title><style>{_CSS}</style><script>{_SCRIPT}</script></head><body>\n"
             f"<h1>linkedin-optout report</h1><p id=\"summary\">{html.escape(summary)}</p>\n{sections}\n"
             f"</body></html>\n")
 

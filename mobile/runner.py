@@ -138,14 +138,9 @@ class Runner:
 
 
 def kept_nodes(ctx: RunContext, look: Look) -> frozenset[int]:
-    """Nodes redaction must keep: matched targets, the screen's anchor proof, the switch."""
+    """Nodes redaction keeps whole: the matched targets and the switch. Anchors found by id (the profile
+    name proves the side panel) keep only their id; anchors found by label are kept by their flow label."""
     keep = {m.node.index for m in match.match_targets(ctx.flow, look.tree, ctx.platform, ctx.active_locale)}
-    if look.screen is not None and ctx.platform in ctx.flow.screens[look.screen].anchors:
-        try:
-            proof = ctx.flow.screens[look.screen].anchor(ctx.platform, ctx.active_locale).find(look.tree)
-            keep |= {n.index for n in proof}
-        except AmbiguousMatch:
-            pass
     try:
         node, _ = match.read_genai_toggle(ctx.flow, look.tree, ctx.active_locale)
         if node is not None:

@@ -12,6 +12,7 @@ from mobile.devices import Device
 from mobile.drivers import AppiumDriver
 from mobile.errors import ConfigError, EnvironmentProblem
 from mobile.result import RunResult
+from mobile.context import SafetyViolation
 from mobile.runner import Callbacks, Runner
 
 
@@ -50,6 +51,19 @@ def keep_texts(flow: Any) -> set[str]:
     return {text for per_locale in flow.labels.values() for texts in per_locale.values() for text in texts}
 
 
+def subscribers(plan: Any, device: Device, progress: Any) -> tuple[Callbacks, Any]:
+    """The run's event subscribers: CLI progress, and the evidence recorder when a report is wanted."""
+    callbacks, recorder = Callbacks(), None
+    if progress is not None:
+        callbacks.on_step_end.append(progress.on_step_end)
+    if plan.report_dir is not None:
+        from mobile.report import EvidenceRecorder
+
+        recorder = EvidenceRecorder(plan.report_dir, device.name, keep_texts(plan.flow), plan.raw_evidence)
+        callbacks.on_screen.append(recorder.on_screen)
+    return callbacks, recorder
+
+
 def run_device(plan: Any, device: Device, *, slot: int = 0, progress: Any = None,
                shared: dict[str, Any] | None = None, clock: Callable[[], float] = time.monotonic) -> RunResult:
     """Run the plan on one device; environment failures become statuses, never tracebacks."""
@@ -62,6 +76,8 @@ def run_device(plan: Any, device: Device, *, slot: int = 0, progress: Any = None
     with ExitStack() as stack:
         try:
             sim_url = _start_phone(plan, device, result, stack)
+            # a phone we started faster than real (latency_scale < 1) needs proportionally shorter pauses
+            factor = float(result.device_info.get("latency_scale", 1.0))
             url, log = appium_url_for(plan, device, shared, plan.verbose)
             result.appium_log = log
             from mobile.capabilities import capabilities_for
@@ -71,19 +87,18 @@ def run_device(plan: Any, device: Device, *, slot: int = 0, progress: Any = None
             driver = AppiumDriver(url, options, device.platform, app_id_for(plan.flow, device.platform), timeout)
             stack.callback(driver.close)
             _session_facts(driver, result)
-            callbacks = Callbacks()
-            if progress is not None:
-                callbacks.on_step_end.append(progress.on_step_end)
-            if plan.report_dir is not None:
-                from mobile.report import EvidenceRecorder
-
-                recorder = EvidenceRecorder(plan.report_dir, device.name, keep_texts(plan.flow), plan.raw_evidence)
-                callbacks.on_screen.append(recorder.on_screen)
+            callbacks, recorder = subscribers(plan, device, progress)
             locale = plan.locale or device.locale
             Runner(plan.flow, driver, plan.mode, wanted=plan.wanted, expected=plan.expected, locale=locale,
-                   timeout=plan.timeout, callbacks=callbacks, evidence=recorder is not None).run(result)
+                   timeout=plan.timeout, callbacks=callbacks, evidence=recorder is not None,
+                   **pacing(factor)).run(result)
         except EnvironmentProblem as problem:
             result.status, result.message = problem.status, str(problem)
+            result.commands = getattr(problem, "commands", result.commands)
+        except SafetyViolation:
+            raise  # a bug in the runner's guards: never turned into an ordinary outcome
+        except Exception as exc:  # noqa: BLE001 - one device's failure must not end the other devices' runs
+            result.status, result.message = "device_error", f"internal error: {type(exc).__name__}: {exc}"
     if driver is not None:
         result.commands = driver.commands  # after close: the session deletion counts too
         result.source_reads = driver.source_reads
@@ -103,6 +118,8 @@ def _start_phone(plan: Any, device: Device, result: RunResult, stack: ExitStack)
     handle = start_phone(device.platform, scenario)
     stack.callback(handle.stop)
     phone = handle.phone
+    # a phone we started faster than real (latency_scale < 1) needs proportionally shorter pauses
+    result.device_info["latency_scale"] = phone.latency_scale
     result.scenario = getattr(phone.scenario, "name", str(scenario))
     result.app_version = phone.app_version or None
     if device.platform == "ios":
@@ -111,6 +128,14 @@ def _start_phone(plan: Any, device: Device, result: RunResult, stack: ExitStack)
         result.serial = result.serial or phone.serial
     result.device_info.update(model=phone.model, os_version=phone.os_version, simulated=True)
     return handle.url
+
+
+def pacing(factor: float) -> dict[str, float]:
+    """The runner's transition pauses, scaled for a simulated phone that runs faster than a real one."""
+    from mobile.context import LAUNCH_WAIT_S, NAV_WAIT_S
+
+    factor = max(0.0, min(1.0, factor))
+    return {"nav_wait": NAV_WAIT_S * factor, "launch_wait": LAUNCH_WAIT_S * factor}
 
 
 def _session_facts(driver: AppiumDriver, result: RunResult) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence, TextIO
 
 from mobile.devices import LOCALES, Device, find_devices_file, load_devices, resolve
-from mobile.errors import ConfigError
+from mobile.errors import ConfigError, EnvironmentProblem
 from mobile.result import RunResult, document, exit_code, verdict_line
 
 OFF_NOTE = ("Note: turning it off stops LinkedIn from using your data to train its AI models from now on; "
@@ -88,15 +88,12 @@ def build_plan(args: argparse.Namespace, mode: str) -> RunPlan:
     from mobile.session import validate_scenario
 
     config = load_devices(find_devices_file(args.devices_file))
-    devices = resolve(config, args.device, args.group, args.all)
     flow = find_flow(args.flow)
     scenario = None
     if args.scenario:
-        real = [d.name for d in devices if not d.simulated]
-        if real:
-            raise ConfigError(f"--scenario applies to simulated phones only, not {', '.join(real)}",
-                              where="--scenario")
+        _only_simulated(config, args)  # before resolve(): a real device must not even be looked up
         scenario = validate_scenario(args.scenario)
+    devices = resolve(config, args.device, args.group, args.all)
     for device in devices:
         if device.platform not in flow.platforms:
             raise ConfigError(f"flow '{flow.name}' has no steps for {device.platform} (device {device.name})")
@@ -112,10 +109,22 @@ def build_plan(args: argparse.Namespace, mode: str) -> RunPlan:
                    raw_evidence=args.raw_evidence, verbose=args.verbose, grid=config.grid)
 
 
+def _only_simulated(config: Any, args: argparse.Namespace) -> None:
+    """--scenario is for simulated phones: every chosen devices.yaml entry must be one."""
+    names = list(config.devices) if args.all else []
+    names += list(config.groups.get(args.group, ())) if args.group else []
+    names += args.device or ([] if names else [next(iter(config.devices))])
+    real = [n for n in dict.fromkeys(names) if n not in config.devices or config.devices[n].simulator is None]
+    if real:
+        raise ConfigError(f"--scenario applies to simulated phones only, not {', '.join(real)}", where="--scenario")
+
+
 def run_devices(devices: Sequence[Device], run_one: Callable[[Device, int], RunResult],
                 parallel: int = 1) -> list[RunResult]:
-    """Run each device (one after another for now; `parallel` is accepted for a later parallel runner)."""
-    return [run_one(device, slot) for slot, device in enumerate(devices)]
+    """Run each device, up to `parallel` at a time (see mobile.parallel)."""
+    from mobile.parallel import run_devices as run_in_pool
+
+    return run_in_pool(devices, run_one, parallel)
 
 
 class Progress:
@@ -137,33 +146,40 @@ class Progress:
 
 def run_command(args: argparse.Namespace, mode: str) -> int:
     """The whole `check`/`apply` command: plan, run each device, print, report; returns the exit code."""
-    from mobile.session import run_device
-
-    plan = build_plan(args, mode)
-    width = max(12, *(len(d.name) for d in plan.devices))
-    shared: dict[str, Any] = {}
-
-    def run_one(device: Device, slot: int) -> RunResult:
-        return run_device(plan, device, slot=slot, progress=Progress(device.name, width=width), shared=shared)
+    from mobile.parallel import run_plan, verdict_printer
 
     try:
-        results = run_devices(plan.devices, run_one, args.parallel)
-    finally:
-        server = shared.pop("appium", None)
-        if server is not None:
-            server.stop()
+        plan = build_plan(args, mode)
+    except EnvironmentProblem as problem:  # e.g. `--device auto` and adb sees no phone
+        return _environment_stop(problem, mode, args.json)
+    width = max(12, *(len(d.name) for d in plan.devices))
+    # Each verdict is printed the moment its device finishes; --json prints one document at the end.
+    stream = None if args.json else verdict_printer(width=width)
+    results = run_plan(plan, args.parallel, on_result=stream, progress=lambda d: Progress(d.name, width=width))
     report_path = None
     if plan.report_dir is not None:
         from mobile.report import write_report
 
         report_path = write_report(plan.report_dir, results, [r.appium_log for r in results if r.appium_log])
-    print_results(results, mode, as_json=args.json, report_path=report_path)
+    print_results(results, mode, as_json=args.json, report_path=report_path, streamed=stream is not None)
     return exit_code(results)
 
 
+def _environment_stop(problem: EnvironmentProblem, mode: str, as_json: bool) -> int:
+    """No device could even be chosen: say so (as a RESULT in --json) and exit 3."""
+    sys.stderr.write(f"linkedin-optout: {problem}\n")
+    if as_json:
+        result = RunResult(device="auto", platform="android", mode=mode, status=problem.status, message=str(problem))
+        sys.stdout.write(json.dumps(document([result]), indent=2) + "\n")
+    return problem.exit_code
+
+
 def print_results(results: list[RunResult], mode: str, as_json: bool, report_path: Path | None = None,
-                  out: TextIO | None = None, err: TextIO | None = None) -> None:
-    """Verdicts (or the JSON document) on stdout; the report location where the user sees it."""
+                  out: TextIO | None = None, err: TextIO | None = None, streamed: bool = False) -> None:
+    """Verdicts (or the JSON document) on stdout; the report location where the user sees it.
+
+    `streamed`: the verdict lines were already printed as devices finished; several devices then get the
+    summary table instead."""
     out, err = out or sys.stdout, err or sys.stderr
     if as_json:
         out.write(json.dumps(document(results), indent=2) + "\n")
@@ -171,8 +187,14 @@ def print_results(results: list[RunResult], mode: str, as_json: bool, report_pat
             err.write(f"report: {report_path}\n")
         return
     width = max(12, *(len(r.device) for r in results)) if results else 12
-    for result in results:
-        out.write(verdict_line(result, width) + "\n")
+    if streamed:
+        if len(results) > 1:
+            from mobile.parallel import summary_table
+
+            out.write("\n" + summary_table(results) + "\n")
+    else:
+        for result in results:
+            out.write(verdict_line(result, width) + "\n")
     if mode == "apply" and any(r.wanted == "off" and r.status in ("changed", "unchanged") for r in results):
         out.write(OFF_NOTE + "\n")
     if report_path is not None:

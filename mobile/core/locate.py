@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Literal, Protocol, Sequence
 
 from mobile.core.tree import IOS_TOGGLE_TYPES, Node, ToggleState, Tree
 from mobile.errors import AmbiguousMatch
@@ -64,10 +65,83 @@ def _squash(s: str) -> str:
     return _SPACES_RE.sub(" ", unicodedata.normalize("NFC", s)).strip()
 
 
-def _normalized_keys(tree: Tree) -> tuple[tuple[str, str], ...]:
-    """(text, label) keys per node, computed once per tree."""
-    return tuple((normalize_text(n.text) if n.text else "", normalize_text(n.label) if n.label else "")
-                 for n in tree.nodes)
+# Per-tree indexes (Tree.memo): each maps a key to the indices of its nodes in document order, so a
+# locator looks its nodes up instead of scanning the page. Never mutated once built.
+def _text_index(tree: Tree) -> dict[str, list[int]]:
+    """Normalised text or label -> nodes whose text or label has it (each node once)."""
+    raw: dict[str, list[int]] = {}  # grouped by the raw string first: each distinct string normalised once
+    for n in tree.nodes:
+        t, lab = n.text, n.label
+        if t:
+            if t in raw:
+                raw[t].append(n.index)
+            else:
+                raw[t] = [n.index]
+        if lab and lab != t:
+            if lab in raw:
+                raw[lab].append(n.index)
+            else:
+                raw[lab] = [n.index]
+    index: dict[str, list[int]] = {}
+    merged: list[str] = []
+    for s, ids in raw.items():
+        key = normalize_text(s)
+        if not key:
+            continue
+        if key in index:  # "Settings" and "settings", or a text and a label that differ only in spacing
+            index[key] = index[key] + ids
+            merged.append(key)
+        else:
+            index[key] = ids
+    for key in merged:
+        index[key] = sorted(set(index[key]))
+    return index
+
+
+def text_keys(tree: Tree) -> frozenset[str]:
+    """Every non-empty normalised text and label on the page (cached per tree)."""
+    return frozenset(tree.memo("locate.text_index", _text_index))
+
+
+def _id_index(tree: Tree) -> dict[str, list[int]]:
+    """resource-id / name -> nodes."""
+    index: dict[str, list[int]] = {}
+    for n in tree.nodes:
+        key = n.id
+        if key:
+            if key in index:
+                index[key].append(n.index)
+            else:
+                index[key] = [n.index]
+    return index
+
+
+def _role_index(tree: Tree) -> dict[str, list[int]]:
+    """role -> nodes."""
+    index: dict[str, list[int]] = {}
+    for n in tree.nodes:
+        key = n.role
+        if key in index:
+            index[key].append(n.index)
+        else:
+            index[key] = [n.index]
+    return index
+
+
+def _toggle_index(tree: Tree) -> tuple[int, ...]:
+    """The toggles (is_toggle), ascending: the toggle classes from the role index, plus checkable nodes."""
+    roles = tree.memo("locate.roles", _role_index)
+    found = {i for role in TOGGLE_ROLES if role in roles for i in roles[role]}
+    found.update(n.index for n in tree.nodes if n.checkable and n.role not in _NOT_SWITCHES)
+    return tuple(sorted(found))
+
+
+def _nodes_at(tree: Tree, groups: Sequence[Sequence[int]]) -> tuple[Node, ...]:
+    """The nodes of one or more index entries, in document order, each once."""
+    nodes = tree.nodes
+    if len(groups) <= 1:
+        return tuple(nodes[i] for i in groups[0]) if groups else ()
+    return tuple(nodes[i] for i in sorted({i for g in groups for i in g}))
 
 
 def is_toggle(node: Node) -> bool:
@@ -109,13 +183,15 @@ class Text:
             return tuple(n for n in tree.nodes
                          if (n.text and rx.search(_squash(n.text))) or (n.label and rx.search(_squash(n.label))))
         want = normalize_text(self.value)
-        keys = tree.memo("locate.normalized", _normalized_keys)
         nodes = tree.nodes
         if self.match == "exact":
             if not want:
                 return ()  # an empty label would match every unlabelled node
-            return tuple(nodes[i] for i, (t, l) in enumerate(keys) if t == want or l == want)
-        return tuple(nodes[i] for i, (t, l) in enumerate(keys) if want in t or want in l)
+            return tuple(nodes[i] for i in tree.memo("locate.text_index", _text_index).get(want, ()))
+        if not want:
+            return nodes  # "" is in every text, even an empty one
+        index = tree.memo("locate.text_index", _text_index)
+        return _nodes_at(tree, [ids for key, ids in index.items() if want in key])
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,8 +208,9 @@ class Id:
         prefix = f"{self.package}:id/"
         bare = self.value[len(prefix):] if self.value.startswith(prefix) else self.value
         # WebView content has bare HTML ids, native views carry the package prefix: accept both.
-        wanted = {bare, prefix + bare} if ":id/" not in bare else {bare}
-        return tuple(n for n in tree.nodes if n.id in wanted)
+        wanted = (bare, prefix + bare) if ":id/" not in bare else (bare,)
+        index = tree.memo("locate.ids", _id_index)
+        return _nodes_at(tree, [index[w] for w in wanted if w in index])
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,11 +225,12 @@ class Role:
     def find(self, tree: Tree) -> tuple[Node, ...]:
         alias = ROLE_ALIASES.get(self.value.casefold())
         if alias is TOGGLE_ROLES:
-            return tuple(n for n in tree.nodes if is_toggle(n))
+            return _nodes_at(tree, [tree.memo("locate.toggles", _toggle_index)])
+        index = tree.memo("locate.roles", _role_index)
         if alias is not None:
-            return tuple(n for n in tree.nodes if n.role in alias)
+            return _nodes_at(tree, [ids for role, ids in index.items() if role in alias])
         v = self.value
-        return tuple(n for n in tree.nodes if n.role == v or n.role.rpartition(".")[2] == v)
+        return _nodes_at(tree, [ids for role, ids in index.items() if role == v or role.rpartition(".")[2] == v])
 
 
 @dataclass(frozen=True, slots=True, init=False)
@@ -211,8 +289,10 @@ def _switch_of_label(tree: Tree, label: Node) -> tuple[Node | None, tuple[Node, 
     if is_toggle(label):
         return label, ()
     child: Node = label
+    all_toggles = tree.memo("locate.toggles", _toggle_index)
     for container in (label, *tree.ancestors(label)):
-        toggles = [n for n in tree.nodes[container.index:tree.subtree_end(container)] if is_toggle(n)]
+        toggles = [tree.nodes[i] for i in all_toggles[bisect_left(all_toggles, container.index):
+                                                       bisect_left(all_toggles, tree.subtree_end(container))]]
         if len(toggles) > 1:
             return None, tuple(toggles)
         if len(toggles) == 1:

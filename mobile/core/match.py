@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mobile.core.flow_schema import Candidate, Flow, Interruption, ToggleStep
-from mobile.core.locate import locate_one, normalize_text
+from mobile.core.locate import locate_one, normalize_text, text_keys
 from mobile.core.tree import Node, ToggleState, Tree
 from mobile.errors import AmbiguousMatch
 
@@ -89,8 +89,8 @@ def match_targets(flow: Flow, tree: Tree, platform: str, locale: str) -> list[Ta
 
 
 def _tree_texts(tree: Tree) -> frozenset[str]:
-    """Every normalised text and label on the page."""
-    return frozenset(normalize_text(s) for n in tree.nodes for s in (n.text, n.label) if s.strip())
+    """Every normalised text and label on the page (the keys of the locators' per-tree text index)."""
+    return text_keys(tree)
 
 
 def detect_locale(flow: Flow, tree: Tree) -> str | None:

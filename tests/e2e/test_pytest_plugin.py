@@ -82,4 +82,4 @@ def test_unknown_device_is_a_usage_error(qa_project: pytest.Pytester) -> None:
     run = qa_project.runpytest_subprocess("--optout-device", "nope", "--optout-devices-file", "devices.yaml",
                                           timeout=120)
     assert run.ret == pytest.ExitCode.USAGE_ERROR
-    run.stderr.fnmatch_lines(["*linkedin-optout*unknown device 'nope'*"])
+    run.stderr.fnmatch_lines(["*linkedin-optout: --optout-device: unknown device 'nope'*"])

@@ -73,3 +73,8 @@ def test_pinned_grid_jar_is_installed() -> None:
     jar = grid_jar()
     assert jar.name.startswith("selenium-server-4.48") and jar.stat().st_size > 10_000_000
     assert GRID_DIR.is_dir()
+
+
+def test_hub_starts_a_whole_farm_of_sessions_at_once() -> None:
+    # Grid's default is the CPU count: on a 2-core runner 16 phones would start two at a time.
+    assert load_template("hub.toml")["distributor"]["newsession-threadpool-size"] >= 16
