@@ -2,13 +2,14 @@
 # Both install what they need: a project virtualenv (.venv) and the pinned Appium 3 under ci/appium
 # with a project-local APPIUM_HOME (.appium-home) holding our LinkedInSim driver.
 PYTHON ?= python3
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 VENV := .venv
 BIN := $(VENV)/bin
 APPIUM_DIR := ci/appium
 export APPIUM_HOME := $(CURDIR)/.appium-home
 export LINKEDIN_OPTOUT_APPIUM := $(CURDIR)/$(APPIUM_DIR)/node_modules/.bin/appium
 
-.PHONY: install python-deps appium test unit demo bench clean
+.PHONY: install python-deps appium browser test unit demo bench clean
 
 install: python-deps appium
 
@@ -31,8 +32,14 @@ $(APPIUM_HOME)/.stamp: $(VENV)/.stamp $(APPIUM_DIR)/node_modules/.stamp $(SIM_DR
 	$(BIN)/python -m mobile.appium_install
 	touch $@
 
-test: install
-	$(BIN)/python -m pytest -q tests
+# The report test opens report.html in a real headless Chromium (Debian's package).
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the report test"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
+test: install browser
+	$(BIN)/python -m pytest -q -n 2 tests
 
 unit: python-deps
 	$(BIN)/python -m pytest -q tests/unit

@@ -74,6 +74,11 @@ class RunResult:
     device_info: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def state(self) -> str | None:
+        """The switch's state when the run ended ("on"/"off"; None when it was never read)."""
+        return self.after
+
+    @property
     def exit_code(self) -> int:
         """The exit code this status maps to."""
         return EXIT_CODES.get(self.status, 3)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from contextlib import ExitStack
 from typing import Any, Callable
@@ -26,18 +27,22 @@ def validate_scenario(name_or_file: str) -> Any:
         raise ConfigError(exc.message, where=exc.where or "--scenario") from None
 
 
+_APPIUM_START = threading.Lock()
+
+
 def appium_url_for(plan: Any, device: Device, shared: dict[str, Any], verbose: int = 0) -> tuple[str, str | None]:
     """(server URL, its log file or None): --appium-url, the grid, the device's own, or our shared local one."""
     url = plan.appium_url or plan.grid or (device.appium if device.appium != "local" else None)
     if url:
         return url.rstrip("/"), None
-    server = shared.get("appium")
-    if server is None:
-        from mobile.appium_server import AppiumServer
+    with _APPIUM_START:  # parallel device threads must share one server, never start two
+        server = shared.get("appium")
+        if server is None:
+            from mobile.appium_server import AppiumServer
 
-        server = shared["appium"] = AppiumServer().start()
-        if verbose:
-            sys.stderr.write(f"appium: {server.url} (log {server.log_path})\n")
+            server = shared["appium"] = AppiumServer().start()
+            if verbose:
+                sys.stderr.write(f"appium: {server.url} (log {server.log_path})\n")
     return server.url, str(server.log_path)
 
 
