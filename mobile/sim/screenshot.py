@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 
 from PIL import Image, ImageDraw, ImageFont
@@ -13,11 +14,30 @@ GREY = (190, 190, 190)
 INK = (30, 30, 30)
 
 
+@functools.lru_cache(maxsize=8)
+def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    """Pillow's bundled font at `size` pixels (the bitmap fallback where FreeType is missing)."""
+    try:
+        return ImageFont.load_default(size=size)
+    except (TypeError, OSError):  # Pillow without FreeType: the tiny bitmap font still works
+        return ImageFont.load_default()
+
+
+def _fit(caption: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont, room: int) -> str:
+    """The caption cut with an ellipsis so it stays inside its box."""
+    if font.getlength(caption) <= room:
+        return caption
+    caption = caption[: max(1, int(room / (getattr(font, "size", 10) * 0.4)))]  # no glyph is narrower
+    while caption and font.getlength(caption + "…") > room:
+        caption = caption[:-1]
+    return caption + "…" if caption else ""
+
+
 def png(views: list[View], platform: str, width: int, height: int) -> bytes:
     """Boxes for every node, their text or label, and switches drawn on (blue) or off (grey)."""
     image = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(image)
-    font = ImageFont.load_default()
+    font = _font(max(12, width // 30))  # readable at phone resolution, like the app's body text
     sx, sy = width / DESIGN_WIDTH, height / DESIGN_HEIGHT
     for view in (v for root in views for v in root.walk()):
         l, t, r, b = view.bounds
@@ -32,7 +52,9 @@ def png(views: list[View], platform: str, width: int, height: int) -> bytes:
         draw.rectangle(box, outline=ACCENT if view.clickable else GREY)
         caption = view.text or view.desc or ""
         if caption:
-            draw.text((box[0] + 4, box[1] + 4), caption[:80], fill=INK, font=font)
+            middle = (box[1] + box[3]) // 2 if box[3] - box[1] < 4 * font.size else box[1] + font.size
+            room = box[2] - box[0] - font.size
+            draw.text((box[0] + font.size // 2, middle), _fit(caption, font, room), fill=INK, font=font, anchor="lm")
     out = io.BytesIO()
     image.save(out, format="PNG", compress_level=1)  # speed over size: screenshots are taken per step
     return out.getvalue()
