@@ -130,7 +130,7 @@ class RunContext:
             if passed and (not settle or (prev is not None and key(prev) == key(look))):
                 return look, True
             if self.clock() >= deadline:
-                return look, passed
+                return look, passed and not settle  # with settle, a reading that never repeated is no pass
             if watch_app and look.screen is None and last is not None and last.xml == look.xml:
                 watch_app = False
                 if self.driver.app_state() != 4:

@@ -110,7 +110,9 @@ def read_switch(ctx: RunContext, step: ToggleStep, look: Look, settle: bool = Tr
     if node is None or state is None:
         raise ctx.drift(step, "a switch with a readable state", look)
     if not ok:
-        ctx.step_detail.append("switch state did not settle; using the last read")
+        # a switch whose reading keeps changing is not a state to act on or to report
+        raise ctx.drift(step, "a switch whose state reads the same twice", look,
+                        f"its state did not settle within {timeout:g} s; no tap")
     return node, state, look
 
 

@@ -236,6 +236,14 @@ def test_slow_page_waits_for_the_switch() -> None:
     assert before_tap[-2:] == ["source()", "source()"]  # the switch read twice alike before the tap
 
 
+def test_switch_that_never_reads_the_same_twice_is_drift_without_tap() -> None:
+    flicker = [xml("genai_on"), xml("genai_off")] * 200  # every read disagrees with the one before
+    page = ReplayScreen("genai_on", flicker, {SWITCH: flip(), "back": "data_privacy"})
+    result, events = run(android_script(genai_on=page), timeout=5)
+    assert result.status == "ui_drift" and "did not settle" in result.message
+    assert switch_taps(events) == []
+
+
 def test_dutch_locale_detected_automatically() -> None:
     nl = {name: xml(name, locale="nl") for name in ("home", "side_panel", "settings", "data_privacy",
                                                      "genai_on", "genai_off")}
