@@ -23,7 +23,10 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     """The full parser with every available command registered."""
-    parser = _Parser(prog="linkedin-optout", description=__doc__)
+    parser = _Parser(prog="linkedin-optout", description=(
+        "Turn off LinkedIn's 'Data for Generative AI Improvement' on Android/iOS through Appium, and prove it "
+        "from the accessibility tree. Exit codes: 0 ok, 1 mismatch/verify_failed, 2 bad input, "
+        "3 environment (no device, app missing, signed out, device error), 4 ui_drift."))
     parser.add_argument("--version", action="version", version=f"linkedin-optout {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMANDS:
