@@ -13,21 +13,13 @@ from typing import Any
 
 from mobile.errors import ConfigError
 
-APP_IDS = {"android": ("com.linkedin.android", "com.linkedin.android.authenticator.LaunchActivity"),
-           "ios": ("com.linkedin.LinkedIn", None)}
-
-
 def appium_capabilities(platform: str, url: str) -> dict[str, Any]:
     """The exact Appium capabilities that reach this phone through the LinkedInSim driver."""
-    app_id, activity = APP_IDS[platform]
-    caps: dict[str, Any] = {"platformName": "Android" if platform == "android" else "iOS",
-                            "appium:automationName": "LinkedInSim", "appium:simServer": url}
-    if platform == "android":
-        caps.update({"appium:appPackage": app_id, "appium:appActivity": activity})
-    else:
-        caps["appium:bundleId"] = app_id
-    caps["appium:noReset"] = True
-    return caps
+    from mobile.capabilities import capabilities_for
+    from mobile.devices import Device
+
+    device = Device(name=f"sim-{platform}", platform=platform, simulator={}, sim_url=url)
+    return capabilities_for(device).to_capabilities()
 
 
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:

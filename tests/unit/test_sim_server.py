@@ -17,6 +17,9 @@ from typing import Any, Iterator
 
 import pytest
 
+from mobile.capabilities import capabilities_for
+from mobile.devices import Device
+
 from mobile.sim.launch import spawn_phone, start_phone
 
 ELEMENT = "element-6066-11e4-a52e-4f735466cecf"
@@ -321,12 +324,15 @@ def test_cli_sim_serve_prints_url_and_capabilities_and_stops_on_ctrl_c():
         first = process.stdout.readline()
         assert first.startswith("simulated android phone (scenario dutch) at http://127.0.0.1:")
         url = first.rsplit(" at ", 1)[1].strip()
-        lines = [process.stdout.readline() for _ in range(9)]
-        caps = json.loads("".join(lines[1:]).split("\ninteraction log")[0])
-        assert caps == {"platformName": "Android", "appium:automationName": "LinkedInSim", "appium:simServer": url,
-                        "appium:appPackage": "com.linkedin.android",
-                        "appium:appActivity": "com.linkedin.android.authenticator.LaunchActivity",
-                        "appium:noReset": True}
+        lines = [process.stdout.readline()]
+        while not lines[-1].startswith("interaction log"):
+            assert lines[-1], "sim serve stopped printing before the interaction-log line"
+            lines.append(process.stdout.readline())
+        caps = json.loads("".join(lines[1:-1]))
+        # the same capabilities the tool itself sends to a simulated phone
+        assert caps == capabilities_for(Device("sim-android", "android", simulator={}), sim_url=url).to_capabilities()
+        assert caps["appium:automationName"] == "LinkedInSim" and caps["appium:simServer"] == url
+        assert caps["appium:appPackage"] == "com.linkedin.android" and caps["appium:noReset"] is True
         assert Client(url).ok("GET", "/sim/state")["locale"] == "nl"
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=10) == 0
