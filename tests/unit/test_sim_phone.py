@@ -439,3 +439,10 @@ def test_custom_scenario_file_with_extra_interstitial(tmp_path):
                                       "crash-once", "webview-legacy"}
     phone = Phone("android", scenario, latency_scale=0)
     assert "Weiter" in phone.source_of("interstitial")
+
+
+@pytest.mark.parametrize("name", ["default", "dutch", "slow", "crash-once"])
+def test_a_scenario_is_named_after_its_own_file_not_its_base(name):
+    from mobile.sim.scenario import load_scenario
+
+    assert load_scenario(name).name == name
