@@ -269,4 +269,6 @@ SCRIPT_LATENCY = {
     "mobile: scrollGesture": "scroll", "mobile: swipeGesture": "scroll", "mobile: scroll": "scroll",
     "mobile: swipe": "scroll", "mobile: activateApp": "activate_app", "mobile: terminateApp": "terminate_app",
     "mobile: queryAppState": "query_app_state",
+    # a point tap costs what an element click costs: one injected gesture, no lookup
+    "mobile: clickGesture": "click", "mobile: tap": "click",
 }
