@@ -16,7 +16,11 @@ INK = (30, 30, 30)
 
 @functools.lru_cache(maxsize=8)
 def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    """Pillow's bundled font at `size` pixels (the bitmap fallback where FreeType is missing)."""
+    """DejaVu Sans where the system has it (accented letters for nl/de/fr/es/pt-BR/it), else Pillow's own."""
+    try:
+        return ImageFont.truetype("DejaVuSans.ttf", size)
+    except OSError:
+        pass
     try:
         return ImageFont.load_default(size=size)
     except (TypeError, OSError):  # Pillow without FreeType: the tiny bitmap font still works
