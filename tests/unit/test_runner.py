@@ -177,6 +177,16 @@ def test_long_list_scrolls_to_the_row() -> None:
     assert events[scroll + 1:scroll + 4] == ["source()", "source()", f"tap({GENAI})"]  # found, settled, tapped
 
 
+def test_settings_with_data_privacy_below_the_fold_is_still_settings() -> None:
+    above_fold = xml("settings").replace('text="Data privacy"', 'text="Sign in &amp; security"')
+    settings_top = ReplayScreen("settings_top", above_fold, {"scroll:down": "settings"})
+    result, events = run(android_script(settings_top=settings_top, side_panel=ReplayScreen(
+        "side_panel", xml("side_panel"), {SETTINGS: "settings_top"})))
+    assert result.status == "changed"
+    scroll = events.index("scroll(down)")
+    assert events[scroll - 1] == "source()" and "tap(Data privacy)" in events[scroll:]
+
+
 def test_ambiguous_switch_row_is_ui_drift_without_tap() -> None:
     page = ReplayScreen("genai_on", xml("ambiguous_row"), {SWITCH: flip(), "back": "data_privacy"})
     result, events = run(android_script(genai_on=page))
