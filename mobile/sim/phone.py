@@ -7,15 +7,14 @@ so the threaded HTTP server may call them concurrently.
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 import time
-from dataclasses import dataclass
 from typing import Any, Callable
 
 from mobile.sim import render, screenshot
 from mobile.sim.app import DESIGN_HEIGHT, DESIGN_WIDTH, ResolveContext, View, resolve
+from mobile.sim.log import InteractionLog, SimError, TapResult
 from mobile.sim.scenario import Scenario, load_scenario
 
 APP_IDS = {"android": "com.linkedin.android", "ios": "com.linkedin.LinkedIn"}
@@ -28,48 +27,6 @@ DEVICE_DEFAULTS = {
 }
 KEY_WAKE, KEY_POWER, KEY_MENU, KEY_BACK, KEY_HOME = 224, 26, 82, 4, 3
 LATENCY_ENV = "LINKEDIN_SIM_LATENCY_SCALE"
-
-
-class SimError(Exception):
-    """A command the phone refuses; `error` is the W3C error code the server should answer with."""
-
-    def __init__(self, error: str, message: str):
-        super().__init__(f"{error}: {message}")
-        self.error, self.message = error, message
-
-
-@dataclass(frozen=True)
-class TapResult:
-    """What a tap hit and what it did: effect is none|navigate|toggle|dismiss|back|launch|crash."""
-
-    screen: str
-    node: dict | None
-    effect: str
-
-
-class InteractionLog:
-    """Every command the phone received, in order, with the clock time since the phone was made."""
-
-    def __init__(self, clock: Callable[[], float]):
-        self._clock, self._t0, self.events = clock, clock(), []
-
-    def record(self, cmd: str, **fields: Any) -> dict:
-        """Append one event and return it."""
-        event = {"t": round(self._clock() - self._t0, 3), "cmd": cmd, **fields}
-        self.events.append(event)
-        return event
-
-    def taps(self) -> list[dict]:
-        """The tap events."""
-        return [e for e in self.events if e["cmd"] == "tap"]
-
-    def switch_changes(self) -> list[dict]:
-        """The switch events (before/after, persisted)."""
-        return [e for e in self.events if e["cmd"] == "switch"]
-
-    def to_json(self) -> str:
-        """The whole log as a JSON array."""
-        return json.dumps(self.events, ensure_ascii=False)
 
 
 def _node_info(view: View, platform: str) -> dict:
