@@ -201,7 +201,10 @@ def _translate(exc: Exception, context: str) -> Exception:
     message = getattr(exc, "msg", None) or str(exc) or type(exc).__name__
     message = message.strip().splitlines()[0] if message.strip() else type(exc).__name__
     if is_app_missing_message(message):
-        return AppMissing(f"LinkedIn is not installed: {message}")
+        # the driver's own words name the package/bundle it could not start; keep them, minus the boilerplate
+        detail = message.split("Original error:", 1)[-1].split("; For documentation", 1)[0].strip()
+        return AppMissing(f"LinkedIn is not installed on the device: install it and sign in, then run again "
+                          f"({detail})")
     return DeviceError(f"{context}: {message}")
 
 
