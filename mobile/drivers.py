@@ -202,7 +202,7 @@ def _translate(exc: Exception, context: str) -> Exception:
     message = message.strip().splitlines()[0] if message.strip() else type(exc).__name__
     if is_app_missing_message(message):
         # the driver's own words name the package/bundle it could not start; keep them, minus the boilerplate
-        detail = message.split("Original error:", 1)[-1].split("; For documentation", 1)[0].strip()
+        detail = message.split("Original error:", 1)[-1].split("Details:")[-1].split("; For documentation", 1)[0].strip()
         return AppMissing(f"LinkedIn is not installed on the device: install it and sign in, then run again "
                           f"({detail})")
     return DeviceError(f"{context}: {message}")
