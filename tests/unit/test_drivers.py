@@ -1,0 +1,37 @@
+"""AppiumDriver's error translation: what a user reads when the app is missing or Appium fails."""
+
+from __future__ import annotations
+
+import pytest
+
+from mobile.drivers import _translate, tap_point
+from mobile.errors import AppMissing, DeviceError
+
+ANDROID = ("A new session could not be created. Details: Cannot start the 'com.linkedin.android' application. "
+           "Original error: Activity name 'com.linkedin.android/.authenticator.LaunchActivity' cannot be found: "
+           "the package is not installed; For documentation on this error, please visit: https://example.invalid")
+IOS = ("A new session could not be created. Details: The simulated phone refused the session request: A new "
+       "session could not be created. Details: App with bundle identifier 'com.linkedin.LinkedIn' unknown")
+
+
+@pytest.mark.parametrize("raw, detail", [
+    (ANDROID, "Activity name 'com.linkedin.android/.authenticator.LaunchActivity' cannot be found: "
+              "the package is not installed"),
+    (IOS, "App with bundle identifier 'com.linkedin.LinkedIn' unknown"),
+])
+def test_app_missing_keeps_the_fix_and_the_innermost_detail(raw: str, detail: str) -> None:
+    error = _translate(RuntimeError(raw), "session")
+    assert isinstance(error, AppMissing) and error.status == "app_missing"
+    assert str(error) == f"LinkedIn is not installed on the device: install it and sign in, then run again ({detail})"
+
+
+def test_other_failures_are_device_errors_with_their_first_line() -> None:
+    error = _translate(RuntimeError("socket hang up\nstack trace here"), "Appium command failed")
+    assert isinstance(error, DeviceError) and str(error) == "Appium command failed: socket hang up"
+
+
+def test_tap_point_is_the_bounds_center_or_the_point() -> None:
+    from mobile.core.tree import Bounds
+
+    assert tap_point((10.6, 20.2)) == (10, 20)
+    assert tap_point(Bounds(100, 200, 300, 401)) == (200, 300)
