@@ -208,3 +208,19 @@ def wake_and_unlock(serial: str, port: int | None = None, timeout: float = 10.0)
         time.sleep(0.2)  # poll interval while the device reacts; bounded by `deadline`
         live = inspect(client, serial)
     return live
+
+
+def prepare(serial: str, port: int | None = None) -> LiveDevice:
+    """Before a session on an adb device: it is connected and authorized, LinkedIn is installed, and the
+    screen is on and unlocked. Raises NoDevice / AppMissing / DeviceError with the fix."""
+    client = ensure_server(port)
+    try:
+        states = {info.serial: info.state for info in client.list()}
+    except (adbutils.AdbError, OSError) as exc:
+        raise DeviceError(f"adb server on port {client.port} does not answer: {exc} (fix: `adb kill-server`)") from None
+    if serial not in states:
+        raise NoDevice(f"{serial} is not connected (`adb devices` does not list it)")
+    live = check_ready(inspect(client, serial, states[serial]))
+    if live.screen_on is False or live.locked:
+        live = wake_and_unlock(serial, port)
+    return live

@@ -81,6 +81,7 @@ def run_device(plan: Any, device: Device, *, slot: int = 0, progress: Any = None
     with ExitStack() as stack:
         try:
             sim_url = _start_phone(plan, device, result, stack)
+            _prepare_adb_device(device, result)
             # a phone we started faster than real (latency_scale < 1) needs proportionally shorter pauses
             factor = float(result.device_info.get("latency_scale", 1.0))
             url, log = appium_url_for(plan, device, shared, plan.verbose)
@@ -133,6 +134,18 @@ def _start_phone(plan: Any, device: Device, result: RunResult, stack: ExitStack)
         result.serial = result.serial or phone.serial
     result.device_info.update(model=phone.model, os_version=phone.os_version, simulated=True)
     return handle.url
+
+
+def _prepare_adb_device(device: Device, result: RunResult) -> None:
+    """An Android device reached through adb: ready, LinkedIn installed, screen woken and unlocked first."""
+    if device.platform != "android" or device.simulator is not None or not device.serial:
+        return
+    from mobile.adb import prepare
+
+    live = prepare(device.serial)
+    result.app_version = result.app_version or live.app_version
+    result.device_info.update({k: v for k, v in (("model", live.model), ("os_version", live.os_version)) if v},
+                              simulated=live.sim_url is not None)
 
 
 def pacing(factor: float) -> dict[str, float]:

@@ -56,8 +56,8 @@ def attach(adb_port: int) -> Iterator:
     """attach(scenario) -> (handle, serial); every phone is disconnected and stopped after the test."""
     attached: list[tuple[SimHandle, str]] = []
 
-    def _attach(scenario: str = "default") -> tuple[SimHandle, str]:
-        handle = start_phone("android", scenario)
+    def _attach(scenario: str = "default", latency_scale: float | None = None) -> tuple[SimHandle, str]:
+        handle = start_phone("android", scenario, latency_scale=latency_scale)
         serial = attach_to_adb(handle, adb_port)
         attached.append((handle, serial))
         return handle, serial
@@ -169,3 +169,42 @@ def test_sim_serve_adb_appears_in_adb_devices(adb_port: int, tmp_path: Path):
     gone = subprocess.run([adb_binary(), "-P", str(adb_port), "devices"], capture_output=True, text=True,
                           timeout=30).stdout
     assert "127.0.0.1" not in gone
+
+
+def _cli_json(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict]:
+    code = main([*args, "--json"])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_check_device_auto_end_to_end_through_adb(attach, capsys: pytest.CaptureFixture[str]):
+    """The real discovery path: adb finds the phone, its getprop says where its server is, Appium drives it."""
+    handle, serial = attach("default", latency_scale=0)
+    code, doc = _cli_json(capsys, "check", "--device", "auto")
+    result = doc["results"][0]
+    assert code == 0 and (result["status"], result["before"]) == ("unchanged", "on")
+    assert (result["serial"], result["app_version"]) == (serial, handle.phone.app_version)
+    assert [e["cmd"] for e in handle.phone.log.events].count("start_session") == 1
+    assert handle.phone.log.switch_changes() == []  # check never taps the switch
+
+
+def test_locked_phone_is_woken_before_the_session(attach, capsys: pytest.CaptureFixture[str]):
+    handle, serial = attach("default", latency_scale=0)
+    handle.phone.screen_on, handle.phone.locked = False, True
+    code, doc = _cli_json(capsys, "check", "--device", serial)
+    assert code == 0 and doc["results"][0]["status"] == "unchanged"
+    cmds = [e["cmd"] for e in handle.phone.log.events]
+    assert "keyevent" in cmds and cmds.index("keyevent") < cmds.index("start_session")
+    assert (handle.phone.screen_on, handle.phone.locked) == (True, False)
+
+
+def test_check_device_auto_without_any_device_is_no_device(adb_port: int, capsys: pytest.CaptureFixture[str]):
+    code, doc = _cli_json(capsys, "check", "--device", "auto")
+    assert code == 3 and [r["status"] for r in doc["results"]] == ["no_device"]
+    assert "no Android device is ready" in doc["results"][0]["message"]
+
+
+def test_app_missing_through_adb_is_found_before_any_session(attach, capsys: pytest.CaptureFixture[str]):
+    handle, serial = attach("app-missing", latency_scale=0)
+    code, doc = _cli_json(capsys, "check", "--device", serial)
+    assert code == 3 and doc["results"][0]["status"] == "app_missing"
+    assert "start_session" not in [e["cmd"] for e in handle.phone.log.events]
