@@ -208,7 +208,7 @@ class Tree:
         i: int | None = node.index
         while i is not None:
             tag = self._tags[i]
-            test = tag if _XPATH_NAME_RE.match(tag) else "*[name()=%s]" % _xpath_literal(tag)
+            test = tag if _XPATH_NAME_RE.match(tag) else "*[name()=%s]" % xpath_literal(tag)
             steps.append(f"{test}[{self._tag_position(i)}]")
             i = self.nodes[i].parent_index
         steps.append(self.root_tag)
@@ -251,7 +251,7 @@ class Tree:
             return value
 
 
-def _xpath_literal(s: str) -> str:
+def xpath_literal(s: str) -> str:
     """Quote a string for XPath 1.0, which has no escape sequences."""
     if "'" not in s:
         return f"'{s}'"

@@ -19,6 +19,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from mobile.appium_install import ensure_drivers
 from mobile.appium_server import AppiumServer
+from mobile.core.tree import xpath_literal
 from mobile.sim.launch import SimHandle, start_phone
 
 APP_IDS = {"android": "com.linkedin.android", "ios": "com.linkedin.LinkedIn"}
@@ -92,15 +93,6 @@ def appium_session(appium_server: AppiumServer) -> Iterator[Callable[..., webdri
             driver.quit()
         except Exception:  # noqa: BLE001 - tests quit sessions themselves; a second quit may fail
             pass
-
-
-def xpath_literal(text: str) -> str:
-    """An XPath 1.0 string literal for any text (labels hold apostrophes, e.g. French)."""
-    if '"' not in text:
-        return f'"{text}"'
-    if "'" not in text:
-        return f"'{text}'"
-    return "concat(" + ", '\"', ".join(f'"{part}"' for part in text.split('"')) + ")"
 
 
 class AppUI:
