@@ -67,6 +67,13 @@ def tap_where(phone: Phone, pred) -> None:
     phone.tap(*center(el))
 
 
+def open_data_privacy(phone: Phone, labels: dict) -> None:
+    """Home -> side panel -> Settings -> Data privacy, tapping node centres read from the page source."""
+    tap_where(phone, by_label(labels["profile_photo"]))
+    tap_where(phone, by_label(labels["settings"]))
+    tap_where(phone, lambda e: text_of(e) == labels["data_privacy"] and e.get("clickable") == "true")
+
+
 def by_label(text: str):
     return lambda e: label_of(e) == text or text_of(e) == text
 
@@ -159,9 +166,7 @@ def test_already_off():
 def test_not_offered_has_no_genai_row():
     phone = started(scenario="not-offered")
     labels = phone.scenario.label_table()
-    tap_where(phone, by_label(labels["profile_photo"]))
-    tap_where(phone, by_label(labels["settings"]))
-    tap_where(phone, lambda e: text_of(e) == labels["data_privacy"] and e.get("clickable") == "true")
+    open_data_privacy(phone, labels)
     texts = {text_of(e) for e in elements(phone.source())}
     assert labels["research_setting"] in texts and labels["genai_setting"] not in texts
 
@@ -252,9 +257,7 @@ def test_transition_shows_old_screen_until_the_clock_passes():
 def test_long_list_must_scroll_and_clips_partial_rows():
     phone = started(scenario="long-list")
     labels = phone.scenario.label_table()
-    tap_where(phone, by_label(labels["profile_photo"]))
-    tap_where(phone, by_label(labels["settings"]))
-    tap_where(phone, lambda e: text_of(e) == labels["data_privacy"] and e.get("clickable") == "true")
+    open_data_privacy(phone, labels)
     assert find(phone, by_label(labels["genai_setting"])) is None
     webview = find(phone, lambda e: e.tag == "android.webkit.WebView")
     bottom = 2400
@@ -276,9 +279,7 @@ def test_long_list_must_scroll_and_clips_partial_rows():
 def test_scroll_gesture_reports_whether_more_is_possible():
     phone = started(scenario="long-list")
     labels = phone.scenario.label_table()
-    tap_where(phone, by_label(labels["profile_photo"]))
-    tap_where(phone, by_label(labels["settings"]))
-    tap_where(phone, lambda e: text_of(e) == labels["data_privacy"] and e.get("clickable") == "true")
+    open_data_privacy(phone, labels)
     results = [phone.scroll("down", (0, 240, 1080, 2160), 0.5) for _ in range(4)]
     assert results == [True, False, False, False]  # max offset 1900: 1080, then clamped at 1900
     assert find(phone, by_label(labels["genai_setting"])) is not None
@@ -289,9 +290,7 @@ def test_scroll_gesture_reports_whether_more_is_possible():
 def test_partially_visible_row_has_clipped_bounds():
     phone = started(scenario="long-list")
     labels = phone.scenario.label_table()
-    tap_where(phone, by_label(labels["profile_photo"]))
-    tap_where(phone, by_label(labels["settings"]))
-    tap_where(phone, lambda e: text_of(e) == labels["data_privacy"] and e.get("clickable") == "true")
+    open_data_privacy(phone, labels)
     phone.swipe(540, 2000, 540, 1950)  # 50 px: the title row (180 px) is cut to 130 px at the top
     title = find(phone, lambda e: e.get("heading") == "true" and text_of(e) == labels["data_privacy"])
     assert title.get("bounds") == "[0,240][1080,370]"
@@ -314,9 +313,7 @@ def test_no_persist_shows_old_state_after_reopening():
 def test_crash_once_then_works_after_restart():
     phone = started(scenario="crash-once")
     labels = phone.scenario.label_table()
-    tap_where(phone, by_label(labels["profile_photo"]))
-    tap_where(phone, by_label(labels["settings"]))
-    tap_where(phone, lambda e: text_of(e) == labels["data_privacy"] and e.get("clickable") == "true")
+    open_data_privacy(phone, labels)
     assert phone.current_screen == "launcher"
     assert phone.query_app_state("com.linkedin.android") == 1
     assert elements(phone.source())[0].get("package") == "com.google.android.apps.nexuslauncher"
