@@ -10,26 +10,91 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
-from mobile.errors import DeviceError
+import platformdirs
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-APPIUM_DIR = REPO_ROOT / "ci" / "appium"
+from mobile.errors import DeviceError
+from mobile.resources import APPIUM_LOCK_DIR, CHECKOUT_DIR, checkout_root
+
+REPO_ROOT = CHECKOUT_DIR
+APPIUM_DIR = REPO_ROOT / APPIUM_LOCK_DIR  # the checkout's npm project (package.json + lock, node_modules)
 DEFAULT_APPIUM_HOME = REPO_ROOT / ".appium-home"
-DEFAULT_APPIUM_BINARY = APPIUM_DIR / "node_modules" / ".bin" / "appium"
-INSTALL_HINT = "run `make install` (it runs `npm ci` in ci/appium and installs the LinkedInSim driver)"
+HOME_ENV = "LINKEDIN_OPTOUT_HOME"
+BINARY_ENV = "LINKEDIN_OPTOUT_APPIUM"
+CHECKOUT_HINT = "run `make install` (it runs `npm ci` in ci/appium and installs the Appium drivers)"
+SETUP_HINT = "run `linkedin-optout setup` (it installs the pinned Appium 3 and its drivers for this user)"
+
+
+@dataclass(frozen=True)
+class AppiumInstall:
+    """Where an Appium 3 install lives: its npm project, the CLI, the APPIUM_HOME holding the drivers."""
+
+    prefix: Path  # folder with package.json, package-lock.json, node_modules/, linkedinsim-driver/
+    home: Path
+    origin: str   # "checkout", "per-user folder" or "environment"
+    binary_override: Path | None = None
+
+    @property
+    def binary(self) -> Path:
+        """The Appium CLI of this install (or $LINKEDIN_OPTOUT_APPIUM)."""
+        if self.binary_override is not None:
+            return self.binary_override
+        return self.prefix / "node_modules" / ".bin" / ("appium.cmd" if os.name == "nt" else "appium")
+
+    @property
+    def installed(self) -> bool:
+        return self.binary.exists()
+
+
+def user_dir() -> Path:
+    """The per-user data folder: $LINKEDIN_OPTOUT_HOME, else platformdirs' (XDG_DATA_HOME on Linux)."""
+    return Path(os.environ.get(HOME_ENV) or platformdirs.user_data_dir("linkedin-optout", appauthor=False))
+
+
+def user_appium() -> AppiumInstall:
+    """The Appium `linkedin-optout setup` installs for this user."""
+    base = user_dir()
+    return AppiumInstall(prefix=base / "appium", home=base / "appium-home", origin="per-user folder")
+
+
+def checkout_appium() -> AppiumInstall | None:
+    """The checkout's Appium (`make install`), or None outside a checkout."""
+    if checkout_root() is None:
+        return None
+    return AppiumInstall(prefix=APPIUM_DIR, home=DEFAULT_APPIUM_HOME, origin="checkout")
+
+
+def locate_appium() -> AppiumInstall:
+    """$APPIUM_HOME / $LINKEDIN_OPTOUT_APPIUM, else the checkout's install, else the per-user one.
+
+    The first install whose CLI exists wins; with none, the one to install (the checkout's inside a
+    checkout). The two variables override the folder and the CLI of whichever is chosen."""
+    candidates = [c for c in (checkout_appium(), user_appium()) if c is not None]
+    chosen = next((c for c in candidates if c.installed), candidates[0])
+    home, binary = os.environ.get("APPIUM_HOME"), os.environ.get(BINARY_ENV)
+    if home or binary:
+        chosen = AppiumInstall(prefix=chosen.prefix, home=Path(home) if home else chosen.home,
+                               origin="environment",
+                               binary_override=Path(binary) if binary else None)
+    return chosen
+
+
+def install_hint() -> str:
+    """What to run to get Appium: `make install` in a checkout, `linkedin-optout setup` elsewhere."""
+    return CHECKOUT_HINT if checkout_root() is not None else SETUP_HINT
 
 
 def appium_home() -> Path:
-    """The APPIUM_HOME to use: $APPIUM_HOME if set, else the project-local .appium-home."""
-    return Path(os.environ.get("APPIUM_HOME") or DEFAULT_APPIUM_HOME)
+    """The APPIUM_HOME to use (see locate_appium)."""
+    return locate_appium().home
 
 
 def appium_binary() -> Path:
-    """The Appium executable: $LINKEDIN_OPTOUT_APPIUM if set, else the pinned one under ci/appium."""
-    return Path(os.environ.get("LINKEDIN_OPTOUT_APPIUM") or DEFAULT_APPIUM_BINARY)
+    """The Appium executable to run (see locate_appium)."""
+    return locate_appium().binary
 
 
 def free_port() -> int:
@@ -97,7 +162,7 @@ class AppiumServer:
         if self.external_url or self._process is not None:
             return self
         if not self.binary.exists():
-            raise DeviceError(f"Appium is not installed at {self.binary}: {INSTALL_HINT}")
+            raise DeviceError(f"Appium is not installed at {self.binary}: {install_hint()}")
         self.port = self.port or free_port()
         if self.log_path is None:
             self.log_path = Path(tempfile.mkdtemp(prefix="linkedin-optout-appium-")) / "appium.log"
