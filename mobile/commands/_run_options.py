@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence, TextIO
 
+from mobile.appium_server import checkout_root, locate_appium
 from mobile.devices import LOCALES, Device, find_devices_file, load_devices, resolve
-from mobile.errors import ConfigError, EnvironmentProblem
+from mobile.errors import ConfigError, DeviceError, EnvironmentProblem
 from mobile.result import RunResult, document, exit_code, verdict_line
 
 OFF_NOTE = ("Note: turning it off stops LinkedIn from using your data to train its AI models from now on; "
@@ -150,6 +151,7 @@ def run_command(args: argparse.Namespace, mode: str) -> int:
 
     try:
         plan = build_plan(args, mode)
+        ensure_local_appium(plan, interactive=not args.json and sys.stdin.isatty() and sys.stdout.isatty())
     except EnvironmentProblem as problem:  # e.g. `--device auto` and adb sees no phone
         return _environment_stop(problem, mode, args.json)
     width = max(12, *(len(d.name) for d in plan.devices))
@@ -163,6 +165,36 @@ def run_command(args: argparse.Namespace, mode: str) -> int:
         report_path = write_report(plan.report_dir, results, [r.appium_log for r in results if r.appium_log])
     print_results(results, mode, as_json=args.json, report_path=report_path, streamed=stream is not None)
     return exit_code(results)
+
+
+def needs_local_appium(plan: RunPlan) -> bool:
+    """Whether a device of the plan is driven through an Appium this tool starts on this machine."""
+    return plan.appium_url is None and plan.grid is None and any(d.appium == "local" for d in plan.devices)
+
+
+def ensure_local_appium(plan: RunPlan, interactive: bool) -> None:
+    """Before any device is touched: the local Appium the plan needs is installed, or DeviceError saying
+    exactly what to run. On a terminal outside a checkout it offers to run `setup` first."""
+    found = locate_appium()
+    if not needs_local_appium(plan) or found.installed:
+        return
+    command = "make install" if checkout_root() is not None else "linkedin-optout setup"
+    if interactive and checkout_root() is None and _ask(f"Appium is not installed ({found.binary} is missing). "
+                                                       f"Run `{command}` now? [y/N] "):
+        from mobile.commands.setup import setup_now
+
+        if setup_now() is not None and locate_appium().installed:
+            return
+    raise DeviceError(f"Appium is not installed ({found.binary} is missing). Run `{command}` once "
+                      "(it installs the pinned Appium 3 and its drivers), then this command again.")
+
+
+def _ask(question: str) -> bool:
+    """A yes/no question on the terminal; anything but y/yes (or end of input) is no."""
+    try:
+        return input(question).strip().lower() in ("y", "yes")
+    except EOFError:
+        return False
 
 
 def _environment_stop(problem: EnvironmentProblem, mode: str, as_json: bool) -> int:
