@@ -121,7 +121,7 @@ def check_remote_appium(url: str, what: str = "appium") -> Check:
                      "start it there, or fix `appium:`/`grid:` in devices.yaml (or --appium-url)")
     build = status.get("build", {}) if isinstance(status, dict) else {}
     version = build.get("version") if isinstance(build, dict) else None
-    seen = f"Appium {version}" if version else ("ready" if status.get("ready", True) else "answers, not ready")
+    seen = f"Appium build {version}" if version else ("ready" if status.get("ready", True) else "answers, not ready")
     return Check(what, True, f"{url} answers /status: {seen}")
 
 
