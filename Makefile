@@ -53,4 +53,4 @@ bench: install
 	$(BIN)/python bench/bench_farm.py
 
 clean:
-	rm -rf $(VENV) $(APPIUM_DIR)/node_modules $(APPIUM_HOME) reports
+	rm -rf $(VENV) $(APPIUM_DIR)/node_modules $(APPIUM_HOME) reports build dist
