@@ -151,9 +151,12 @@ def run_command(args: argparse.Namespace, mode: str) -> int:
 
     try:
         plan = build_plan(args, mode)
-        ensure_local_appium(plan, interactive=not args.json and sys.stdin.isatty() and sys.stdout.isatty())
     except EnvironmentProblem as problem:  # e.g. `--device auto` and adb sees no phone
         return _environment_stop(problem, mode, args.json)
+    try:
+        ensure_local_appium(plan, interactive=not args.json and sys.stdin.isatty() and sys.stdout.isatty())
+    except EnvironmentProblem as problem:  # no Appium installed: before any device is touched
+        return _environment_stop(problem, mode, args.json, plan.devices)
     width = max(12, *(len(d.name) for d in plan.devices))
     # Each verdict is printed the moment its device finishes; --json prints one document at the end.
     stream = None if args.json else verdict_printer(width=width)
@@ -197,12 +200,15 @@ def _ask(question: str) -> bool:
         return False
 
 
-def _environment_stop(problem: EnvironmentProblem, mode: str, as_json: bool) -> int:
-    """No device could even be chosen: say so (as a RESULT in --json) and exit 3."""
+def _environment_stop(problem: EnvironmentProblem, mode: str, as_json: bool,
+                      devices: Sequence[Device] = ()) -> int:
+    """The run cannot start (no device could be chosen, no Appium): say so (as RESULTs in --json), exit 3."""
     sys.stderr.write(f"linkedin-optout: {problem}\n")
     if as_json:
-        result = RunResult(device="auto", platform="android", mode=mode, status=problem.status, message=str(problem))
-        sys.stdout.write(json.dumps(document([result]), indent=2) + "\n")
+        results = [RunResult(device=d.name, platform=d.platform, mode=mode, status=problem.status, message=str(problem),
+                             serial=d.serial, udid=d.udid) for d in devices] or \
+                  [RunResult(device="auto", platform="android", mode=mode, status=problem.status, message=str(problem))]
+        sys.stdout.write(json.dumps(document(results), indent=2) + "\n")
     return problem.exit_code
 
 
