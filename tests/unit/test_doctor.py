@@ -77,3 +77,11 @@ def test_on_macos_a_real_iphone_gets_the_xcode_check(tmp_path: Path, monkeypatch
     by_name = {c.name: c for c in checks}
     assert "macOS" not in by_name and by_name["Xcode"].ok is False and "xcode-select" in (by_name["Xcode"].fix or "")
     assert by_name["appium driver xcuitest"].needed is True
+
+
+def test_a_grid_in_devices_yaml_is_checked_by_its_status(tmp_path: Path):
+    with start_phone("android", "default", latency_scale=0) as phone:  # stands in for the Grid's W3C /status
+        file = _devices(tmp_path, f"devices:\n  sim-android: {{platform: android, simulator: {{}}}}\ngrid: '{phone.url}'\n")
+        _, checks = gather(None, file)
+    assert [(c.name, c.ok) for c in checks[1:3]] == [("grid", True), ("appium drivers", None)]
+    assert "node" not in {c.name for c in checks}
