@@ -15,6 +15,7 @@ LOCK = Path(__file__).resolve().parents[2] / "ci" / "appium" / "package-lock.jso
 
 def test_doctor_asks_a_remote_appium_for_its_status(appium_server: AppiumServer, capsys: pytest.CaptureFixture[str]):
     pinned = json.loads(LOCK.read_text())["packages"]["node_modules/appium"]["version"]
+    assert appium_server.url is not None
     assert main(["doctor", "--device", "sim-android", "--appium-url", appium_server.url, "--json"]) == 0
     checks = {c["name"]: c for c in json.loads(capsys.readouterr().out)["checks"]}
     assert list(checks) == ["python packages", "appium", "appium drivers", "device sim-android"]

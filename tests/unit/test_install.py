@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
@@ -101,9 +100,9 @@ def test_the_checkout_lockfile_pins_every_driver_setup_installs():
     assert names[0] == "linkedinsim" and "uiautomator2" in names
 
 
-def _plan(appium: str = "local", **extra: object) -> SimpleNamespace:
+def _plan(appium: str = "local") -> run_options.RunPlan:
     device = Device(name="sim-android", platform="android", simulator={"scenario": "default"}, appium=appium)
-    return SimpleNamespace(devices=[device], appium_url=None, grid=None, **extra)
+    return run_options.RunPlan(mode="check", devices=[device], flow=None)
 
 
 def test_check_without_appium_says_exactly_what_to_run(clean_env: Path, monkeypatch: pytest.MonkeyPatch):
@@ -120,7 +119,12 @@ def test_on_a_terminal_it_offers_setup_and_goes_on_when_it_worked(clean_env: Pat
     monkeypatch.setattr(appium_server, "checkout_root", lambda: None)
     monkeypatch.setattr(run_options, "checkout_root", lambda: None)
     asked: list[str] = []
-    monkeypatch.setattr("builtins.input", lambda prompt: asked.append(prompt) or "n")
+
+    def answer_no(prompt: str) -> str:
+        asked.append(prompt)
+        return "n"
+
+    monkeypatch.setattr("builtins.input", answer_no)
     with pytest.raises(DeviceError):
         run_options.ensure_local_appium(_plan(), interactive=True)
     assert asked and asked[0].endswith("Run `linkedin-optout setup` now? [y/N] ")
