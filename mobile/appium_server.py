@@ -17,10 +17,11 @@ from types import TracebackType
 import platformdirs
 
 from mobile.errors import DeviceError
-from mobile.resources import APPIUM_LOCK_DIR, CHECKOUT_DIR, checkout_root
+from mobile.resources import APPIUM_LOCK_DIR, CHECKOUT_DIR, checkout_root, shipped
 
 REPO_ROOT = CHECKOUT_DIR
-APPIUM_DIR = REPO_ROOT / APPIUM_LOCK_DIR  # the checkout's npm project (package.json + lock, node_modules)
+# ci/appium: in a checkout its npm project (package.json + lock, node_modules); installed, the package's copy
+APPIUM_DIR = shipped(APPIUM_LOCK_DIR)
 DEFAULT_APPIUM_HOME = REPO_ROOT / ".appium-home"
 HOME_ENV = "LINKEDIN_OPTOUT_HOME"
 BINARY_ENV = "LINKEDIN_OPTOUT_APPIUM"

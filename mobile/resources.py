@@ -2,8 +2,8 @@
 package, the copies the build put under `mobile/_bundled/` (setup.py's build step copies SHIPPED there).
 
 One source of truth each: `flows/`, `devices.yaml` (the built-in devices) and `ci/appium/` (the pinned
-Appium lockfile and the LinkedInSim driver's source) live at the repository's top level only; the wheel
-carries copies made at build time. The simulated phone's screens and scenarios are package data of
+Appium lockfile, the LinkedInSim driver's source; not node_modules) live at the repository's top level
+only; the wheel carries copies made at build time. The simulated phone's screens and scenarios are package data of
 `mobile/sim/` already. Standard library only: setup.py loads this file before anything is installed.
 """
 
@@ -22,13 +22,9 @@ APPIUM_PACKAGE_FILES = ("package.json", "package-lock.json")
 SIM_DRIVER = "ci/appium/linkedinsim-driver"
 
 # Paths relative to the repository root that the package carries (files, or folders copied whole).
-SHIPPED = (
-    FLOWS,
-    BUILTIN_DEVICES,
-    *(f"{APPIUM_LOCK_DIR}/{name}" for name in APPIUM_PACKAGE_FILES),
-    SIM_DRIVER,
-)
-# Never copied from a shipped folder (an npm install inside the driver's folder, caches).
+# ci/appium goes whole (lockfile, LinkedInSim source, any helper Appium is started with), without node_modules.
+SHIPPED = (FLOWS, BUILTIN_DEVICES, APPIUM_LOCK_DIR)
+# Never copied from a shipped folder (npm installs, caches).
 SKIPPED_NAMES = ("node_modules", "__pycache__", ".DS_Store")
 
 
