@@ -61,7 +61,9 @@ def gather(device_name: str | None, devices_file: str | None,
     if real_ios and sys.platform != "darwin":
         wanted = None  # the macOS line says what is wrong; XCUITest is never advised off macOS
     drivers = doctor.installed_drivers(found.binary, found.home)
-    for name in ("linkedinsim", "uiautomator2", "xcuitest", *sorted(doctor.pinned_drivers() - {"linkedinsim", "uiautomator2", "xcuitest"})):
+    if not found.installed:  # the appium line above says what to run; the drivers come with it
+        checks.append(doctor.Check("appium drivers", None, "not listed: Appium is not installed", None, False))
+    for name in () if not found.installed else ("linkedinsim", "uiautomator2", "xcuitest", *sorted(doctor.pinned_drivers() - {"linkedinsim", "uiautomator2", "xcuitest"})):
         checks.append(doctor.check_driver(name, drivers, found.binary, found.home, needed=name == wanted))
     if real_ios:
         checks.extend(doctor.check_macos_xcode())

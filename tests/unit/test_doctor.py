@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+import mobile.appium_server as appium_server
 import mobile.doctor as doctor
 from mobile.appium_server import free_port
 from mobile.cli import main
@@ -85,3 +86,16 @@ def test_a_grid_in_devices_yaml_is_checked_by_its_status(tmp_path: Path):
         _, checks = gather(None, file)
     assert [(c.name, c.ok) for c in checks[1:3]] == [("grid", True), ("appium drivers", None)]
     assert "node" not in {c.name for c in checks}
+
+
+def test_without_appium_one_line_says_setup_and_the_drivers_wait_for_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    for name in ("APPIUM_HOME", "LINKEDIN_OPTOUT_APPIUM"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LINKEDIN_OPTOUT_HOME", str(tmp_path / "user"))
+    monkeypatch.setattr(appium_server, "checkout_root", lambda: None)
+    monkeypatch.setattr(doctor, "checkout_root", lambda: None)
+    _, checks = gather("sim-android", _devices(tmp_path, "devices:\n  sim-android: {platform: android, simulator: {}}\n"))
+    failed = [c for c in checks if c.ok is False]
+    assert [(c.name, c.fix) for c in failed] == [("appium", "linkedin-optout setup")]
+    assert "(per-user folder)" in failed[0].detail
+    assert [(c.name, c.ok) for c in checks if c.name.startswith("appium driver")] == [("appium drivers", None)]
