@@ -8,6 +8,7 @@ from typing import Any, Mapping, NoReturn, Union
 
 import yaml
 
+from mobile.core.yaml_limits import check_text, check_tree
 from mobile.errors import ConfigError
 
 Scalar = Union[str, int, float, bool, None]
@@ -60,11 +61,13 @@ _Loader.add_implicit_resolver(
 
 def parse_raw(text: str, source: str) -> Raw:
     """Parse YAML text into `Raw` values; syntax errors become ConfigError at `source:line`."""
+    check_text(text, source)
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:
             raise ConfigError("the file is empty", where=f"{source}:1")
+        check_tree(node, source)
         return _convert(loader, node, source)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
