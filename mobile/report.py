@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
 import shutil
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Iterable
 from xml.etree import ElementTree as ET
 
+from mobile.errors import ConfigError
 from mobile.redact import redact_screenshot, redact_source
 from mobile.result import RunResult, StepResult, document
 
@@ -71,6 +73,50 @@ class EvidenceRecorder:
                     del pending[k]
                     break
         result.evidence_dir = str(self.dir)
+
+
+REPORT_FILES = ("result.json", "junit.xml", "report.html")
+_EVIDENCE = re.compile(r"^\d{2,}-[A-Za-z0-9._-]+\.(xml|png)$")
+_APPIUM_LOG = re.compile(r"^appium(-\d+)?\.log$")
+
+
+def _is_report(directory: Path) -> bool:
+    return any((directory / name).is_file() for name in REPORT_FILES)
+
+
+def check_report_target(path: Path) -> Path:
+    """--report DIR before anything runs: a new folder we can create, an empty one, or an earlier report."""
+    if path.exists():
+        if not path.is_dir():
+            raise ConfigError(f"{path} exists and is not a directory", where="--report")
+        if any(path.iterdir()) and not _is_report(path):
+            raise ConfigError(f"{path} is not empty and holds no earlier report: use a new or empty folder",
+                              where="--report")
+        if not os.access(path, os.W_OK | os.X_OK):
+            raise ConfigError(f"{path} is not writable", where="--report")
+        return path
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise ConfigError(f"cannot create {path}: {parent} is not a directory", where="--report")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise ConfigError(f"cannot create {path}: {parent} is not writable", where="--report")
+    return path
+
+
+def prepare_report_dir(path: Path) -> None:
+    """Create the folder, or empty an earlier report in it, so it will hold only this run."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        for entry in path.iterdir():
+            if entry.is_file() and (entry.name in REPORT_FILES or _APPIUM_LOG.match(entry.name)):
+                entry.unlink()
+            elif entry.is_dir() and not entry.is_symlink() and all(
+                    f.is_file() and _EVIDENCE.match(f.name) for f in entry.iterdir()):
+                shutil.rmtree(entry)
+    except OSError as exc:
+        raise ConfigError(f"cannot create or clear {path}: {exc.strerror or exc}", where="--report") from None
 
 
 def write_report(report_dir: Path | str, results: list[RunResult], appium_logs: Iterable[str] = ()) -> Path:

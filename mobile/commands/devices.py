@@ -8,7 +8,8 @@ from dataclasses import asdict
 from typing import Any
 
 from mobile.adb import LiveDevice, discover
-from mobile.devices import Device, DevicesConfig, find_devices_file, load_devices
+from mobile.devices import Device, DevicesConfig
+from mobile.inputs import check_devices_config
 from mobile.errors import EnvironmentProblem
 
 
@@ -73,7 +74,7 @@ def as_json(config: DevicesConfig, live: list[LiveDevice], adb_error: str | None
 
 def run(args: argparse.Namespace) -> int:
     """List; exit 0, or 3 when adb itself cannot be reached."""
-    config = load_devices(find_devices_file(args.devices_file))
+    config = check_devices_config(args.devices_file)
     live: list[LiveDevice] = []
     adb_error = None
     try:

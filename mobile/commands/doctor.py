@@ -8,7 +8,8 @@ import sys
 
 from mobile import doctor
 from mobile.appium_server import appium_binary, appium_home
-from mobile.devices import Device, find_devices_file, load_devices, resolve
+from mobile.devices import Device, resolve
+from mobile.inputs import check_devices_config
 from mobile.errors import EnvironmentProblem
 
 
@@ -23,7 +24,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def gather(device_name: str | None, devices_file: str | None) -> tuple[Device | None, list[doctor.Check]]:
     """Every check, in the order a user fixes them; ConfigError propagates (exit 2)."""
-    config = load_devices(find_devices_file(devices_file))
+    config = check_devices_config(devices_file)
     checks = [doctor.check_python_packages(), *doctor.check_node()]
     binary, home = appium_binary(), appium_home()
     checks.append(doctor.check_appium(binary))
