@@ -9,7 +9,7 @@ from typing import Any, Mapping, NoReturn, Union
 import yaml
 
 from mobile.core.yaml_limits import check_text, check_tree
-from mobile.errors import ConfigError
+from mobile.errors import ConfigError, Problems
 
 Scalar = Union[str, int, float, bool, None]
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -106,11 +106,35 @@ def _convert(loader: _Loader, node: yaml.Node, source: str) -> Raw:
     return Raw(value, line)
 
 
+class _Each:
+    """Context manager of Checker.each()."""
+
+    def __init__(self, checker: "Checker", name: str | None):
+        self.checker, self.name = checker, name
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: Any, exc: Any, tb: Any) -> bool:
+        if isinstance(exc, ConfigError):
+            self.checker.problems.add(exc)
+            if self.name is not None:
+                self.checker.failed.add(self.name)
+            return True
+        return False
+
+
 class Checker:
     """Type and key checks over Raw values; every failure names `source:line`."""
 
     def __init__(self, source: str):
         self.source = source
+        self.problems = Problems()  # what `each()` blocks found; the caller raises them all at the end
+        self.failed: set[str] = set()  # names whose definition had a problem (referring to them is no new one)
+
+    def each(self, name: str | None = None) -> Any:
+        """A block whose ConfigError is recorded (every problem is reported); `name` marks what failed."""
+        return _Each(self, name)
 
     def fail(self, message: str, line: int) -> NoReturn:
         raise ConfigError(message, where=f"{self.source}:{line}")
@@ -173,6 +197,6 @@ class Checker:
 
     def one_of(self, raw: Raw, noun: str, where: str, choices: tuple[str, ...] | Mapping[str, Any]) -> str:
         value = self.string(raw, f"{noun} {where}")
-        if value not in choices:
+        if value not in choices and value not in self.failed:
             self.fail(f"unknown {noun} '{value}' {where} (known: {', '.join(choices)})", raw.line)
         return value
