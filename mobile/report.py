@@ -6,12 +6,12 @@ import html
 import json
 import os
 import re
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 from xml.etree import ElementTree as ET
 
+from mobile.appium_server import scrub_log
 from mobile.errors import ConfigError
 from mobile.redact import redact_screenshot, redact_source
 from mobile.result import RunResult, StepResult, document
@@ -112,9 +112,11 @@ def prepare_report_dir(path: Path) -> None:
         for entry in path.iterdir():
             if entry.is_file() and (entry.name in REPORT_FILES or _APPIUM_LOG.match(entry.name)):
                 entry.unlink()
-            elif entry.is_dir() and not entry.is_symlink() and all(
-                    f.is_file() and _EVIDENCE.match(f.name) for f in entry.iterdir()):
-                shutil.rmtree(entry)
+            elif entry.is_dir() and not entry.is_symlink():
+                for evidence in [f for f in entry.iterdir() if f.is_file() and _EVIDENCE.match(f.name)]:
+                    evidence.unlink()
+                if not any(entry.iterdir()):
+                    entry.rmdir()
     except OSError as exc:
         raise ConfigError(f"cannot create or clear {path}: {exc.strerror or exc}", where="--report") from None
 
@@ -127,7 +129,12 @@ def write_report(report_dir: Path | str, results: list[RunResult], appium_logs: 
     for k, log in enumerate(dict.fromkeys(p for p in appium_logs if p)):
         if Path(log).is_file():
             name = "appium.log" if k == 0 else f"appium-{k + 1}.log"
-            shutil.copyfile(log, out / name)
+            if Path(log).resolve() == (out / name).resolve():
+                name = Path(log).name
+            # page sources and screenshots never stay in a kept log (Appium's own filter should have
+            # removed them already; this covers a log another server wrote)
+            text = scrub_log(Path(log).read_text(encoding="utf-8", errors="replace"))
+            (out / name).write_text(text, encoding="utf-8")
             copied[log] = name
     for r in results:
         if r.appium_log in copied:

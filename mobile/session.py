@@ -7,6 +7,7 @@ import sys
 import threading
 import time
 from contextlib import ExitStack
+from pathlib import Path
 from typing import Any, Callable
 
 from mobile.devices import Device
@@ -40,7 +41,10 @@ def appium_url_for(plan: Any, device: Device, shared: dict[str, Any], verbose: i
         if server is None:
             from mobile.appium_server import AppiumServer
 
-            server = shared["appium"] = AppiumServer().start()
+            # with --report the log is written there (Appium filters page sources out of it), else in a temp
+            # folder that stopping the server removes
+            log = Path(plan.report_dir) / "appium.log" if getattr(plan, "report_dir", None) else None
+            server = shared["appium"] = AppiumServer(log_path=log).start()
             if verbose:
                 sys.stderr.write(f"appium: {server.url} (log {server.log_path})\n")
     return server.url, str(server.log_path)
