@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from mobile.devices import Device, DevicesConfig, find_devices_file, load_devices, resolve
-from mobile.errors import ConfigError, Problems
+from mobile.errors import ConfigError, ConfigErrors, Problems
 
 MAX_TIMEOUT_S = 3600.0
 
@@ -93,7 +93,8 @@ def check_scenarios(config: DevicesConfig) -> None:
             load_scenario(name)
         except ConfigError as exc:
             # a missing/unknown scenario is devices.yaml's fault; a bad scenario file names its own lines
-            problems.add(exc if exc.where else ConfigError(f"device '{device.name}': {exc.message}", asked_at))
+            named = exc.where or isinstance(exc, ConfigErrors)
+            problems.add(exc if named else ConfigError(f"device '{device.name}': {exc.message}", asked_at))
     problems.raise_if_any()
 
 
@@ -120,7 +121,7 @@ def check_scenario_flag(p: Pass) -> None:
     try:
         p.scenario = load_scenario(p.args.scenario)
     except ConfigError as exc:
-        if exc.where:  # a problem inside the scenario file names its own file:line
+        if exc.where or isinstance(exc, ConfigErrors):  # problems inside the file name its own lines
             raise
         raise ConfigError(exc.message, where="--scenario") from None
 
