@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence, TextIO
@@ -102,7 +103,7 @@ class Progress:
 
     def on_step_end(self, name: str, status: str, ms: int, detail: str | None = None) -> None:
         """`sim-android  open settings  ok  0.4 s`."""
-        line = f"{self.device.ljust(self.width)}  {name:<28} {status:<7} {ms / 1000:5.1f} s"
+        line = f"{self.device.ljust(self.width)}  {name:<28} {status:<11} {ms / 1000:5.1f} s"
         if detail:
             line += f"  {detail}"
         self.stream.write(line + "\n")
@@ -122,12 +123,14 @@ def run_command(args: argparse.Namespace, mode: str) -> int:
     width = max(12, *(len(d.name) for d in plan.devices))
     # Each verdict is printed the moment its device finishes; --json prints one document at the end.
     stream = None if args.json else verdict_printer(width=width)
+    began = time.monotonic()
     results = run_plan(plan, args.parallel, on_result=stream, progress=lambda d: Progress(d.name, width=width))
     report_path = None
     if plan.report_dir is not None:
         from mobile.report import write_report
 
-        report_path = write_report(plan.report_dir, results, [r.appium_log for r in results if r.appium_log])
+        report_path = write_report(plan.report_dir, results, [r.appium_log for r in results if r.appium_log],
+                                   wall_s=time.monotonic() - began)
     print_results(results, mode, as_json=args.json, report_path=report_path, streamed=stream is not None)
     return exit_code(results)
 
