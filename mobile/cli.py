@@ -23,11 +23,22 @@ class UsageExit(SystemExit):
         self.message = message
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """Appends `(default: X)` to an option's help when it has a default worth showing."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        shown = action.default not in (None, False, [], argparse.SUPPRESS) and "default" not in text
+        if shown and action.option_strings and action.nargs != 0:
+            text += " (default: %(default)s)"
+        return text
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse that reports a bad flag as one line and exit code 2, and shows every default in --help."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("formatter_class", argparse.ArgumentDefaultsHelpFormatter)
+        kwargs.setdefault("formatter_class", _HelpFormatter)
         super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:  # noqa: D401 - argparse API

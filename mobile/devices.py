@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from mobile.core.yaml_limits import check_text, check_tree
+from mobile.core.yaml_limits import BaseLoader, check_text, check_tree, syntax_error
 from mobile.errors import ConfigError, EnvironmentProblem, Problems
 
 if TYPE_CHECKING:
@@ -126,13 +126,9 @@ def _compose(text: str, label: str) -> yaml.Node | None:
     """Stage 1: YAML text -> node tree; syntax errors become ConfigError with the line."""
     check_text(text, label)
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"{label}:{mark.line + 1}" if mark else label
-        raise ConfigError(f"invalid YAML: {exc.problem or exc}", where=where) from None
+        root = yaml.compose(text, Loader=BaseLoader)
     except yaml.YAMLError as exc:
-        raise ConfigError(f"invalid YAML: {exc}", where=f"{label}:1") from None
+        raise syntax_error(text, label, exc) from None
     check_tree(root, label)
     return root
 

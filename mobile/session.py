@@ -90,6 +90,8 @@ def run_device(plan: Any, device: Device, *, slot: int = 0, progress: Any = None
             factor = float(result.device_info.get("latency_scale", 1.0))
             url, log = appium_url_for(plan, device, shared, plan.verbose)
             result.appium_log = log
+            if progress is not None and hasattr(progress, "on_stage"):
+                progress.on_stage("creating the Appium session...")
             from mobile.capabilities import capabilities_for
 
             options = capabilities_for(device, sim_url=sim_url, slot=slot)

@@ -28,19 +28,23 @@ def add_run_options(parser: argparse.ArgumentParser, mode: str) -> None:
     parser.add_argument("--all", action="store_true", help="every device in devices.yaml")
     parser.add_argument("--parallel", type=_positive_int, default=1, metavar="N",
                         help="run up to N devices at a time")
-    parser.add_argument("--scenario", metavar="NAME|FILE", help="simulated phones only: scenario to run")
+    parser.add_argument("--scenario", metavar="NAME|FILE",
+                        help="simulated phones only: scenario to run (default: the device's simulator.scenario)")
     parser.add_argument("--locale", choices=LOCALES, help="app language (default: auto-detect)")
     if mode == "check":
         parser.add_argument("--expect", choices=("on", "off"), help="exit 1 (mismatch) unless the switch reads so")
     else:
         parser.add_argument("--state", choices=("off", "on"), default="off", help="wanted state (default off)")
-    parser.add_argument("--json", action="store_true", help="print one JSON document on stdout")
-    parser.add_argument("--report", metavar="DIR", help="write result.json, junit.xml, report.html and evidence")
-    parser.add_argument("--appium-url", metavar="URL", help="use this Appium server instead of starting one")
-    parser.add_argument("--timeout", type=positive_seconds, metavar="SECONDS", help="per-step wait limit")
+    parser.add_argument("--json", action="store_true", help="print one JSON document on stdout (default: one verdict line per device)")
+    parser.add_argument("--report", metavar="DIR", help="write result.json, junit.xml, report.html and evidence to this new or empty folder (an "
+                        "earlier report there is replaced; default: no report)")
+    parser.add_argument("--appium-url", metavar="URL", help="use this Appium server instead of starting one (default: start one on 127.0.0.1 "
+                        "for the run, or the devices.yaml grid/appium)")
+    parser.add_argument("--timeout", type=positive_seconds, metavar="SECONDS", help="per-step wait limit (default: the flow's, 20 s for linkedin-genai)")
     parser.add_argument("--raw-evidence", action="store_true", help="keep page sources unredacted in reports")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more detail on stderr")
-    parser.add_argument("--devices-file", metavar="FILE", help="devices.yaml to use")
+    parser.add_argument("--devices-file", metavar="FILE", help="devices.yaml to use (default: $LINKEDIN_OPTOUT_DEVICES, else ./devices.yaml, else the "
+                        "repository's)")
     parser.add_argument("--flow", default="linkedin-genai", metavar="NAME|FILE", help="flow to run")
 
 
@@ -101,6 +105,11 @@ class Progress:
         self.stream = stream or sys.stderr
         self.width = width
 
+    def on_stage(self, text: str) -> None:
+        """What the device is waiting for before its first step, e.g. `creating the Appium session`."""
+        self.stream.write(f"{self.device.ljust(self.width)}  {text}\n")
+        self.stream.flush()
+
     def on_step_end(self, name: str, status: str, ms: int, detail: str | None = None) -> None:
         """`sim-android  open settings  ok  0.4 s`."""
         line = f"{self.device.ljust(self.width)}  {name:<28} {status:<11} {ms / 1000:5.1f} s"
@@ -124,6 +133,7 @@ def run_command(args: argparse.Namespace, mode: str) -> int:
     # Each verdict is printed the moment its device finishes; --json prints one document at the end.
     stream = None if args.json else verdict_printer(width=width)
     began = time.monotonic()
+    announce(plan)
     results = run_plan(plan, args.parallel, on_result=stream, progress=lambda d: Progress(d.name, width=width))
     report_path = None
     if plan.report_dir is not None:
@@ -133,6 +143,16 @@ def run_command(args: argparse.Namespace, mode: str) -> int:
                                    wall_s=time.monotonic() - began)
     print_results(results, mode, as_json=args.json, report_path=report_path, streamed=stream is not None)
     return exit_code(results)
+
+
+def announce(plan: RunPlan, err: TextIO | None = None) -> None:
+    """The first line, at once: what runs where, and that Appium takes a few seconds to start."""
+    err = err or sys.stderr
+    names = ", ".join(d.name for d in plan.devices)
+    local = any(d.appium == "local" for d in plan.devices) and not (plan.appium_url or plan.grid)
+    where = "starting Appium on 127.0.0.1 (a few seconds)" if local else f"Appium at {plan.appium_url or plan.grid}"
+    err.write(f"linkedin-optout {plan.mode} on {names}: {where}...\n")
+    err.flush()
 
 
 def config_stop(exc: ConfigError, as_json: bool) -> int:

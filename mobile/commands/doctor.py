@@ -15,7 +15,8 @@ from mobile.errors import EnvironmentProblem
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register `doctor`."""
-    parser = subparsers.add_parser("doctor", help="check Python deps, Node/npm, Appium and drivers, adb, devices")
+    parser = subparsers.add_parser("doctor", help="check Python deps, Node/npm, Appium and drivers, adb, devices",
+                                   description=__doc__)
     parser.add_argument("--device", metavar="NAME|SERIAL|UDID|auto", help="device to check (default: the first in devices.yaml)")
     parser.add_argument("--devices-file", metavar="FILE", help="devices.yaml to use")
     parser.add_argument("--json", action="store_true", help="print the checks as JSON")

@@ -8,7 +8,7 @@ from typing import Any, Mapping, NoReturn, Union
 
 import yaml
 
-from mobile.core.yaml_limits import check_text, check_tree
+from mobile.core.yaml_limits import BaseLoader, check_text, check_tree, syntax_error
 from mobile.errors import ConfigError, Problems
 
 Scalar = Union[str, int, float, bool, None]
@@ -44,7 +44,7 @@ def type_name(value: object) -> str:
     return "string"
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(BaseLoader):  # type: ignore[misc,valid-type]
     """SafeLoader whose booleans are only true/false (YAML 1.2), so `on: On` and `off: No` stay strings."""
 
 
@@ -69,13 +69,8 @@ def parse_raw(text: str, source: str) -> Raw:
             raise ConfigError("the file is empty", where=f"{source}:1")
         check_tree(node, source)
         return _convert(loader, node, source)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else 1
-        problem = exc.problem or exc.context or "invalid YAML"
-        raise ConfigError(f"invalid YAML: {problem}", where=f"{source}:{line}") from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"invalid YAML: {exc}", where=f"{source}:1") from None
+        raise syntax_error(text, source, exc) from None
     finally:
         loader.dispose()
 

@@ -16,6 +16,8 @@ from mobile.errors import ConfigError
 MAX_BYTES = 1_000_000  # no flow, devices.yaml or scenario comes near this
 MAX_NODES = 50_000  # the shipped flow expands to a few thousand nodes
 MAX_ALIASES = 1_000
+# libyaml's parser when PyYAML has it (10x faster on the simulated phone's screen files), else pure Python
+BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def check_text(text: str, source: str) -> None:
@@ -57,6 +59,19 @@ def check_tree(root: yaml.Node | None, source: str) -> None:
             if id(child) in open_nodes:
                 raise ConfigError("recursive YAML alias (a node contains itself)", where=_where(child, source))
             stack.append((child, False))
+
+
+def syntax_error(text: str, source: str, exc: yaml.YAMLError) -> ConfigError:
+    """A YAML syntax error at `source:line`, worded as PyYAML's Python parser words it (libyaml's wording
+    differs); parsing events only, so this stays linear even for a hostile file."""
+    try:
+        for _ in yaml.parse(text, Loader=yaml.SafeLoader):
+            pass
+    except yaml.YAMLError as python_exc:
+        exc = python_exc
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    problem = getattr(exc, "problem", None) or getattr(exc, "context", None) or str(exc)
+    return ConfigError(f"invalid YAML: {problem}", where=f"{source}:{mark.line + 1 if mark else 1}")
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:

@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from mobile.core.yaml_limits import check_text, check_tree
+from mobile.core.yaml_limits import BaseLoader, check_text, check_tree, syntax_error
 from mobile.errors import ConfigError
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -48,11 +48,11 @@ class LineDict(dict):
     key_lines: dict
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(BaseLoader):  # type: ignore[misc,valid-type]
     """SafeLoader building LineDicts; `source_name` is the file named in errors."""
 
     def __init__(self, stream: Any):
-        super().__init__(stream)
+        super().__init__(str(stream))  # libyaml wants a plain str
         self.source_name = getattr(stream, "name", "<yaml>")
 
 
@@ -90,11 +90,8 @@ def load_yaml(path: Path) -> Any:
         node = loader.get_single_node()
         check_tree(node, str(path))
         return None if node is None else loader.construct_document(node)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        raise ConfigError(f"invalid YAML: {exc.problem}", f"{path}:{mark.line + 1 if mark else 1}") from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"invalid YAML: {exc}", f"{path}:1") from None
+        raise syntax_error(text, str(path), exc) from None
     finally:
         loader.dispose()
 
