@@ -5,13 +5,15 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from mobile.errors import ConfigError, Problems
 from mobile.sim.app import DATA_DIR, LineDict, Screen, check_keys, default_screens, load_labels, load_yaml, \
     parse_screens, where
 from mobile.sim.scenario_checks import TRANSITION_KINDS, Latency, check_gotos, check_labels, check_vars, node_keys
 from mobile.sim.scenario_checks import latency as latency_of
+
+__all__ = ["TRANSITION_KINDS", "Latency", "Scenario", "Interruption", "known_scenarios", "load_scenario"]
 
 SCENARIO_DIR = DATA_DIR / "scenarios"
 LABELS_FILE = DATA_DIR / "screens" / "labels.yaml"
