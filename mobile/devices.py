@@ -187,8 +187,12 @@ def _simulator(check: _Checker, name: str, platform: str, node: yaml.Node) -> di
     return simulator
 
 
-def parse_devices(text: str, label: str = "devices.yaml") -> DevicesConfig:
-    """devices.yaml text -> DevicesConfig; every problem is a ConfigError with `label:line`."""
+def parse_devices(text: str, label: str = "devices.yaml",
+                  extra_check: Callable[[DevicesConfig], None] | None = None) -> DevicesConfig:
+    """devices.yaml text -> DevicesConfig; every problem is a ConfigError with `label:line`.
+
+    `extra_check` sees the config of the valid entries, so its problems (e.g. a bad scenario file) are
+    listed together with the file's own."""
     root = _compose(text, label)
     if root is None:
         raise ConfigError("empty file: expected 'devices:'", where=f"{label}:1")
@@ -230,9 +234,13 @@ def parse_devices(text: str, label: str = "devices.yaml") -> DevicesConfig:
             grid = check.appium(top["grid"][1], "grid")
             if grid == "local":
                 raise check.fail(top["grid"][1], "grid must be null or a Selenium Grid URL")
+    config = DevicesConfig(devices=devices, groups=groups, grid=grid, default_locale=locale,
+                           default_appium=appium, path=label, scenario_lines=check.scenario_lines)
+    if extra_check is not None and devices:
+        with problems.each():
+            extra_check(config)  # e.g. the scenarios the (valid) devices name: reported with the file's problems
     problems.raise_if_any()
-    return DevicesConfig(devices=devices, groups=groups, grid=grid, default_locale=locale,
-                         default_appium=appium, path=label, scenario_lines=check.scenario_lines)
+    return config
 
 
 def _group(check: _Checker, name: str, key_node: yaml.Node, members_node: yaml.Node, known: list[str]) -> tuple[str, ...]:
@@ -253,7 +261,8 @@ def _group(check: _Checker, name: str, key_node: yaml.Node, members_node: yaml.N
     return tuple(members)
 
 
-def load_devices(path: str | os.PathLike[str]) -> DevicesConfig:
+def load_devices(path: str | os.PathLike[str],
+                 extra_check: Callable[[DevicesConfig], None] | None = None) -> DevicesConfig:
     """Read and check a devices.yaml file."""
     if Path(path).is_dir():
         raise ConfigError("is a directory, not a devices file", where=str(path))
@@ -263,7 +272,7 @@ def load_devices(path: str | os.PathLike[str]) -> DevicesConfig:
         raise ConfigError(f"cannot read devices file: {exc.strerror}", where=str(path)) from None
     except UnicodeDecodeError:
         raise ConfigError("not a UTF-8 text file (a devices.yaml is YAML text)", where=str(path)) from None
-    return parse_devices(text, label=str(path))
+    return parse_devices(text, label=str(path), extra_check=extra_check)
 
 
 def find_devices_file(flag: str | None = None) -> Path:

@@ -100,9 +100,7 @@ def check_scenarios(config: DevicesConfig) -> None:
 
 def check_devices_config(flag: str | None) -> DevicesConfig:
     """devices.yaml (found as documented) and every scenario it names; ConfigError(s) otherwise."""
-    config = load_devices(find_devices_file(flag))
-    check_scenarios(config)
-    return config
+    return load_devices(find_devices_file(flag), extra_check=check_scenarios)
 
 
 def check_devices_file(p: Pass) -> None:

@@ -74,5 +74,7 @@ def _devices_loader() -> Callable[[str], object]:
     except ModuleNotFoundError as exc:
         raise ConfigError(f"cannot check devices files: {exc}") from None
     inputs = importlib.import_module("mobile.inputs")
-    loader: Callable[[str], object] = lambda path: inputs.check_scenarios(devices.load_devices(path))  # noqa: E731
+    def loader(path: str) -> object:
+        return devices.load_devices(path, extra_check=inputs.check_scenarios)
+
     return loader
