@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import urllib.parse
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -113,13 +114,23 @@ class _Checker:
 
     def appium(self, node: yaml.Node, what: str) -> str:
         value = self.string(node, what)
-        if value != "local" and not re.match(r"^https?://[^\s/]+", value):
+        if value != "local" and not is_http_url(value):
             raise self.fail(node, f"{what} must be 'local' or an http(s) URL, not '{value}'")
         return value.rstrip("/") if value != "local" else value
 
     def plain(self, node: yaml.Node) -> Any:
         """The Python value of a node (for free-form data such as capabilities)."""
         return yaml.SafeLoader("").construct_document(node)
+
+
+def is_http_url(url: str) -> bool:
+    """http(s)://host[:port][/path] with a valid port and no spaces (an Appium server or a Grid)."""
+    parsed = urllib.parse.urlsplit(url)
+    try:
+        port_ok = parsed.port is None or 0 < parsed.port < 65536
+    except ValueError:
+        port_ok = False
+    return parsed.scheme in ("http", "https") and bool(parsed.hostname) and port_ok and not re.search(r"\s", url)
 
 
 def _compose(text: str, label: str) -> yaml.Node | None:

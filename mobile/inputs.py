@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import argparse
 import math
-import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from mobile.devices import Device, DevicesConfig, find_devices_file, load_devices, resolve
+from mobile.devices import Device, DevicesConfig, find_devices_file, is_http_url, load_devices, resolve
 from mobile.errors import ConfigError, ConfigErrors, Problems
 
 MAX_TIMEOUT_S = 3600.0
@@ -55,12 +54,7 @@ def positive_seconds(text: str) -> float:
 
 def check_url(url: str, where: str) -> str:
     """An Appium/Grid URL: http(s)://host[:port][/path]; returns it without a trailing slash."""
-    parsed = urllib.parse.urlsplit(url)
-    try:
-        port_ok = parsed.port is None or 0 < parsed.port < 65536
-    except ValueError:
-        port_ok = False
-    if parsed.scheme not in ("http", "https") or not parsed.hostname or not port_ok or " " in url:
+    if not is_http_url(url):
         raise ConfigError(f"not an http(s) URL: {url!r} (e.g. http://127.0.0.1:4723)", where=where)
     return url.rstrip("/")
 

@@ -274,3 +274,15 @@ def test_ordinary_aliases_still_work(tmp_path) -> None:
     ok = write(tmp_path / "ok.yaml", "devices:\n  a: &sim {platform: android, simulator: {scenario: default}}\n"
                                      "  b: *sim\n")
     assert list(load_devices(ok).devices) == ["a", "b"]
+
+
+def test_appium_urls_in_devices_yaml_are_checked_like_the_flag(tmp_path) -> None:
+    path = write(tmp_path / "d.yaml", "defaults: {appium: 'http://:4723'}\ndevices:\n"
+                                      "  a: {platform: android, serial: x, appium: 'http://host:99999'}\n"
+                                      "  b: {platform: android, serial: y, appium: 'http://grid.lan:4444/wd/hub'}\n")
+    with pytest.raises(ConfigErrors) as caught:
+        load_devices(path)
+    assert caught.value.lines == [
+        f"{path}:1: defaults.appium must be 'local' or an http(s) URL, not 'http://:4723'",
+        f"{path}:3: device 'a': appium must be 'local' or an http(s) URL, not 'http://host:99999'",
+    ]
