@@ -7,6 +7,7 @@ adb (lazily) only for `auto` and for serials that devices.yaml does not list.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import urllib.parse
@@ -174,6 +175,11 @@ def _device(check: _Checker, name: str, node: yaml.Node, locale: str, appium: st
             if key not in W3C_CAPABILITIES and ":" not in key:
                 raise check.fail(key_node, f"device '{name}': capability '{key}' is neither W3C nor vendor-prefixed (use 'appium:{key}')")
             caps[key] = check.plain(value_node)
+            try:
+                json.dumps(caps[key])
+            except (TypeError, ValueError):
+                raise check.fail(value_node, f"device '{name}': capability '{key}' must be a string, number, "
+                                 "boolean, list or mapping (quote dates and the like)") from None
     if "locale" in fields:
         locale = check.string(fields["locale"][1], f"device '{name}': locale", LOCALES)
     if "appium" in fields:

@@ -157,7 +157,10 @@ def check_devices(p: Pass) -> None:
     for device in p.devices:
         if device.platform not in p.flow.platforms:
             p.problems.add(ConfigError(f"flow '{p.flow.name}' has no steps for {device.platform} "
-                                       f"(device {device.name})"))
+                                       f"(device {device.name})", where=device.where))
+        if not getattr(p.args, "locale", None) and device.locale not in ("auto", *p.flow.locales):
+            p.problems.add(ConfigError(f"device '{device.name}': flow '{p.flow.name}' has no labels for locale "
+                                       f"'{device.locale}'", where=device.where))
 
 
 # The pass, in order. A new input adds its check here.

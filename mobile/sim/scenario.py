@@ -179,8 +179,12 @@ def _build(raw: dict, origin: dict[str, str], path: Path) -> Scenario:
                 if item.get(key) not in screens:
                     raise ConfigError(f"interruption {key} {item.get(key)!r} is not a known screen",
                                       where(path, item, key) if hasattr(item, "line") else at("interruptions"))
-            interruptions.append(Interruption(item["screen"], item["popup"], bool(item.get("once", True))))
+            if not isinstance(item.get("once", True), bool):
+                raise ConfigError("interruption once must be true or false", where(path, item, "once"))
+            interruptions.append(Interruption(item["screen"], item["popup"], item.get("once", True)))
     faults = raw.get("faults", {})
+    if not isinstance(faults.get("no_persist", False), bool):
+        problems.add(ConfigError("faults.no_persist must be true or false", at("faults.no_persist")))
     crash_at = faults.get("crash_once_at")
     if crash_at is not None and crash_at not in screens:
         problems.add(ConfigError(f"faults.crash_once_at {crash_at!r} is not a known screen",

@@ -286,3 +286,38 @@ def test_appium_urls_in_devices_yaml_are_checked_like_the_flag(tmp_path) -> None
         f"{path}:1: defaults.appium must be 'local' or an http(s) URL, not 'http://:4723'",
         f"{path}:3: device 'a': appium must be 'local' or an http(s) URL, not 'http://host:99999'",
     ]
+
+
+def test_more_scenario_and_device_values_are_typed(tmp_path) -> None:
+    scenario = write(tmp_path / "s.yaml", "faults: {no_persist: 'yes'}\n"
+                                          "interruptions:\n  - {screen: home, popup: permission_notifications, "
+                                          "once: 1}\n")
+    with pytest.raises(ConfigErrors) as caught:
+        load_scenario(scenario)
+    assert caught.value.lines == [f"{scenario}:1: faults.no_persist must be true or false",
+                                  f"{scenario}:3: interruption once must be true or false"]
+    devices = write(tmp_path / "d.yaml", "devices:\n  a: {platform: android, serial: x,\n"
+                                         "      capabilities: {'appium:when': 2024-01-01}}\n")
+    with pytest.raises(ConfigError, match=r"d.yaml:3: device 'a': capability 'appium:when' must be a string"):
+        load_devices(devices)
+
+
+def test_device_locale_missing_from_the_flow(capsys, tmp_path) -> None:
+    flow = Path(__file__).resolve().parents[2] / "flows" / "linkedin-genai.yaml"
+    small = write(tmp_path / "en-only.yaml", _only_english(flow.read_text()))
+    devices = write(tmp_path / "d.yaml", "devices:\n  a: {platform: android, simulator: {}, locale: nl}\n")
+    code, _, err = run(capsys, "check", "--devices-file", devices, "--flow", small)
+    assert (code, err) == (2, f"linkedin-optout: error: {devices}:2: device 'a': flow 'en-only' has no labels for "
+                              "locale 'nl'\n")
+
+
+def _only_english(text: str) -> str:
+    """The shipped flow with `locales: [en]` and every label's other locales dropped."""
+    import yaml
+
+    from mobile.core.flow_yaml import _Loader  # the flow dialect: only true/false are booleans
+
+    data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+    data["locales"] = ["en"]
+    data["labels"] = {key: {"en": value["en"]} for key, value in data["labels"].items()}
+    return yaml.safe_dump(data, allow_unicode=True)
