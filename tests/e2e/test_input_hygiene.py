@@ -83,3 +83,30 @@ def test_a_run_without_report_leaves_nothing_in_the_temp_folder(tmp_path: Path) 
     code, err, out = run_timed(["check", "--device", "sim-android", "--json"], tmp_path)
     assert code == 0, (out, err)
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith("linkedin-optout-")] == []
+
+
+def test_kept_behaviour_unknown_adhoc_device_is_config_error_absent_phone_is_no_device(tmp_path: Path) -> None:
+    """Through a private adb server that sees no phone (killed at the end)."""
+    import json
+    import socket
+
+    from mobile.adb import adb_binary
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "ANDROID_ADB_SERVER_PORT": str(port), "HOME": str(tmp_path),
+           "ADB_LOCAL_TRANSPORT_MAX_PORT": "5553"}
+    devices = tmp_path / "devices.yaml"
+    devices.write_text("devices:\n  phone: {platform: android, serial: auto}\n")
+    try:
+        unknown = subprocess.run([str(SCRIPT), "check", "--devices-file", str(devices), "--device", "XYZ123",
+                                  "--json"], capture_output=True, text=True, env=env, timeout=120)
+        absent = subprocess.run([str(SCRIPT), "check", "--devices-file", str(devices), "--device", "phone",
+                                 "--json"], capture_output=True, text=True, env=env, timeout=120)
+    finally:
+        subprocess.run([adb_binary(), "-P", str(port), "kill-server"], capture_output=True, timeout=30)
+    assert unknown.returncode == 2 and "--device: unknown device 'XYZ123'" in unknown.stderr
+    assert json.loads(unknown.stdout)["error"]["status"] == "config_error"
+    assert absent.returncode == 3, absent.stderr
+    assert [r["status"] for r in json.loads(absent.stdout)["results"]] == ["no_device"]
