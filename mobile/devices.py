@@ -94,16 +94,19 @@ class _Checker:
         if not isinstance(node, yaml.MappingNode):
             raise self.fail(node, f"{what} must be a mapping")
         out: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+        problems = Problems()  # every bad key of the mapping, not only the first
         for key_node, value_node in node.value:
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
             if not isinstance(key, str) or key_node.tag != "tag:yaml.org,2002:str":
-                raise self.fail(key_node, f"{what}: keys must be strings")
-            if key in out:
+                problems.add(self.fail(key_node, f"{what}: keys must be strings"))
+            elif key in out:
                 first = out[key][0].start_mark.line + 1
-                raise self.fail(key_node, f"duplicate key '{key}' in {what} (first at line {first})")
-            if allowed is not None and key not in allowed:
-                raise self.fail(key_node, f"unknown key '{key}' in {what} (allowed: {', '.join(allowed)})")
-            out[key] = (key_node, value_node)
+                problems.add(self.fail(key_node, f"duplicate key '{key}' in {what} (first at line {first})"))
+            elif allowed is not None and key not in allowed:
+                problems.add(self.fail(key_node, f"unknown key '{key}' in {what} (allowed: {', '.join(allowed)})"))
+            else:
+                out[key] = (key_node, value_node)
+        problems.raise_if_any()
         return out
 
     def string(self, node: yaml.Node, what: str, choices: Sequence[str] | None = None) -> str:

@@ -137,12 +137,15 @@ class Checker:
     def mapping(self, raw: Raw, what: str, allowed: tuple[str, ...], required: tuple[str, ...] = ()) -> dict[str, Raw]:
         if not isinstance(raw.value, dict):
             self.fail(f"{what} must be a mapping, got {raw.kind}", raw.line)
+        problems = Problems()  # every bad or missing key of the mapping, not only the first
         for key in raw.value:
             if key not in allowed:
-                self.fail(f"unknown key '{key}' in {what} (allowed: {', '.join(allowed)})", raw.key_lines[key])
+                problems.add(ConfigError(f"unknown key '{key}' in {what} (allowed: {', '.join(allowed)})",
+                                         where=f"{self.source}:{raw.key_lines[key]}"))
         for key in required:
             if key not in raw.value:
-                self.fail(f"{what} is missing required key '{key}'", raw.line)
+                problems.add(ConfigError(f"{what} is missing required key '{key}'", where=f"{self.source}:{raw.line}"))
+        problems.raise_if_any()
         return raw.value
 
     def items(self, raw: Raw, what: str) -> dict[str, Raw]:

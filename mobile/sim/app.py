@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from mobile.core.yaml_limits import BaseLoader, check_text, check_tree, syntax_error
-from mobile.errors import ConfigError
+from mobile.errors import ConfigError, Problems
 
 DATA_DIR = Path(__file__).parent / "data"
 DESIGN_WIDTH, DESIGN_HEIGHT = 1080, 2400  # screens are laid out in Android pixels; iOS is scaled
@@ -115,10 +115,12 @@ def check_keys(path: Path | str, mapping: Any, allowed: set[str], what: str) -> 
     """Reject unknown keys in a mapping, naming the line of the first one."""
     if not isinstance(mapping, dict):
         raise ConfigError(f"{what} must be a mapping", where(path, mapping))
+    problems = Problems()  # every unknown key, not only the first
     for key in mapping:
         if key not in allowed:
-            raise ConfigError(f"unknown key {key!r} in {what} (allowed: {', '.join(sorted(allowed))})",
-                              where(path, mapping, key))
+            problems.add(ConfigError(f"unknown key {key!r} in {what} (allowed: {', '.join(sorted(allowed))})",
+                                     where(path, mapping, key)))
+    problems.raise_if_any()
 
 
 @dataclass(frozen=True)

@@ -86,10 +86,10 @@ def _find(name_or_path: str | Path, where_from: str | None = None) -> Path:
     return path
 
 
-def _load_merged(path: Path, seen: set[Path]) -> tuple[dict, dict[str, str]]:
+def _load_merged(path: Path, seen: set[Path], asked_at: str | None = None) -> tuple[dict, dict[str, str]]:
     """Raw mapping after applying `extends` chains; origin maps top-level key -> file:line for errors."""
     if path.resolve() in seen:
-        raise ConfigError("scenario extends itself (cycle)", str(path))
+        raise ConfigError(f"scenario extends itself (cycle through {path})", asked_at or str(path))
     seen.add(path.resolve())
     raw = load_yaml(path)
     if raw is None:
@@ -107,7 +107,8 @@ def _load_merged(path: Path, seen: set[Path]) -> tuple[dict, dict[str, str]]:
         with problems.each():
             if not isinstance(parent_name, str) or not parent_name:
                 raise ConfigError("extends must be a scenario name or file", where(path, raw, "extends"))
-            base, origin = _load_merged(_find(parent_name, where(path, raw, "extends")), seen)
+            asked = where(path, raw, "extends")
+            base, origin = _load_merged(_find(parent_name, asked), seen, asked)
     problems.raise_if_any()
     merged = _merge(base, raw)
     origin.update({key: where(path, raw, key) for key in raw})

@@ -321,3 +321,31 @@ def _only_english(text: str) -> str:
     data["locales"] = ["en"]
     data["labels"] = {key: {"en": value["en"]} for key, value in data["labels"].items()}
     return yaml.safe_dump(data, allow_unicode=True)
+
+
+def test_every_bad_key_of_one_mapping_is_listed(tmp_path) -> None:
+    devices = write(tmp_path / "d.yaml", "devices:\n  a:\n    platform: android\n    serial: x\n    colour: red\n"
+                                         "    size: 3\n    serial: y\n")
+    with pytest.raises(ConfigErrors) as caught:
+        load_devices(devices)
+    assert [line.split(": ", 1)[0] for line in caught.value.lines] == [f"{devices}:5", f"{devices}:6", f"{devices}:7"]
+    scenario = write(tmp_path / "s.yaml", "state:\n  genai: true\n  signed: true\n")
+    with pytest.raises(ConfigErrors) as caught:
+        load_scenario(scenario)
+    assert [line.split(": ", 1)[0] for line in caught.value.lines] == [f"{scenario}:2", f"{scenario}:3"]
+    flow_text = (Path(__file__).resolve().parents[2] / "flows" / "linkedin-genai.yaml").read_text()
+    flow = write(tmp_path / "f.yaml", "colour: red\nsize: 3\n" + flow_text)
+    from mobile.core.flow import load_flow
+
+    with pytest.raises(ConfigErrors) as caught:
+        load_flow(flow)
+    assert [line.split(": ", 1)[0] for line in caught.value.lines] == [f"{flow}:1", f"{flow}:2"]
+
+
+def test_extends_cycle_names_the_line(tmp_path) -> None:
+    a = tmp_path / "a.yaml"
+    b = tmp_path / "b.yaml"
+    write(a, f"description: a\nextends: {b}\n")
+    write(b, f"extends: {a}\n")
+    with pytest.raises(ConfigError, match=rf"^{b}:1: scenario extends itself \(cycle through {a}\)$"):
+        load_scenario(a)
