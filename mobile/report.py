@@ -109,6 +109,9 @@ def prepare_report_dir(path: Path) -> None:
     """Create the folder, or empty an earlier report in it, so it will hold only this run."""
     try:
         path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot create {path}: {exc.strerror or exc}", where="--report") from None
+    try:
         for entry in path.iterdir():
             if entry.is_file() and (entry.name in REPORT_FILES or _APPIUM_LOG.match(entry.name)):
                 entry.unlink()
@@ -118,7 +121,7 @@ def prepare_report_dir(path: Path) -> None:
                 if not any(entry.iterdir()):
                     entry.rmdir()
     except OSError as exc:
-        raise ConfigError(f"cannot create or clear {path}: {exc.strerror or exc}", where="--report") from None
+        raise ConfigError(f"cannot empty the earlier report in {path}: {exc.strerror or exc}", where="--report") from None
 
 
 def write_report(report_dir: Path | str, results: list[RunResult], appium_logs: Iterable[str] = (),
