@@ -121,7 +121,8 @@ def prepare_report_dir(path: Path) -> None:
                 if not any(entry.iterdir()):
                     entry.rmdir()
     except OSError as exc:
-        raise ConfigError(f"cannot empty the earlier report in {path}: {exc.strerror or exc}", where="--report") from None
+        raise ConfigError(f"cannot empty the earlier report in {path}: {exc.strerror or exc}",
+                          where="--report") from None
 
 
 def write_report(report_dir: Path | str, results: list[RunResult], appium_logs: Iterable[str] = (),
