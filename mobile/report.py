@@ -81,7 +81,18 @@ _APPIUM_LOG = re.compile(r"^appium(-\d+)?\.log$")
 
 
 def _is_report(directory: Path) -> bool:
-    return any((directory / name).is_file() for name in REPORT_FILES)
+    """An earlier linkedin-optout report: its result.json is our document, or its report.html our page
+    (a junit.xml alone, e.g. pytest's, does not make a folder ours to empty)."""
+    try:
+        doc = json.loads((directory / "result.json").read_text(encoding="utf-8"))
+        if isinstance(doc, dict) and {"results", "summary"} <= set(doc):
+            return True
+    except (OSError, ValueError):
+        pass
+    try:
+        return "<title>linkedin-optout report</title>" in (directory / "report.html").read_text(encoding="utf-8")
+    except (OSError, ValueError):
+        return False
 
 
 def check_report_target(path: Path) -> Path:
