@@ -17,7 +17,7 @@ from typing import Any, Iterator
 import pytest
 
 from mobile.devices import Device, find_devices_file, load_devices, resolve
-from mobile.errors import ConfigError
+from mobile.errors import ConfigError, SafetyViolation
 from mobile.result import RunResult, verdict_line
 
 _CONFIG_KEY = pytest.StashKey[Any]()
@@ -54,7 +54,8 @@ def devices_config(config: pytest.Config) -> Any:
 def selected_devices(config: pytest.Config) -> list[Device]:
     """The devices --optout-device/--optout-group choose (default: the first in devices.yaml)."""
     try:
-        return resolve(devices_config(config), config.getoption("optout_device"), config.getoption("optout_group"))
+        return resolve(devices_config(config), config.getoption("optout_device"), config.getoption("optout_group"),
+                       mark_absent=True)
     except ConfigError as exc:
         flag = {"--device": "--optout-device", "--group": "--optout-group"}.get(exc.where or "", exc.where)
         raise pytest.UsageError(f"linkedin-optout: {flag + ': ' if flag else ''}{exc.message}") from None
@@ -128,7 +129,7 @@ class Optout:
     def _device(self, device: Device | str) -> Device:
         if isinstance(device, Device):
             return device
-        return resolve(devices_config(self.request.config), [device])[0]
+        return resolve(devices_config(self.request.config), [device], mark_absent=True)[0]
 
     def _run(self, mode: str, device: Device | str, *, wanted: str | None = None, expected: str | None = None,
              locale: str | None = None, scenario: str | None = None, timeout: float | None = None,
@@ -143,7 +144,14 @@ class Optout:
                        locale=locale, appium_url=config.getoption("optout_appium_url"),
                        timeout=timeout or config.getoption("optout_timeout"), grid=devices_config(config).grid)
         target = self.resources.reachable(chosen, scenario)
-        result = run_device(plan, target, slot=worker_slot(), shared=self.resources.shared)
+        try:
+            result = run_device(plan, target, slot=worker_slot(), shared=self.resources.shared)
+        except SafetyViolation as violation:
+            # never an ordinary outcome: this test fails with it, and the test session stops after it
+            if isinstance(violation.result, RunResult):
+                self._record(violation.result)
+            self.request.session.shouldstop = f"linkedin-optout: safety violation on {chosen.name}: {violation}"
+            raise
         if chosen.simulator is not None:
             result.scenario = scenario or chosen.simulator.get("scenario", "default")
         self._record(result)

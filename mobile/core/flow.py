@@ -30,6 +30,7 @@ from mobile.core.flow_schema import (
     ToggleStep,
 )
 from mobile.core.flow_yaml import Checker, Raw, parse_raw
+from mobile.core.guards import flow_problems
 from mobile.errors import ConfigError
 
 FLOWS_ENV = "LINKEDIN_OPTOUT_FLOWS"
@@ -62,7 +63,7 @@ def parse_flow(text: str, source_name: str) -> Flow:
     targets = _targets(ck, top["targets"], labels, platforms)
     steps = _steps(ck, top["steps"], screens, targets, labels)
     interruptions = _interruptions(ck, top["interruptions"], labels) if "interruptions" in top else ()
-    return Flow(
+    flow = Flow(
         name=Path(source_name).stem,
         description=description,
         apps=MappingProxyType(apps),
@@ -75,6 +76,9 @@ def parse_flow(text: str, source_name: str) -> Flow:
         source=source_name,
         default_timeout=timeout,
     )
+    for line, message in flow_problems(flow)[:1]:  # the safety rules: only the toggle step touches the switch
+        ck.fail(message, line)
+    return flow
 
 
 def _apps(ck: Checker, raw: Raw) -> dict[str, App]:
