@@ -147,11 +147,10 @@ def tap_refusal(flow: Flow, tree: Tree, node: Node, locales: tuple[str, ...]) ->
     holds = [d for d in tree.descendants(node) if d.checkable or is_toggle(d)]
     if holds:
         return f"{describe(node)} holds {describe(holds[0])}, a switch or checkable node"
-    parts = switch_parts(flow, tree, locales)
-    if node.index in parts:
-        return f"{describe(node)} is {parts[node.index]}"
-    for index, what in parts.items():
+    for index, what in switch_parts(flow, tree, locales).items():
         b = tree.nodes[index].bounds
+        if index == node.index:
+            return f"{describe(node)} is {what}"
         if b.left <= x < b.right and b.top <= y < b.bottom:
             return f"the tap point of {describe(node)} lies on {what}"
     return None
