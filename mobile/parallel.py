@@ -84,7 +84,7 @@ def run_devices(devices: Sequence[Device], run_one: RunOne, parallel: int = 1, *
 
     def run(index: int, slot: int) -> None:
         device, started = devices[index], time.monotonic()
-        if abort.tripped:
+        if abort.tripped and device.absent is None:  # an absent phone's verdict is known without a tap
             record(index, stopped_result(device, mode, abort))
             return
         try:
