@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import Any, Callable, Iterator, Protocol
 
-SIGNAL_NAMES = {signal.SIGINT: "SIGINT", signal.SIGTERM: "SIGTERM"}
+SIGNAL_NAMES: dict[int, str] = {int(signal.SIGINT): "SIGINT", int(signal.SIGTERM): "SIGTERM"}
 
 
 class Aborted(Exception):
@@ -55,7 +55,7 @@ class Abort:
 
     def interrupt(self, signum: int) -> bool:
         """SIGINT/SIGTERM arrived: exit 128 + the signal number."""
-        name = SIGNAL_NAMES.get(signum, f"signal {signum}")  # type: ignore[call-overload]
+        name = SIGNAL_NAMES.get(signum, f"signal {signum}")
         return self.trip(Cause(f"{name} received: stopped before the next tap", 128 + signum, signum=signum))
 
     def safety(self, device: str, message: str) -> bool:
@@ -92,7 +92,7 @@ def signals_trip(abort: Abort, err: Any = None) -> Iterator[Abort]:
         if not abort.interrupt(signum):
             raise KeyboardInterrupt  # a second signal: stop waiting for anything
         stream = err or sys.stderr
-        stream.write(f"linkedin-optout: {SIGNAL_NAMES.get(signum, signum)}: stopping every device before its "  # type: ignore[call-overload]
+        stream.write(f"linkedin-optout: {SIGNAL_NAMES.get(signum, signum)}: stopping every device before its "
                      "next tap, then writing the results it has\n")
         stream.flush()
 

@@ -114,6 +114,9 @@ class AppiumServer:
         self._process = subprocess.Popen(
             self.command_line(), env=env, stdin=subprocess.DEVNULL,
             stdout=self._console, stderr=subprocess.STDOUT,
+            # its own session: a Ctrl-C in the terminal reaches the tool, which stops every device before
+            # its next tap and then stops this server (never the server first, under running sessions)
+            start_new_session=True,
         )
         lifecycle.own(self)  # whatever happens next, the way out of the tool ends it
         self._wait_until_ready(began)

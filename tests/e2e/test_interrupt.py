@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import IO
+from typing import IO, Callable
 
 import pytest
 
@@ -80,15 +80,20 @@ class Tool:
 
     def __init__(self, args: list[str], env: dict[str, str], cwd: Path) -> None:
         self.proc = subprocess.Popen([str(EXE), *args], cwd=cwd, env=env, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True)
+                                     stderr=subprocess.PIPE, text=True, start_new_session=True)
         self.lines: queue.SimpleQueue[str] = queue.SimpleQueue()
         self.err: list[str] = []
-        assert self.proc.stderr is not None
-        threading.Thread(target=self._pump, args=(self.proc.stderr,), daemon=True).start()
+        self.out: list[str] = []
+        assert self.proc.stderr is not None and self.proc.stdout is not None
+        self.pumps = [threading.Thread(target=self._pump, args=(self.proc.stderr, self.lines.put), daemon=True),
+                      threading.Thread(target=self._pump, args=(self.proc.stdout, self.out.append), daemon=True)]
+        for pump in self.pumps:
+            pump.start()
 
-    def _pump(self, stream: IO[str]) -> None:
+    @staticmethod
+    def _pump(stream: IO[str], sink: Callable[[str], None]) -> None:
         for line in stream:
-            self.lines.put(line)
+            sink(line)
 
     def wait_for_line(self, needle: str, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -102,10 +107,13 @@ class Tool:
                 return
 
     def finish(self, timeout: float) -> tuple[int, str, str]:
-        out, _ = self.proc.communicate(timeout=timeout)
+        """Exit code, all of stdout, all of stderr."""
+        code = self.proc.wait(timeout=timeout)
+        for pump in self.pumps:  # both pipes reach EOF once the tool and its children are gone
+            pump.join(timeout)
         while not self.lines.empty():
             self.err.append(self.lines.get())
-        return self.proc.returncode, out, "".join(self.err)
+        return code, "".join(self.out), "".join(self.err)
 
 
 @pytest.fixture
@@ -118,8 +126,10 @@ def env(tmp_path: Path) -> dict[str, str]:
     return environ
 
 
+@pytest.mark.parametrize("to_group", [False, True], ids=["to-the-tool", "ctrl-c-to-its-process-group"])
 def test_sigint_stops_both_phones_before_their_next_tap_and_writes_the_results(tmp_path: Path,
-                                                                                 env: dict[str, str]) -> None:
+                                                                                 env: dict[str, str],
+                                                                                 to_group: bool) -> None:
     report = tmp_path / "report"
     tool = Tool(["apply", "--device", "sim-android", "--device", "sim-ios", "--parallel", "2", "--json",
                  "--report", str(report), "--devices-file", str(REPO / "devices.yaml")], env, tmp_path)
@@ -127,7 +137,10 @@ def test_sigint_stops_both_phones_before_their_next_tap_and_writes_the_results(t
     started = descendants(tool.proc.pid)
     assert any("appium" in cmd for cmd in started.values()), started
     sent = time.monotonic()
-    tool.proc.send_signal(signal.SIGINT)
+    if to_group:  # a terminal's Ctrl-C: every process of the foreground group gets it at once
+        os.killpg(tool.proc.pid, signal.SIGINT)
+    else:
+        tool.proc.send_signal(signal.SIGINT)
     code, out, err = tool.finish(STOP_S)
     took = time.monotonic() - sent
     assert code == 130, err
