@@ -178,3 +178,24 @@ def test_sigterm_ends_appium_and_the_adb_server_it_started(tmp_path: Path, env: 
                                                                      ("phone", "no_device")], err
     assert survivors(started) == [] and survivors(adb) == []
     assert not _listening(port)
+
+
+def test_sigterm_while_appium_starts_marks_every_device_and_leaves_no_server(tmp_path: Path,
+                                                                              env: dict[str, str]) -> None:
+    tool = Tool(["check", "--device", "sim-android", "--device", "sim-ios", "--json",
+                 "--devices-file", str(REPO / "devices.yaml")], env, tmp_path)
+    deadline = time.monotonic() + START_S
+    while not any("appium" in cmd for cmd in descendants(tool.proc.pid).values()):
+        assert tool.proc.poll() is None and time.monotonic() < deadline, "Appium never started"
+        try:
+            tool.proc.wait(timeout=0.05)  # paces the look at /proc; returns at once if the tool exits
+        except subprocess.TimeoutExpired:
+            pass
+    started = descendants(tool.proc.pid)
+    tool.proc.send_signal(signal.SIGTERM)
+    code, out, err = tool.finish(STOP_S)
+    assert code == 143, err
+    doc = json.loads(out)
+    assert [(r["device"], r["status"], r["steps"]) for r in doc["results"]] == [
+        ("sim-android", "interrupted", []), ("sim-ios", "interrupted", [])], err
+    assert survivors(started) == []

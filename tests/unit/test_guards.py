@@ -309,3 +309,11 @@ def test_a_path_tap_whose_point_lies_on_the_switchs_label_is_refused() -> None:
     with pytest.raises(SafetyViolation, match="tap point of Button 'Hint' .* lies on the label of the switch"):
         ctx.tap_path(by_id(ctx, "hint"))
     assert driver.taps == []
+
+
+def test_every_tap_of_the_tool_goes_through_one_of_the_two_guarded_doors() -> None:
+    package = Path(__file__).resolve().parents[2] / "mobile"
+    taps = [(str(path.relative_to(package)), n) for path in package.rglob("*.py") if "sim" not in path.parts
+            for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+            if ".tap(" in line and "def tap" not in line]
+    assert [where for where, _ in taps] == ["context.py", "context.py"], taps
