@@ -5,7 +5,8 @@ Loaded through the `pytest11` entry point `linkedin_optout`. Options pick device
 argument runs once per chosen device. The `optout` fixture runs check/apply and attaches each result to
 the test's JUnit entry. Under pytest-xdist each worker has its own Appium server and its own slot, so
 device-side ports never clash. A simulated phone lives as long as the worker: like a real phone, it
-keeps the switch's state from one test to the next.
+keeps the switch's state from one test to the next. A safety guard that fires is never a result: the
+test fails with the SafetyViolation and the test session stops after it.
 """
 
 from __future__ import annotations
