@@ -147,8 +147,10 @@ def test_sigint_stops_both_phones_before_their_next_tap_and_writes_the_results(t
     doc = json.loads(out)
     assert [(r["device"], r["status"]) for r in doc["results"]] == [("sim-android", "interrupted"),
                                                                      ("sim-ios", "interrupted")], err
-    # the switch was never tapped: its state was never read as changed
+    # the switch was never tapped: the toggle step (the only one that may tap it) never started
     assert all(r["after"] in (None, "on") and r["verified"] is None for r in doc["results"])
+    assert all("toggle genai_toggle" not in [s["name"] for s in r["steps"]] for r in doc["results"])
+    assert all(not r["steps"] or r["steps"][-1]["status"] == "interrupted" for r in doc["results"])
     assert all(r["message"] == "SIGINT received: stopped before the next tap" for r in doc["results"])
     assert doc["summary"]["by_status"] == {"interrupted": 2}
     written = json.loads((report / "result.json").read_text())
