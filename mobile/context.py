@@ -14,8 +14,9 @@ from typing import Any, Callable
 
 from mobile.abort import Abort
 from mobile.core import match
-from mobile.core.flow_schema import Flow, Step, ToggleStep
+from mobile.core.flow_schema import Candidate, Flow, Step, ToggleStep
 from mobile.core.guards import describe, tap_refusal
+from mobile.core.locate import SwitchFor, locate_one
 from mobile.core.tree import Node, Tree, parse_page_source
 from mobile.errors import AmbiguousMatch, PageSourceError, SafetyViolation
 from mobile.result import RunResult
@@ -277,11 +278,16 @@ class RunContext:
         try:
             switch, _ = match.read_genai_toggle(self.flow, self.look.tree, self.active_locale) if self.look \
                 else (None, None)
+            label = Candidate(label=self.step.confirm_label).locator(self.flow.labels, self.active_locale)
+            confirmed = locate_one(self.look.tree, SwitchFor(label)) if self.look else None
         except AmbiguousMatch:
-            switch = None
+            switch = confirmed = None
         if switch is None or switch.index != node.index:
-            raise SafetyViolation(f"refused to tap {describe(node)}: it is not the flow's confirmed switch on "
-                                  "the screen just read")
+            raise SafetyViolation(f"refused to tap {describe(node)}: it is not the flow's switch on the screen "
+                                  "just read")
+        if confirmed is None or confirmed.index != node.index:
+            raise SafetyViolation(f"refused to tap {describe(node)}: its label does not read "
+                                  f"{label.describe()}")
         self.reads_since_switch_tap = 0
         self.driver.tap(node)
 

@@ -247,7 +247,7 @@ def test_the_switch_is_never_tapped_twice_without_a_read_between() -> None:
 
 def test_the_switch_door_taps_only_the_flows_switch() -> None:
     ctx, driver = context(OTHER_SWITCHES, "apply")
-    with pytest.raises(SafetyViolation, match="not the flow's confirmed switch"):
+    with pytest.raises(SafetyViolation, match="not the flow's switch"):
         ctx.tap_switch(by_id(ctx, "remember"))
     assert driver.taps == []
 
@@ -317,3 +317,15 @@ def test_every_tap_of_the_tool_goes_through_one_of_the_two_guarded_doors() -> No
             for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
             if ".tap(" in line and "def tap" not in line]
     assert [where for where, _ in taps] == ["context.py", "context.py"], taps
+
+
+def test_the_switch_door_taps_only_a_switch_whose_label_reads_the_confirm_label() -> None:
+    # a flow that finds its switch by id: on this page that id sits in another setting's row
+    text = shipped_text().replace("    android: &genai_switch [{switch_for: {label: genai_toggle}}]\n"
+                                  "    ios: *genai_switch\n", "    android: [{id: ember71}]\n    ios: [{id: ember71}]\n")
+    flow = parse_flow(text, "f.yaml")
+    other_row = fixture("genai_on").replace(LABEL, "Share my profile with partners")
+    ctx, driver = context(other_row, "apply", flow=flow)
+    with pytest.raises(SafetyViolation, match="its label does not read text 'Use my data"):
+        ctx.tap_switch(switch(ctx))
+    assert driver.taps == []
