@@ -73,11 +73,12 @@ def test_apply_on_every_phone_through_the_grid(farm: Farm, tmp_path: Path) -> No
 
 
 def test_a_safety_violation_through_the_grid_aborts_every_phone(farm: Farm, tmp_path: Path) -> None:
-    # A flow that `validate` accepts: "On" is no label of the switch; on these phones it is the switch's text.
+    # A flow that `validate` accepts: "On"/"Off" is no label of the switch; on these phones it is the switch's
+    # text (earlier tests of this module may have turned it off).
     text = (Path(__file__).resolve().parents[2] / "flows" / "linkedin-genai.yaml").read_text(encoding="utf-8")
     toggle = "  - toggle: {target: genai_toggle, on: genai, confirm_label: genai_toggle}\n"
-    text = text.replace("targets:\n", "targets:\n  word_on:\n    android: [{text: 'On'}]\n"
-                                      "    ios: [{text: 'On'}]\n", 1).replace(toggle, "  - tap: {target: word_on, on: genai}\n")
+    text = text.replace("targets:\n", "targets:\n  word_on:\n    android: [{text: 'On'}, {text: 'Off'}]\n"
+                                      "    ios: [{text: 'On'}, {text: 'Off'}]\n", 1).replace(toggle, "  - tap: {target: word_on, on: genai}\n")
     (tmp_path / "word-on.yaml").write_text(text, encoding="utf-8")
     states = [sim_state(phone.url)["genai"] for phone in farm.phones]
     abort = Abort()
