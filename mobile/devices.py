@@ -29,6 +29,20 @@ W3C_CAPABILITIES = frozenset({
     "setWindowRect", "timeouts", "strictFileInteractability", "unhandledPromptBehavior", "webSocketUrl",
     "userAgent",
 })
+# simulator.driver -> the platform it drives (absent: our LinkedInSim driver, either platform)
+SIM_DRIVERS = {"xcuitest": "ios"}
+# capabilities whose type the tool checks (a wrong one fails late and obscurely inside WDA's build)
+TYPED_CAPABILITIES: dict[str, tuple[type, str]] = {
+    "appium:xcodeOrgId": (str, "a string (the Apple team id)"),
+    "appium:xcodeSigningId": (str, "a string (e.g. 'Apple Development')"),
+    "appium:updatedWDABundleId": (str, "a string (a bundle id your team may sign)"),
+    "appium:usePreinstalledWDA": (bool, "true or false"),
+    "appium:prebuiltWDAPath": (str, "a string (path to a signed WebDriverAgentRunner-Runner.app)"),
+    "appium:wdaLaunchTimeout": (int, "a whole number of milliseconds"),
+    "appium:wdaConnectionTimeout": (int, "a whole number of milliseconds"),
+    "appium:allowProvisioningDeviceRegistration": (bool, "true or false"),
+    "appium:webDriverAgentUrl": (str, "a string (http://host:port of a running WebDriverAgent)"),
+}
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 ENV_FILE = "LINKEDIN_OPTOUT_DEVICES"
 REPO_FILE = Path(__file__).resolve().parent.parent / "devices.yaml"
@@ -53,6 +67,11 @@ class Device:
     def simulated(self) -> bool:
         """True for the built-in simulated phone, started by us or attached over adb."""
         return self.simulator is not None or self.sim_url is not None
+
+    @property
+    def sim_driver(self) -> str | None:
+        """The real Appium driver a simulated phone is driven through (`xcuitest`), or None for LinkedInSim."""
+        return (self.simulator or {}).get("driver")
 
     @property
     def device_id(self) -> str | None:
@@ -126,6 +145,11 @@ def _compose(text: str, label: str) -> yaml.Node | None:
         raise ConfigError(f"invalid YAML: {exc.problem or exc}", where=where) from None
 
 
+def _has_type(value: Any, kind: type) -> bool:
+    """isinstance, except that a YAML true/false is never taken for a number."""
+    return isinstance(value, bool) if kind is bool else isinstance(value, kind) and not isinstance(value, bool)
+
+
 def _device(check: _Checker, name: str, node: yaml.Node, locale: str, appium: str) -> Device:
     """One `devices:` entry."""
     keys = ("platform", "serial", "udid", "simulator", "appium", "capabilities", "locale")
@@ -149,16 +173,26 @@ def _device(check: _Checker, name: str, node: yaml.Node, locale: str, appium: st
         if udid == "auto":
             raise check.fail(fields["udid"][1], f"device '{name}': udid: auto is only supported for android (serial: auto)")
     if "simulator" in fields:
-        sim_fields = check.mapping(fields["simulator"][1], f"device '{name}': simulator", ("scenario",))
+        sim_fields = check.mapping(fields["simulator"][1], f"device '{name}': simulator", ("scenario", "driver"))
         simulator = {"scenario": "default"}
         if "scenario" in sim_fields:
             simulator["scenario"] = check.string(sim_fields["scenario"][1], f"device '{name}': simulator.scenario")
+        if "driver" in sim_fields:
+            driver_node = sim_fields["driver"][1]
+            driver = check.string(driver_node, f"device '{name}': simulator.driver", tuple(SIM_DRIVERS))
+            if SIM_DRIVERS[driver] != platform:
+                raise check.fail(driver_node, f"device '{name}': simulator.driver {driver} is for "
+                                 f"{SIM_DRIVERS[driver]} devices, not {platform}")
+            simulator["driver"] = driver
     caps: dict[str, Any] = {}
     if "capabilities" in fields:
         for key, (key_node, value_node) in check.mapping(fields["capabilities"][1], f"device '{name}': capabilities").items():
             if key not in W3C_CAPABILITIES and ":" not in key:
                 raise check.fail(key_node, f"device '{name}': capability '{key}' is neither W3C nor vendor-prefixed (use 'appium:{key}')")
             caps[key] = check.plain(value_node)
+            wanted = TYPED_CAPABILITIES.get(key)
+            if wanted is not None and not _has_type(caps[key], wanted[0]):
+                raise check.fail(value_node, f"device '{name}': capability '{key}' must be {wanted[1]}")
     if "locale" in fields:
         locale = check.string(fields["locale"][1], f"device '{name}': locale", LOCALES)
     if "appium" in fields:

@@ -72,10 +72,14 @@ def run_plan(plan: Any, parallel: int = 1, *, on_result: OnResult | None = None,
     """
     from mobile.session import appium_url_for, run_device
 
+    from mobile.xcuitest_sim import SHARED_KEY, close_stack, uses_xcuitest_sim
+
     shared = {} if shared is None else shared
     owned = "appium" not in shared
+    owned_sim_stack = SHARED_KEY not in shared
     try:
-        local = [d for d in plan.devices if d.appium == "local"]
+        # simulated iPhones on the real XCUITest driver get their own Appium (mobile/xcuitest_sim.py)
+        local = [d for d in plan.devices if d.appium == "local" and not uses_xcuitest_sim(d)]
         if local and not (plan.appium_url or plan.grid):
             try:
                 appium_url_for(plan, local[0], shared, plan.verbose)
@@ -96,6 +100,8 @@ def run_plan(plan: Any, parallel: int = 1, *, on_result: OnResult | None = None,
         server = shared.pop("appium", None) if owned else None
         if server is not None:
             server.stop()
+        if owned_sim_stack:
+            close_stack(shared)
 
 
 def verdict_printer(stream: TextIO | None = None, width: int = 12) -> OnResult:

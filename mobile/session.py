@@ -7,6 +7,7 @@ import sys
 import threading
 import time
 from contextlib import ExitStack
+from dataclasses import replace
 from typing import Any, Callable
 
 from mobile.devices import Device
@@ -15,6 +16,7 @@ from mobile.errors import ConfigError, EnvironmentProblem
 from mobile.result import RunResult
 from mobile.context import SafetyViolation
 from mobile.runner import Callbacks, Runner
+from mobile.xcuitest_sim import check_local_appium, stack_for, uses_xcuitest_sim
 
 
 def validate_scenario(name_or_file: str) -> Any:
@@ -72,6 +74,7 @@ def subscribers(plan: Any, device: Device, progress: Any) -> tuple[Callbacks, An
 def run_device(plan: Any, device: Device, *, slot: int = 0, progress: Any = None,
                shared: dict[str, Any] | None = None, clock: Callable[[], float] = time.monotonic) -> RunResult:
     """Run the plan on one device; environment failures become statuses, never tracebacks."""
+    owns_shared = shared is None
     shared = shared if shared is not None else {}
     result = RunResult(device=device.name, platform=device.platform, mode=plan.mode, flow=plan.flow.name,
                        serial=device.serial, udid=device.udid)
@@ -80,16 +83,30 @@ def run_device(plan: Any, device: Device, *, slot: int = 0, progress: Any = None
     began = clock()
     with ExitStack() as stack:
         try:
-            sim_url = _start_phone(plan, device, result, stack)
+            xcuitest_sim = uses_xcuitest_sim(device)
+            if xcuitest_sim:
+                check_local_appium(plan, device)
+            sim_url = _start_phone(plan, device, result, stack, shared)
             _prepare_adb_device(device, result)
             # a phone we started faster than real (latency_scale < 1) needs proportionally shorter pauses
             factor = float(result.device_info.get("latency_scale", 1.0))
-            url, log = appium_url_for(plan, device, shared, plan.verbose)
-            result.appium_log = log
-            from mobile.capabilities import capabilities_for
+            from mobile.capabilities import IOS_SESSION_TIMEOUT_S, capabilities_for
 
-            options = capabilities_for(device, sim_url=sim_url, slot=slot)
+            mjpeg_port = None
+            if xcuitest_sim:
+                sim_stack = stack_for(shared, plan.verbose)
+                url, log = sim_stack.appium.url, str(sim_stack.appium.log_path)
+                device = replace(device, udid=result.udid)
+                from mobile.appium_server import free_port
+
+                mjpeg_port = free_port()  # the driver's MJPEG forwarder: a free loopback port, never a fixed one
+            else:
+                url, log = appium_url_for(plan, device, shared, plan.verbose)
+            result.appium_log = log
+            options = capabilities_for(device, sim_url=sim_url, slot=slot, mjpeg_port=mjpeg_port)
             timeout = max(120.0, (plan.timeout or 0) * 3)
+            if device.platform == "ios" and not device.simulated:
+                timeout = max(timeout, IOS_SESSION_TIMEOUT_S)  # the first session builds WebDriverAgent
             driver = AppiumDriver(url, options, device.platform, app_id_for(plan.flow, device.platform), timeout)
             stack.callback(driver.close)
             _session_facts(driver, result)
@@ -105,6 +122,10 @@ def run_device(plan: Any, device: Device, *, slot: int = 0, progress: Any = None
             raise  # a bug in the runner's guards: never turned into an ordinary outcome
         except Exception as exc:  # noqa: BLE001 - one device's failure must not end the other devices' runs
             result.status, result.message = "device_error", f"internal error: {type(exc).__name__}: {exc}"
+    if owns_shared:  # called alone: what this run started for simulated iPhones stops with it
+        from mobile.xcuitest_sim import close_stack
+
+        close_stack(shared)
     if driver is not None:
         result.commands = driver.commands  # after close: the session deletion counts too
         result.source_reads = driver.source_reads
@@ -114,16 +135,22 @@ def run_device(plan: Any, device: Device, *, slot: int = 0, progress: Any = None
     return result
 
 
-def _start_phone(plan: Any, device: Device, result: RunResult, stack: ExitStack) -> str | None:
+def _start_phone(plan: Any, device: Device, result: RunResult, stack: ExitStack,
+                 shared: dict[str, Any]) -> str | None:
     """Start the simulated phone this device stands for (closed with the stack); its URL or None."""
     if device.simulator is None:
         return device.sim_url
     from mobile.sim.launch import start_phone
 
     scenario = plan.scenario if plan.scenario is not None else device.simulator.get("scenario", "default")
-    handle = start_phone(device.platform, scenario)
+    xcuitest = uses_xcuitest_sim(device)
+    handle = start_phone(device.platform, scenario, dialect="wda" if xcuitest else "w3c")
     stack.callback(handle.stop)
     phone = handle.phone
+    if xcuitest:  # the driver finds the phone's lockdownd and apps through the run's simulated usbmuxd
+        usbmuxd = stack_for(shared, plan.verbose).usbmuxd
+        usbmuxd.add(phone)
+        stack.callback(usbmuxd.remove, phone)
     # a phone we started faster than real (latency_scale < 1) needs proportionally shorter pauses
     result.device_info["latency_scale"] = phone.latency_scale
     result.scenario = getattr(phone.scenario, "name", str(scenario))
