@@ -55,7 +55,6 @@ def stack_for(shared: dict[str, Any], verbose: int = 0) -> XcuitestSimStack:
     with _START:
         stack = shared.get(SHARED_KEY)
         if stack is None:
-            from mobile.appium_server import AppiumServer
             from mobile.sim.wda.usbmuxd import SimUsbmuxd, UsbmuxError
 
             try:
@@ -63,7 +62,7 @@ def stack_for(shared: dict[str, Any], verbose: int = 0) -> XcuitestSimStack:
             except (UsbmuxError, OSError) as exc:
                 raise DeviceError(f"cannot start the simulated usbmuxd: {exc}") from exc
             try:
-                appium = AppiumServer(env={"USBMUXD_SOCKET_ADDRESS": usbmuxd.address}).start()
+                appium = start_appium(usbmuxd.address)
             except BaseException:
                 usbmuxd.stop()
                 raise
@@ -72,6 +71,14 @@ def stack_for(shared: dict[str, Any], verbose: int = 0) -> XcuitestSimStack:
                 sys.stderr.write(f"appium (simulated iPhones, XCUITest): {appium.url} (log {appium.log_path}); "
                                  f"usbmuxd {usbmuxd.address}\n")
     return stack
+
+
+def start_appium(usbmuxd_address: str, **kwargs: Any) -> Any:
+    """An Appium that activates only the XCUITest driver and reaches iPhones through `usbmuxd_address`."""
+    from mobile.appium_server import AppiumServer
+
+    return AppiumServer(env={"USBMUXD_SOCKET_ADDRESS": usbmuxd_address},
+                        extra_args=("--use-drivers", "xcuitest"), **kwargs).start()
 
 
 def close_stack(shared: dict[str, Any]) -> None:
