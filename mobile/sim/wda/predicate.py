@@ -16,13 +16,14 @@ from typing import Any, Callable
 from mobile.sim.w3c import W3CError
 
 Test = Callable[[Any], bool]
-_TOKEN = re.compile(r"""\s*(?:(?P<str>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')|(?P<op>==|!=|<>|=|&&|\|\||!|\(|\))
+_TOKEN = re.compile(r"""\s*(?:(?P<str>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')|(?P<op>(?:==|!=|<>|=)(?:\[[cdCD]+\])?|&&|\|\||!|\(|\))
                         |(?P<word>[A-Za-z_][A-Za-z0-9_.]*(?:\[[cdCD]+\])?)|(?P<num>-?\d+(?:\.\d+)?))""", re.X)
 _ALIASES = {"elementtype": "type", "wdtype": "type", "wdname": "name", "wdlabel": "label", "wdvalue": "value",
             "wdenabled": "enabled", "wdvisible": "visible", "wdaccessible": "accessible", "identifier": "name",
             "placeholdervalue": "placeholderValue", "title": "label"}
 _ATTRIBUTES = {"type", "name", "label", "value", "enabled", "visible", "accessible", "placeholderValue",
                "selected", "index", "x", "y", "width", "height"}
+_BOOLEANS = {"enabled", "visible", "accessible", "selected"}
 _OPERATORS = {"==", "=", "!=", "<>", "contains", "beginswith", "endswith", "like"}
 
 
@@ -111,6 +112,8 @@ class _Parser:
         if op not in _OPERATORS:
             raise W3CError("invalid selector", f"unsupported operator {op_text!r} in predicate {self.text!r}")
         wanted = _literal(self._take(), self.text)
+        if attribute in _BOOLEANS and wanted in ("1", "0"):
+            wanted = "true" if wanted == "1" else "false"
         fold = "c" in flags
         return lambda node: _compare(_attribute(node, attribute), op, wanted, fold)
 
@@ -130,7 +133,7 @@ def _attribute(node: Any, name: str) -> str:
     value = node.get(name)
     if value is None and name == "name":
         value = node.get("label")  # WDA's name falls back to the label
-    if value in ("1", "0") and name in ("enabled", "visible", "accessible", "selected"):
+    if value in ("1", "0") and name in _BOOLEANS:
         value = "true" if value == "1" else "false"
     return "" if value is None else value
 
