@@ -215,3 +215,19 @@ def test_loopback_shim_rewrites_only_unnamed_and_wildcard_hosts(tmp_path):
     plain = subprocess.run(["node", str(script)], env={k: v for k, v in os.environ.items() if k != "NODE_OPTIONS"},
                            capture_output=True, text=True, timeout=60, check=True)
     assert "0.0.0.0" in plain.stdout or "::" in plain.stdout  # without the shim Node binds every interface
+
+
+def test_two_simulated_iphones_in_parallel_share_one_usbmuxd(stack, runs, capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("LINKEDIN_SIM_LATENCY_SCALE", "0")
+    devices = tmp_path / "devices.yaml"
+    devices.write_text("devices:\n"
+                       "  a: {platform: ios, simulator: {scenario: default, driver: xcuitest}}\n"
+                       "  b: {platform: ios, simulator: {scenario: french, driver: xcuitest}}\n")
+    code, doc = run_cli(capsys, "apply", "--devices-file", str(devices), "--all", "--parallel", "2", "--json")
+    statuses = {r["device"]: (r["status"], r["locale"], r["persisted"]) for r in doc["results"]}
+    assert (code, statuses) == (0, {"a": ("changed", "en", True), "b": ("changed", "fr", True)}), doc
+    udids = {r["udid"] for r in doc["results"]}
+    assert len(udids) == 2  # the second phone got its own UDID, so the driver never mixes them up
+    for record in runs[-2:]:
+        assert [(e["before"], e["after"]) for e in events(record["log"], "switch")] == [("on", "off")]
+        assert events(record["log"], "unknown_route") == []

@@ -100,9 +100,12 @@ class SimUsbmuxd:
         return f"unix:{self.socket_path}"
 
     def add(self, phone: Any) -> int:
-        """Attach a simulated iPhone (its `serial` is the UDID); returns its DeviceID."""
+        """Attach a simulated iPhone (its `serial` is the UDID); returns its DeviceID. Two phones of one
+        scenario share a serial: a later one gets a unique UDID (the driver picks devices by UDID)."""
         with self._lock:
             device_id = next(self._ids)
+            if any(other.serial == phone.serial for other in self._phones.values()):
+                phone.serial = f"{phone.serial[:-4]}{device_id:04X}"
             self._phones[device_id] = phone
             return device_id
 
