@@ -72,7 +72,7 @@ def run_plan(plan: Any, parallel: int = 1, *, on_result: OnResult | None = None,
     """
     from mobile.session import appium_url_for, run_device
 
-    from mobile.xcuitest_sim import SHARED_KEY, close_stack, uses_xcuitest_sim
+    from mobile.xcuitest_sim import SHARED_KEY, close_stack, stack_for, uses_xcuitest_sim
 
     shared = {} if shared is None else shared
     owned = "appium" not in shared
@@ -80,9 +80,13 @@ def run_plan(plan: Any, parallel: int = 1, *, on_result: OnResult | None = None,
     try:
         # simulated iPhones on the real XCUITest driver get their own Appium (mobile/xcuitest_sim.py)
         local = [d for d in plan.devices if d.appium == "local" and not uses_xcuitest_sim(d)]
-        if local and not (plan.appium_url or plan.grid):
+        sim_iphones = [d for d in plan.devices if uses_xcuitest_sim(d) and d.appium == "local"]
+        if (local or sim_iphones) and not (plan.appium_url or plan.grid):
             try:
-                appium_url_for(plan, local[0], shared, plan.verbose)
+                if local:
+                    appium_url_for(plan, local[0], shared, plan.verbose)
+                if sim_iphones:
+                    stack_for(shared, plan.verbose)
             except OptoutError as exc:
                 started = time.monotonic()
                 results = [failed_result(d, plan.mode, exc, started) for d in plan.devices]
