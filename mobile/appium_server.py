@@ -30,7 +30,9 @@ def loopback_node_options(existing: str | None) -> str:
     path = str(LOOPBACK_SHIM).replace("\\", "\\\\").replace('"', '\\"')
     shim = f'--require "{path}"'
     rest = (existing or "").strip()
-    return shim if not rest or shim in rest else f"{shim} {rest}"
+    if shim in rest:
+        return rest
+    return f"{shim} {rest}" if rest else shim
 
 
 def appium_home() -> Path:

@@ -90,7 +90,7 @@ def run_device(plan: Any, device: Device, *, slot: int = 0, progress: Any = None
             _prepare_adb_device(device, result)
             # a phone we started faster than real (latency_scale < 1) needs proportionally shorter pauses
             factor = float(result.device_info.get("latency_scale", 1.0))
-            from mobile.capabilities import IOS_SESSION_TIMEOUT_S, capabilities_for
+            from mobile.capabilities import capabilities_for
 
             mjpeg_port = None
             if xcuitest_sim:
@@ -104,9 +104,7 @@ def run_device(plan: Any, device: Device, *, slot: int = 0, progress: Any = None
                 url, log = appium_url_for(plan, device, shared, plan.verbose)
             result.appium_log = log
             options = capabilities_for(device, sim_url=sim_url, slot=slot, mjpeg_port=mjpeg_port)
-            timeout = max(120.0, (plan.timeout or 0) * 3)
-            if device.platform == "ios" and not device.simulated:
-                timeout = max(timeout, IOS_SESSION_TIMEOUT_S)  # the first session builds WebDriverAgent
+            timeout = client_timeout(device, plan.timeout)
             driver = AppiumDriver(url, options, device.platform, app_id_for(plan.flow, device.platform), timeout)
             stack.callback(driver.close)
             _session_facts(driver, result)
@@ -133,6 +131,17 @@ def run_device(plan: Any, device: Device, *, slot: int = 0, progress: Any = None
     if recorder is not None:
         recorder.attach(result)
     return result
+
+
+def client_timeout(device: Device, step_timeout: float | None) -> float:
+    """The Appium client's HTTP timeout: it must outlast session creation, which on a real iPhone first
+    builds and signs WebDriverAgent (minutes)."""
+    from mobile.capabilities import IOS_SESSION_TIMEOUT_S
+
+    timeout = max(120.0, (step_timeout or 0) * 3)
+    if device.platform == "ios" and not device.simulated:
+        timeout = max(timeout, IOS_SESSION_TIMEOUT_S)
+    return timeout
 
 
 def _start_phone(plan: Any, device: Device, result: RunResult, stack: ExitStack,
