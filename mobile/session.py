@@ -8,6 +8,7 @@ import threading
 import time
 from contextlib import ExitStack
 from dataclasses import replace
+from pathlib import Path
 from typing import Any, Callable
 
 from mobile.devices import Device
@@ -42,7 +43,10 @@ def appium_url_for(plan: Any, device: Device, shared: dict[str, Any], verbose: i
         if server is None:
             from mobile.appium_server import AppiumServer
 
-            server = shared["appium"] = AppiumServer().start()
+            # with --report the log is written there (Appium filters page sources out of it), else in a temp
+            # folder that stopping the server removes
+            log = Path(plan.report_dir) / "appium.log" if getattr(plan, "report_dir", None) else None
+            server = shared["appium"] = AppiumServer(log_path=log).start()
             if verbose:
                 sys.stderr.write(f"appium: {server.url} (log {server.log_path})\n")
     return server.url, str(server.log_path)
@@ -103,6 +107,8 @@ def run_device(plan: Any, device: Device, *, slot: int = 0, progress: Any = None
             else:
                 url, log = appium_url_for(plan, device, shared, plan.verbose)
             result.appium_log = log
+            if progress is not None and hasattr(progress, "on_stage"):
+                progress.on_stage("creating the Appium session...")
             options = capabilities_for(device, sim_url=sim_url, slot=slot, mjpeg_port=mjpeg_port)
             timeout = client_timeout(device, plan.timeout)
             driver = AppiumDriver(url, options, device.platform, app_id_for(plan.flow, device.platform), timeout)
