@@ -154,6 +154,9 @@ def test_timeouts_must_be_finite(capsys, argv: list[str], message: str) -> None:
     (["--appium-url", "notaurl"], ["--appium-url: not an http(s) URL: 'notaurl' (e.g. http://127.0.0.1:4723)"]),
     (["--appium-url", "http://127.0.0.1:99999"],
      ["--appium-url: not an http(s) URL: 'http://127.0.0.1:99999' (e.g. http://127.0.0.1:4723)"]),
+    (["--device", "sim-ios-xcuitest", "--appium-url", "http://127.0.0.1:4723"],
+     ["--appium-url: device 'sim-ios-xcuitest' (simulator driver xcuitest) needs the Appium this tool starts "
+      "(it is given the simulated usbmuxd)"]),
     (["--device", "nosuch"], ["--device: unknown device 'nosuch' (known: sim-android, sim-ios, "
                               "sim-ios-xcuitest, phone, auto, or a serial adb lists)"]),
 ])
