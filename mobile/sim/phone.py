@@ -314,9 +314,8 @@ class Phone:
             self._foreground = False  # back on Home leaves the app in the background
 
     def back(self) -> None:
-        """Android: the system Back key (closes a popup, goes back a screen, leaves the app from Home).
-        iOS has no Back key: what the XCUITest driver's `back` does (tap the navigation bar's "Back"
-        button, else its first button; nothing without a navigation bar), so Back never leaves the app."""
+        """Android: the Back key (closes a popup, goes back, leaves the app from Home). iOS: the XCUITest
+        driver's `back` (the nav bar's "Back" button, else its first; nothing without a bar)."""
         with self._lock:
             self.log.record("back", screen=self.current_screen)
             if self.platform == "ios":
@@ -327,9 +326,7 @@ class Phone:
     def _nav_bar_back(self) -> None:
         name, views = self._views()
         bars = [v for root in views for v in root.walk() if v.ios_type == "XCUIElementTypeNavigationBar"]
-        if not bars:
-            return
-        buttons = [v for v in bars[0].walk() if v.ios_type == "XCUIElementTypeButton"]
+        buttons = [v for v in bars[0].walk() if v.ios_type == "XCUIElementTypeButton"] if bars else []
         chosen = next((b for b in buttons if b.ios_label == "Back"), buttons[0] if buttons else None)
         if chosen is not None and chosen.on_tap not in (None, "none"):
             self._do(chosen.on_tap, name)
