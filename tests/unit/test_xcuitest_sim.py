@@ -54,3 +54,15 @@ def test_a_real_iphones_session_may_take_as_long_as_a_first_wda_build():
     assert client_timeout(IPHONE, None) == 600.0
     assert client_timeout(SIM, None) == 120.0 and client_timeout(LINKEDINSIM, 60) == 180.0
     assert client_timeout(Device(name="a", platform="android", serial="x"), None) == 120.0
+
+
+def test_sim_serve_prints_the_xcuitest_capabilities_and_how_to_start_appium():
+    from mobile.sim.__main__ import main, xcuitest_capabilities, xcuitest_instructions
+
+    caps = xcuitest_capabilities("http://127.0.0.1:7003", "00008110-0000000000051A01")
+    assert caps["appium:automationName"] == "XCUITest" and caps["appium:webDriverAgentUrl"] == "http://127.0.0.1:7003"
+    assert caps["appium:udid"] == "00008110-0000000000051A01" and caps["appium:bundleId"] == "com.linkedin.LinkedIn"
+    text = xcuitest_instructions("http://127.0.0.1:7003", "U", "unix:/tmp/u.sock")
+    assert "USBMUXD_SOCKET_ADDRESS=unix:/tmp/u.sock" in text and str(LOOPBACK_SHIM) in text
+    assert "--address 127.0.0.1 --use-drivers xcuitest" in text
+    assert main(["serve", "--platform", "android", "--driver", "xcuitest"]) == 2
