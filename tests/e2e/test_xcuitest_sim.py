@@ -12,6 +12,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -231,3 +232,14 @@ def test_two_simulated_iphones_in_parallel_share_one_usbmuxd(stack, runs, capsys
     for record in runs[-2:]:
         assert [(e["before"], e["after"]) for e in events(record["log"], "switch")] == [("on", "off")]
         assert events(record["log"], "unknown_route") == []
+
+
+def test_a_run_of_its_own_stops_its_appium_and_usbmuxd_and_leaves_no_temp_files(tmp_path):
+    """Without the module's stack: the CLI starts the XCUITest Appium and the usbmuxd itself, and removes both."""
+    script = Path(sys.executable).parent / "linkedin-optout"
+    env = {**os.environ, "TMPDIR": str(tmp_path), "LINKEDIN_SIM_LATENCY_SCALE": "0"}
+    done = subprocess.run([str(script), "check", "--device", DEVICE, "--json"], env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout)["results"][0]["status"] == "unchanged"
+    assert list(tmp_path.iterdir()) == []  # no Appium folder, no usbmuxd socket or certificate

@@ -224,3 +224,16 @@ def test_usbmuxd_pairs_opens_a_tls_lockdown_session_and_looks_up_linkedin(scenar
     finally:
         mux.stop()
     assert not mux.socket_path.exists()
+
+
+def test_usbmuxd_socket_fits_sun_path_under_a_deep_tmpdir(tmp_path, monkeypatch):
+    deep = tmp_path / ("d" * 60) / ("e" * 60)
+    deep.mkdir(parents=True)
+    monkeypatch.setattr("tempfile.tempdir", str(deep))
+    mux = SimUsbmuxd()
+    try:
+        assert len(str(mux.socket_path).encode()) <= 100 and mux.socket_path.exists()
+    finally:
+        mux.stop()
+    assert not mux.socket_path.exists() and not mux.socket_path.parent.exists()
+    assert list(deep.iterdir()) == []

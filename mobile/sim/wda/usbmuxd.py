@@ -37,6 +37,7 @@ INSTALLATION_PROXY = "com.apple.mobile.installation_proxy"
 SYSLOG_RELAY = "com.apple.syslog_relay"
 SERVICES = (INSTALLATION_PROXY, SYSLOG_RELAY)
 BUNDLE_ID = "com.linkedin.LinkedIn"
+MAX_SOCKET_PATH = 100  # AF_UNIX sun_path holds 108 bytes on Linux (104 on macOS)
 
 
 class UsbmuxError(RuntimeError):
@@ -76,6 +77,10 @@ class SimUsbmuxd:
 
     def __init__(self, socket_path: Path | None = None):
         self._dir = Path(tempfile.mkdtemp(prefix="linkedin-optout-usbmuxd-"))
+        if socket_path is None and len(str(self._dir / "usbmuxd.sock").encode()) > MAX_SOCKET_PATH:
+            # a deep $TMPDIR (pytest's tmp_path) would overflow sun_path: /tmp then, still private (0700)
+            self._dir.rmdir()
+            self._dir = Path(tempfile.mkdtemp(prefix="linkedin-optout-usbmuxd-", dir="/tmp"))
         self.socket_path = Path(socket_path) if socket_path else self._dir / "usbmuxd.sock"
         self.cert, self.key = make_certificate(self._dir)
         self._tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
