@@ -8,10 +8,10 @@ FBCustomCommands. Route specs are (method, path, latency key, handler) as in mob
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from mobile.sim import w3c_commands as w3c
-from mobile.sim.w3c import W3CError, element_id_of
+from mobile.sim.w3c import W3CError
 from mobile.sim.w3c_elements import parse_source
 
 if TYPE_CHECKING:

@@ -19,7 +19,6 @@ Every request is recorded in the phone's log as `usbmux` / `lockdown` / `install
 from __future__ import annotations
 
 import itertools
-import os
 import plistlib
 import socket
 import ssl
