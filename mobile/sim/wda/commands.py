@@ -37,10 +37,9 @@ def status(server: "WdaServer", req: "Request") -> dict:
 
 def create_session(server: "WdaServer", req: "Request") -> dict:
     session = server.new_wda_session(req.body)
+    # FBSessionCommands.sessionInformation: the id and currentCapabilities (device kind and SDK version)
     return {"sessionId": session.session_id,
-            "capabilities": {"device": "iphone", "sdkVersion": server.phone.os_version,
-                             "browserName": session.capabilities.get("bundleId") or "", "CFBundleIdentifier":
-                             session.capabilities.get("bundleId") or ""}}
+            "capabilities": {"device": "iphone", "sdkVersion": server.phone.os_version}}
 
 
 def delete_session(server: "WdaServer", req: "Request") -> None:
