@@ -42,6 +42,11 @@ def create_session(server: "WdaServer", req: "Request") -> dict:
             "capabilities": {"device": "iphone", "sdkVersion": server.phone.os_version}}
 
 
+def session_info(server: "WdaServer", req: "Request") -> dict:
+    return {"sessionId": req.session.session_id,
+            "capabilities": {"device": "iphone", "sdkVersion": server.phone.os_version}}
+
+
 def delete_session(server: "WdaServer", req: "Request") -> None:
     server.end_wda_session(req.session)
 
@@ -147,7 +152,7 @@ _E = "/session/:sid/element/:eid"
 ROUTE_SPECS: tuple[tuple, ...] = (
     ("GET", "/status", "status", status),
     ("POST", "/session", "session", create_session),
-    ("GET", "/session/:sid", "default", w3c.get_session),
+    ("GET", "/session/:sid", "default", session_info),
     ("DELETE", "/session/:sid", "delete_session", delete_session),
     ("POST", "/session/:sid/timeouts", "default", w3c.set_timeouts),
     ("GET", "/session/:sid/appium/settings", "default", w3c.get_settings),
