@@ -51,11 +51,13 @@ class SafetyViolation(AssertionError):
 
 @dataclass(frozen=True)
 class Look:
-    """One page-source read: the XML, its tree, the screen it shows (None when unknown)."""
+    """One page-source read: the XML, its tree, the screen it shows (None when unknown) and the
+    languages it is read in (the requested locale first, then those the page shows; see page_locales)."""
 
     xml: str
     tree: Tree
     screen: str | None
+    locales: tuple[str, ...] = ()
 
 
 class RunContext:
@@ -66,7 +68,8 @@ class RunContext:
                  poll: float = POLL_S, nav_wait: float = NAV_WAIT_S, launch_wait: float = LAUNCH_WAIT_S):
         self.flow, self.driver, self.result, self.mode = flow, driver, result, mode
         self.platform: str = driver.platform
-        self.locale = locale if locale and locale != "auto" else None
+        self.prefer = locale if locale and locale != "auto" else None  # asked for: read first, never only
+        self.locale: str | None = None  # the language the switch's row was confirmed in
         self.clock, self.sleeper, self.poll = clock, sleeper, poll
         self.nav_wait, self.launch_wait = nav_wait, launch_wait
         self.timeout_override = timeout
@@ -86,23 +89,18 @@ class RunContext:
         except PageSourceError as exc:
             raise Outcome("device_error", f"unreadable page source: {exc}") from exc
         self.reads_since_switch_tap += 1
-        self.look = Look(xml, tree, self._identify(tree))
+        locales = match.page_locales(self.flow, tree, self.prefer)
+        self.look = Look(xml, tree, match.identify_screen(self.flow, tree, locales), locales)
+        if self.locale is None and self.look.screen is not None:
+            # until the switch's row says which language it is: the first language the screen shows
+            shown = match.shown_locales(self.flow, tree)
+            self.result.locale = next((loc for loc in locales if loc in shown), self.result.locale)
         return self.look
 
-    def _identify(self, tree: Tree) -> str | None:
-        """The screen shown; while the locale is unknown, detect it (or try each locale in turn)."""
-        if self.locale is None:
-            found = match.detect_locale(self.flow, tree)
-            if found is not None:
-                self.locale = self.result.locale = found
-        if self.locale is not None:
-            return match.identify_screen(self.flow, tree, self.locale)
-        return next((s for loc in self.flow.locales if (s := match.identify_screen(self.flow, tree, loc))), None)
-
     @property
-    def active_locale(self) -> str:
-        """The detected/requested locale, or the flow's first one while undetected (ids match anyway)."""
-        return self.locale or self.flow.locales[0]
+    def active_locale(self) -> tuple[str, ...]:
+        """The languages of the last read (all the flow's before the first read)."""
+        return self.look.locales if self.look is not None and self.look.locales else self.flow.locales
 
     def timeout(self, step: Step) -> float:
         """The step's wait limit: --timeout, else the step's own, else the flow default."""
@@ -153,7 +151,7 @@ class RunContext:
     # --- targets -------------------------------------------------------------------------------------
     def find(self, target: str, look: Look) -> Node | None:
         """The target's node when it is on screen and tappable; two candidates -> ui_drift."""
-        found = match.match_target(self.flow, look.tree, self.platform, self.active_locale, target)
+        found = match.match_target(self.flow, look.tree, self.platform, look.locales, target)
         if found is None:
             return None
         if isinstance(found, match.AmbiguousTarget):
@@ -211,7 +209,7 @@ class RunContext:
     def clear_interruptions(self, look: Look) -> Look:
         """Dismiss declared interruptions (bounded) with their declared control; returns the new look."""
         while True:
-            found = match.find_interruption(self.flow, look.tree, self.active_locale)
+            found = match.find_interruption(self.flow, look.tree, look.locales)
             if found is None:
                 return look
             interruption, dismiss = found

@@ -140,9 +140,9 @@ class Runner:
 def kept_nodes(ctx: RunContext, look: Look) -> frozenset[int]:
     """Nodes redaction keeps whole: the matched targets and the switch. Anchors found by id (the profile
     name proves the side panel) keep only their id; anchors found by label are kept by their flow label."""
-    keep = {m.node.index for m in match.match_targets(ctx.flow, look.tree, ctx.platform, ctx.active_locale)}
+    keep = {m.node.index for m in match.match_targets(ctx.flow, look.tree, ctx.platform, look.locales or ctx.active_locale)}
     try:
-        node, _ = match.read_genai_toggle(ctx.flow, look.tree, ctx.active_locale)
+        node, _ = match.read_genai_toggle(ctx.flow, look.tree, look.locales or ctx.active_locale)
         if node is not None:
             keep.add(node.index)
     except AmbiguousMatch:

@@ -10,7 +10,6 @@ from typing import Any, Callable
 
 from mobile.core import match
 from mobile.core.flow_schema import Candidate, LaunchStep, Step, TapStep, ToggleStep
-from mobile.core.locate import SwitchFor, locate_one
 from mobile.core.tree import Node
 from mobile.errors import AmbiguousMatch
 from mobile.context import ABSENT_GRACE_S, Look, Outcome, Rewind, RunContext
@@ -73,23 +72,19 @@ def run_tap(ctx: RunContext, step: TapStep, runner: Any) -> FollowUp:
 
 
 def confirmed_switch(ctx: RunContext, step: ToggleStep, look: Look) -> tuple[Node | None, str | None]:
-    """The switch and its state, only when its own label or its row reads the confirm label."""
-    if ctx.locale is None:
-        ctx.locale = match.detect_locale(ctx.flow, look.tree)
-        if ctx.locale is None:
-            raise ctx.drift(step, "the switch's label", look, "cannot tell the app's language")
-        ctx.result.locale = ctx.locale
+    """The switch and its state, only when its own label or its row reads the confirm label in one of the
+    page's languages; that language becomes the run's locale."""
     try:
-        node, state = match.read_genai_toggle(ctx.flow, look.tree, ctx.locale)
-        if node is None:
-            return None, None
-        label = Candidate(label=step.confirm_label).locator(ctx.flow.labels, ctx.locale)
-        confirmed = locate_one(look.tree, SwitchFor(label))
+        reading = match.confirm_switch(ctx.flow, look.tree, step, look.locales)
     except AmbiguousMatch as exc:
         raise Outcome("ui_drift", f"step '{step.name}': {exc}; no tap") from exc
-    if confirmed is None or confirmed.index != node.index:
+    if reading.node is None:
+        return None, None
+    if reading.locale is None:
+        label = Candidate(label=step.confirm_label).locator(ctx.flow.labels, look.locales)
         raise ctx.drift(step, f"a switch labelled {label.describe()}", look, "label not confirmed; no tap")
-    return node, state
+    ctx.locale = ctx.result.locale = reading.locale
+    return reading.node, reading.state
 
 
 def read_switch(ctx: RunContext, step: ToggleStep, look: Look, settle: bool = True) -> tuple[Node, str, Look]:

@@ -171,13 +171,14 @@ def _screens(ck: Checker, raw: Raw, labels: Labels, platforms: tuple[str, ...]) 
     for name, value in ck.items(raw, "'screens'").items():
         ck.name(name, raw.key_lines[name], "a screen name")
         what = f"screen '{name}'"
-        spec = ck.mapping(value, what, ("description",) + PLATFORMS)
+        spec = ck.mapping(value, what, ("description", "keep_texts") + PLATFORMS)
         _require_platforms(ck, value, what, spec, platforms)
         anchors: dict[str, AnchorSpec] = {}
         for platform in (p for p in PLATFORMS if p in spec):
             anchors[platform] = _anchor(ck, spec[platform], f"{what} on {platform}", labels)
         desc = ck.string(spec["description"], "'description'") if "description" in spec else ""
-        screens[name] = Screen(name, MappingProxyType(anchors), desc, value.line, labels)
+        keep = ck.boolean(spec["keep_texts"], f"'keep_texts' of {what}") if "keep_texts" in spec else False
+        screens[name] = Screen(name, MappingProxyType(anchors), desc, value.line, labels, keep)
     return screens
 
 
