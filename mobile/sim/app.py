@@ -215,6 +215,7 @@ class ResolveContext:
     offsets: dict[str, int]
     since_shown_ms: float
     late_ms: dict[str, float]
+    web: dict[str, Any] | None = None  # labels + variables of web content in another language (web_locale)
 
 
 def resolve(screen: Screen, ctx: ResolveContext) -> list[View]:
@@ -272,6 +273,8 @@ def _build_list(specs, screen, ctx, fmt, parent_box, shift, clip, in_web, path):
 
 def _build(spec, extra, screen, ctx, fmt, box, shift, clip, in_web, path):  # noqa: ANN001, PLR0913
     role = spec.get("role", "view")
+    if role == "webview" and not in_web and ctx.web is not None:
+        fmt = _Format(ctx.web, fmt.source)  # the page (its title too) is in the web content's language
     plat = spec.get(ctx.platform, {}) or {}
     local = _Format({**fmt.context, **extra}, fmt.source)
     text = local.format(str(plat.get("text", spec.get("text", ""))))
