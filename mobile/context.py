@@ -4,7 +4,8 @@ clearing interruptions), recovery and the guarded taps. No sleep of its own: clo
 Waiting rules (they keep the Appium command count low): after a navigating action the context pauses for
 the expected transition (`nav_wait`, learned upward from misses) and then reads; a read that shows the
 expected screen is enough. A target that was not on the first read must read the same twice (settled).
-Polls back off (POLL_S doubling up to MAX_POLL_S) so long waits do not flood the device with reads.
+Polls back off (POLL_S doubling up to MAX_POLL_S, or a tenth of the wait when that is longer) so long
+waits do not flood the device with reads: a whole wait costs about a dozen reads, whatever its length.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any, Callable
 
 from mobile.core import match
 from mobile.core.flow_schema import Flow, Step
-from mobile.core.tree import Node, Tree, parse_page_source
+from mobile.core.tree import Bounds, Node, Tree, parse_page_source
 from mobile.errors import PageSourceError
 from mobile.result import RunResult
 
@@ -26,6 +27,11 @@ MAX_NAV_WAIT_S = 3.0
 ABSENT_GRACE_S = 3.0  # how long a finished, settled list must stay without a row before it counts as absent
 MAX_INTERRUPTIONS = 5  # a dialog that keeps coming back is drift, not a popup
 MAX_RECOVERIES = 3
+
+
+def poll_cap(timeout: float) -> float:
+    """The longest pause between two reads of a wait of `timeout` s."""
+    return max(MAX_POLL_S, timeout / 6)
 MAX_SCROLLS = 30
 
 
@@ -38,10 +44,11 @@ class Outcome(Exception):
 
 
 class Rewind(Exception):
-    """Recovery landed on a known screen of the path: continue from the step that starts there."""
+    """Continue from the step that starts on `screen`: after a recovery (the step line says "retry"), or
+    because the app opened on a deeper screen of the path (`reached`: nothing failed, the line says "ok")."""
 
-    def __init__(self, screen: str):
-        self.screen = screen
+    def __init__(self, screen: str, reached: bool = False):
+        self.screen, self.reached = screen, reached
         super().__init__(screen)
 
 
@@ -76,6 +83,7 @@ class RunContext:
         self.look: Look | None = None
         self.last_read_at = 0.0
         self.interruptions = self.recoveries = 0
+        self.retried: set[str] = set()  # steps that missed their screen once and were retried
         self.reads_since_switch_tap = 1
         self.step_detail: list[str] = []
 
@@ -104,9 +112,9 @@ class RunContext:
 
     def timeout(self, step: Step) -> float:
         """The step's wait limit: --timeout, else the step's own, else the flow default."""
-        if self.timeout_override is not None:
-            return self.timeout_override
-        return step.timeout if step.timeout is not None else self.flow.default_timeout
+        full = self.timeout_override if self.timeout_override is not None else (
+            step.timeout if step.timeout is not None else self.flow.default_timeout)
+        return full / 2 if step.name in self.retried else full  # a retry: the budget is twice the wait in all
 
     def current(self) -> Look:
         """The last read, or a fresh one."""
@@ -135,7 +143,7 @@ class RunContext:
                     return look, False
             prev, last = (look if passed else None), look
             self.sleeper(self.poll if passed else interval)
-            interval = min(interval * 2, MAX_POLL_S)
+            interval = min(interval * 2, poll_cap(timeout))
             look = self.read()
 
     def after_action(self, ok: Callable[[Look], bool], timeout: float, launch: bool = False) -> tuple[Look, bool]:
@@ -166,7 +174,8 @@ class RunContext:
     def seek(self, target: str, look: Look, timeout: float, scroll: bool,
              grace: float | None = None) -> tuple[Node | None, Look]:
         """Find a target: on this look at once; else re-read (backing off) and, once the screen settles,
-        scroll to the list's end. Gives up at the timeout, or `grace` s after the list ended without it."""
+        scroll its scrollable area to the list's end. Gives up at the timeout, `grace` s after the list
+        ended without it, or at once when the settled screen has nothing that scrolls."""
         deadline, ended = self.clock() + timeout, None
         look = self.clear_interruptions(look)
         node = self.find(target, look)
@@ -178,9 +187,13 @@ class RunContext:
             if now >= deadline or (grace is not None and ended is not None and now - ended >= grace):
                 return None, look
             settled = prev is not None and prev.xml == look.xml
-            if settled and scroll and ended is None and scrolls < MAX_SCROLLS:
+            area = scroll_area(look.tree) if settled and scroll and ended is None else None
+            if settled and scroll and ended is None and area is None:
+                self.step_detail.append("nothing on this screen scrolls")
+                return None, look  # the screen settled without the target and cannot show more: over at once
+            if area is not None and scrolls < MAX_SCROLLS:
                 scrolls += 1
-                self.driver.scroll(scroll_area(look.tree), "down")
+                self.driver.scroll(area, "down")
                 prev, look = look, self.clear_interruptions(self.read())
                 if look.xml == prev.xml:
                     ended = self.clock()  # scrolling changed nothing: the list ended
@@ -188,7 +201,7 @@ class RunContext:
                 if settled and ended is None:
                     ended = now
                 self.sleeper(interval)
-                interval = min(interval * 2, MAX_POLL_S)
+                interval = min(interval * 2, poll_cap(timeout))
                 prev, look = look, self.clear_interruptions(self.read())
             if self.find(target, look) is not None:
                 return self.confirm(target, look)
@@ -222,21 +235,28 @@ class RunContext:
             self.sleeper(self.poll)
             look = self.read()
 
-    def recover(self, step: Step, look: Look) -> None:
-        """Off the path (crash, stray tap): relaunch or go back, then Rewind to the screen that shows."""
-        if self.recoveries >= MAX_RECOVERIES:
-            raise self.drift(step, "the expected screen", look, "recovery attempts exhausted")
+    def recover(self, step: Step, look: Look, wanted: str) -> None:
+        """`wanted` did not show within the step's wait. Once per step: relaunch (app not in front) or go
+        back (unknown screen), then Rewind to the path screen that shows; the step lines say what was
+        tried. A step that misses its screen again after that, or a recovery that finds no known
+        screen, is drift at once: drift is reported within about twice the step's wait."""
+        tried = f"waited {self.timeout(step):g} s for {wanted}, saw {look.screen or 'an unknown screen'}"
+        if step.name in self.retried or self.recoveries >= MAX_RECOVERIES:
+            raise self.drift(step, f"screen {wanted}", look, f"{tried}, again after a retry; gave up")
         self.recoveries += 1
+        self.retried.add(step.name)
+        self.step_detail.append(tried)
         if look.screen is None:
             state = self.driver.app_state()
             if state == 0:
                 raise Outcome("app_missing", "LinkedIn is not installed (queryAppState 0)")
             launch = state != 4
-            self.step_detail.append("app was not in front: relaunched" if launch else "unknown screen: back")
+            self.step_detail.append("app not in front: relaunched" if launch else "pressed back")
             self.driver.launch() if launch else self.driver.back()
             look, _ = self.after_action(lambda lk: lk.screen is not None, self.timeout(step), launch=launch)
         if look.screen is None:
-            raise self.drift(step, "a known screen", look, "after recovery")
+            raise self.drift(step, f"screen {wanted}", look, f"{'; '.join(self.step_detail)}; "
+                             "still on no known screen")
         raise Rewind(look.screen)
 
     def drift(self, step: Step, wanted: str, look: Look, note: str = "") -> Outcome:
@@ -266,12 +286,33 @@ def on_screen(node: Node, tree: Tree) -> bool:
     return node.displayed and node.bounds.width > 0 and node.bounds.height > 0 and inside
 
 
-def scroll_area(tree: Tree) -> Any:
-    """Bounds of the largest scrollable container (the WebView when none says scrollable), or None."""
-    webviews = ("android.webkit.WebView", "XCUIElementTypeWebView")
-    candidates = [n for n in tree.nodes if n.scrollable and n.displayed] or \
-                 [n for n in tree.nodes if n.role in webviews]
-    return max(candidates, key=lambda n: n.bounds.width * n.bounds.height).bounds if candidates else None
+@dataclass(frozen=True)
+class ScrollArea:
+    """Where a scroll happens: a node's bounds (Android gestures) and the XPath selecting it (iOS)."""
+
+    bounds: Bounds
+    xpath: str
+    role: str
+
+
+# Containers that scroll their content although the tree does not say so (iOS has no `scrollable`;
+# a WebView scrolls its page).
+SCROLL_CONTAINERS = frozenset({"android.webkit.WebView", "XCUIElementTypeWebView", "XCUIElementTypeScrollView",
+                               "XCUIElementTypeTable", "XCUIElementTypeCollectionView"})
+
+
+def scroll_area(tree: Tree) -> ScrollArea | None:
+    """The largest displayed scrollable node, else the largest scroll container (the WebView: the screen's
+    content area); None when the screen has nothing that scrolls."""
+    def usable(n: Node) -> bool:
+        return n.displayed and n.bounds.width > 0 and n.bounds.height > 0
+
+    candidates = [n for n in tree.nodes if n.scrollable and usable(n)] or \
+                 [n for n in tree.nodes if n.role in SCROLL_CONTAINERS and usable(n)]
+    if not candidates:
+        return None
+    node = max(candidates, key=lambda n: n.bounds.width * n.bounds.height)
+    return ScrollArea(node.bounds, tree.xpath(node), node.role)
 
 
 def visible_labels(tree: Tree, limit: int = 8) -> str:

@@ -85,7 +85,7 @@ class Runner:
         try:
             follow = handler(ctx, step, self)
         except Rewind as rewind:
-            status, nxt = "recovered", self._step_starting_at(rewind.screen)
+            status, nxt = ("ok" if rewind.reached else "retry"), self._step_starting_at(rewind.screen)
             ctx.step_detail.append(f"continuing on {rewind.screen}")
         except Outcome as exc:
             status = "ok" if exc.status in ("changed", "unchanged", "mismatch") else (
@@ -95,6 +95,8 @@ class Runner:
             status, failure = "failed", exc
         except AmbiguousMatch as exc:
             status, failure = "failed", Outcome("ui_drift", f"step '{step.name}': {exc}")
+        if status == "ok" and step.name in ctx.retried and failure is None:
+            status = "recovered"  # a step that missed its screen once reached it on the retry
         self._end_step(ctx, step.name, status, began, failure)
         if failure is not None:
             raise failure

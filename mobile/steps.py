@@ -37,7 +37,7 @@ def run_launch(ctx: RunContext, step: LaunchStep, runner: Any) -> FollowUp:
         return None
     if look.screen is not None:
         ctx.step_detail.append(f"app opened on {look.screen}")
-        raise Rewind(look.screen)  # the app kept its place (noReset): continue from there
+        raise Rewind(look.screen, reached=True)  # the app kept its place (noReset): continue from there
     raise ctx.drift(step, f"screen {step.expect}", look)
 
 
@@ -48,7 +48,7 @@ def arrive(ctx: RunContext, step: Step, screen: str | None) -> Look:
         return look
     look, ok = ctx.wait_for(lambda lk: lk.screen == screen, ctx.timeout(step), look=look)
     if not ok:
-        ctx.recover(step, look)
+        ctx.recover(step, look, screen)
     return look
 
 
@@ -67,7 +67,7 @@ def run_tap(ctx: RunContext, step: TapStep, runner: Any) -> FollowUp:
         return None
     look, ok = ctx.after_action(lambda lk: lk.screen == step.expect, timeout)
     if not ok:
-        ctx.recover(step, look)
+        ctx.recover(step, look, step.expect)
     return None
 
 
