@@ -15,6 +15,7 @@ from typing import Any, Callable
 
 from mobile.core import match
 from mobile.core.flow_schema import Flow, Step
+from mobile.core.locate import value_text
 from mobile.core.tree import Bounds, Node, Tree, parse_page_source
 from mobile.errors import PageSourceError
 from mobile.result import RunResult
@@ -319,7 +320,7 @@ def visible_labels(tree: Tree, limit: int = 8) -> str:
     """A short, privacy-minded summary: labels of tappable controls only, clipped."""
     seen: list[str] = []
     for node in tree.nodes:
-        text = (node.label or node.text).strip()[:40]
+        text = (node.label or node.text or value_text(node)).strip()[:40]
         if text and node.clickable and text not in seen:
             seen.append(text)
     more = f" +{len(seen) - limit} more" if len(seen) > limit else ""
