@@ -82,6 +82,7 @@ class RunContext:
         self.nav_wait, self.launch_wait = nav_wait, launch_wait
         self.timeout_override = timeout
         self.look: Look | None = None
+        self.last_known_screen: str | None = None
         self.last_read_at = 0.0
         self.interruptions = self.recoveries = 0
         self.retried: set[str] = set()  # steps that missed their screen once and were retried
@@ -99,6 +100,8 @@ class RunContext:
             raise Outcome("device_error", f"unreadable page source: {exc}") from exc
         self.reads_since_switch_tap += 1
         locales = match.page_locales(self.flow, tree, self.prefer)
+        if self.look is not None and self.look.screen is not None:
+            self.last_known_screen = self.look.screen  # the screen before this read (evidence after drift)
         self.look = Look(xml, tree, match.identify_screen(self.flow, tree, locales), locales)
         if self.locale is None and self.look.screen is not None:
             # until the switch's row says which language it is: the first language the screen shows

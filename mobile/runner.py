@@ -14,6 +14,7 @@ from typing import Any, Callable
 from mobile.context import NAV_WAIT_S, LAUNCH_WAIT_S, POLL_S, Look, Outcome, Rewind, RunContext
 from mobile.core import match
 from mobile.core.flow_schema import Flow, LaunchStep, Step
+from mobile.core.tree import WEBVIEW_ROLES
 from mobile.errors import AmbiguousMatch, EnvironmentProblem
 from mobile.report import ScreenEvent
 from mobile.result import RunResult, StepResult
@@ -140,11 +141,20 @@ class Runner:
 
 
 def kept_nodes(ctx: RunContext, look: Look) -> frozenset[int]:
-    """Nodes redaction keeps whole: the matched targets and the switch. Anchors found by id (the profile
-    name proves the side panel) keep only their id; anchors found by label are kept by their flow label."""
-    keep = {m.node.index for m in match.match_targets(ctx.flow, look.tree, ctx.platform, look.locales or ctx.active_locale)}
+    """Nodes redaction keeps whole. Screens the flow marks `keep_texts` (Settings, Data privacy, the
+    generative-AI page: no personal data) keep every text, so a renamed label is there to see after drift;
+    so does the web content of an unknown page reached from one of them. Elsewhere (home feed, side
+    panel, messages) only the matched targets and the switch; anchors found by label keep their flow label."""
+    screens, tree = ctx.flow.screens, look.tree
+    if look.screen is not None and screens[look.screen].keep_texts:
+        return frozenset(range(len(tree.nodes)))
+    locales = look.locales or ctx.active_locale
+    keep = {m.node.index for m in match.match_targets(ctx.flow, tree, ctx.platform, locales)}
+    came_from = ctx.last_known_screen
+    if look.screen is None and came_from is not None and screens[came_from].keep_texts:
+        keep.update(n.index for n in tree.nodes if n.role in WEBVIEW_ROLES or tree.in_webview(n))
     try:
-        node, _ = match.read_genai_toggle(ctx.flow, look.tree, look.locales or ctx.active_locale)
+        node, _ = match.read_genai_toggle(ctx.flow, tree, locales)
         if node is not None:
             keep.add(node.index)
     except AmbiguousMatch:
