@@ -86,6 +86,7 @@ class RunContext:
         self.last_read_at = 0.0
         self.interruptions = self.recoveries = 0
         self.retried: set[str] = set()  # steps that missed their screen once and were retried
+        self.failed_on: dict[str, str] = {}  # step -> the page source it missed its screen on
         self.reads_since_switch_tap = 1
         self.step_detail: list[str] = []
 
@@ -126,10 +127,12 @@ class RunContext:
 
     # --- waiting -------------------------------------------------------------------------------------
     def wait_for(self, ok: Callable[[Look], bool], timeout: float, key: Callable[[Look], Any] | None = None,
-                 look: Look | None = None, settle: bool = False, watch_app: bool = False) -> tuple[Look, bool]:
+                 look: Look | None = None, settle: bool = False, watch_app: bool = False,
+                 same_as: str | None = None) -> tuple[Look, bool]:
         """Re-read until `ok` holds (with `settle`: on two reads in a row that agree by `key`).
         With `watch_app`, an unknown screen that stops changing asks queryAppState once, and a crashed
-        or backgrounded app ends the wait early (recovery takes over)."""
+        or backgrounded app ends the wait early (recovery takes over). `same_as`: the page source a
+        retried step failed on; showing it again, settled, ends the wait at once (nothing will change)."""
         deadline = self.clock() + timeout
         key = key or (lambda lk: lk.xml)
         interval, prev, last = self.poll, None, None
@@ -141,6 +144,8 @@ class RunContext:
                 return look, True
             if self.clock() >= deadline:
                 return look, passed and not settle  # with settle, a reading that never repeated is no pass
+            if same_as is not None and last is not None and last.xml == look.xml == same_as:
+                return look, False
             if watch_app and look.screen is None and last is not None and last.xml == look.xml:
                 watch_app = False
                 if self.driver.app_state() != 4:
@@ -150,12 +155,13 @@ class RunContext:
             interval = min(interval * 2, poll_cap(timeout))
             look = self.read()
 
-    def after_action(self, ok: Callable[[Look], bool], timeout: float, launch: bool = False) -> tuple[Look, bool]:
+    def after_action(self, ok: Callable[[Look], bool], timeout: float, launch: bool = False,
+                     same_as: str | None = None) -> tuple[Look, bool]:
         """Pause for the expected transition, then wait for `ok`; a miss teaches a longer pause."""
         began = self.clock()
         self.sleeper(self.launch_wait if launch else self.nav_wait)
         first = self.read()
-        look, passed = self.wait_for(ok, timeout, look=first, watch_app=True)
+        look, passed = self.wait_for(ok, timeout, look=first, watch_app=True, same_as=same_as)
         if passed and look is not first and not launch:
             self.nav_wait = min(MAX_NAV_WAIT_S, max(self.nav_wait, self.last_read_at - began))
         return look, passed
@@ -246,9 +252,11 @@ class RunContext:
         screen, is drift at once: drift is reported within about twice the step's wait."""
         tried = f"waited {self.timeout(step):g} s for {wanted}, saw {look.screen or 'an unknown screen'}"
         if step.name in self.retried or self.recoveries >= MAX_RECOVERIES:
-            raise self.drift(step, f"screen {wanted}", look, f"{tried}, again after a retry; gave up")
+            again = "the same page again" if self.failed_on.get(step.name) == look.xml else "again"
+            raise self.drift(step, f"screen {wanted}", look, f"retried: {tried}, {again}; gave up")
         self.recoveries += 1
         self.retried.add(step.name)
+        self.failed_on[step.name] = look.xml
         self.step_detail.append(tried)
         if look.screen is None:
             state = self.driver.app_state()

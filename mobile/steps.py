@@ -46,7 +46,8 @@ def arrive(ctx: RunContext, step: Step, screen: str | None) -> Look:
     look = ctx.current()
     if screen is None or look.screen == screen:
         return look
-    look, ok = ctx.wait_for(lambda lk: lk.screen == screen, ctx.timeout(step), look=look)
+    look, ok = ctx.wait_for(lambda lk: lk.screen == screen, ctx.timeout(step), look=look,
+                            same_as=ctx.failed_on.get(step.name))
     if not ok:
         ctx.recover(step, look, screen)
     return look
@@ -65,7 +66,7 @@ def run_tap(ctx: RunContext, step: TapStep, runner: Any) -> FollowUp:
     ctx.tap_path(node)
     if step.expect is None:
         return None
-    look, ok = ctx.after_action(lambda lk: lk.screen == step.expect, timeout)
+    look, ok = ctx.after_action(lambda lk: lk.screen == step.expect, timeout, same_as=ctx.failed_on.get(step.name))
     if not ok:
         ctx.recover(step, look, step.expect)
     return None
