@@ -195,6 +195,9 @@ class RunContext:
         while True:
             now = self.clock()
             if now >= deadline or (grace is not None and ended is not None and now - ended >= grace):
+                tried = f"looked {now - (deadline - timeout):.0f} s"
+                self.step_detail.append(tried + (f", scrolled {scrolls}x" + (" to the end" if ended else "")
+                                                 if scrolls else ""))
                 return None, look
             settled = prev is not None and prev.xml == look.xml
             area = scroll_area(look.tree) if settled and scroll and ended is None else None
