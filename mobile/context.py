@@ -16,7 +16,8 @@ from typing import Any, Callable
 from mobile.core import match
 from mobile.core.flow_schema import Flow, Step
 from mobile.core.locate import value_text
-from mobile.core.tree import Bounds, Node, Tree, parse_page_source
+from mobile.core.tree import Node, Tree, parse_page_source
+from mobile.scrolling import ScrollArea, scroll_area  # noqa: F401  (ScrollArea re-exported)
 from mobile.errors import PageSourceError
 from mobile.result import RunResult
 
@@ -299,35 +300,6 @@ def on_screen(node: Node, tree: Tree) -> bool:
     x, y = node.bounds.center
     inside = (0 <= x < tree.width and 0 <= y < tree.height) if tree.width and tree.height else True
     return node.displayed and node.bounds.width > 0 and node.bounds.height > 0 and inside
-
-
-@dataclass(frozen=True)
-class ScrollArea:
-    """Where a scroll happens: a node's bounds (Android gestures) and the XPath selecting it (iOS)."""
-
-    bounds: Bounds
-    xpath: str
-    role: str
-
-
-# Containers that scroll their content although the tree does not say so (iOS has no `scrollable`;
-# a WebView scrolls its page).
-SCROLL_CONTAINERS = frozenset({"android.webkit.WebView", "XCUIElementTypeWebView", "XCUIElementTypeScrollView",
-                               "XCUIElementTypeTable", "XCUIElementTypeCollectionView"})
-
-
-def scroll_area(tree: Tree) -> ScrollArea | None:
-    """The largest displayed scrollable node, else the largest scroll container (the WebView: the screen's
-    content area); None when the screen has nothing that scrolls."""
-    def usable(n: Node) -> bool:
-        return n.displayed and n.bounds.width > 0 and n.bounds.height > 0
-
-    candidates = [n for n in tree.nodes if n.scrollable and usable(n)] or \
-                 [n for n in tree.nodes if n.role in SCROLL_CONTAINERS and usable(n)]
-    if not candidates:
-        return None
-    node = max(candidates, key=lambda n: n.bounds.width * n.bounds.height)
-    return ScrollArea(node.bounds, tree.xpath(node), node.role)
 
 
 def visible_labels(tree: Tree, limit: int = 8) -> str:
