@@ -18,6 +18,7 @@ from mobile.core.flow import find_flow
 from mobile.core.locate import Text
 from mobile.core.tree import parse_page_source
 from mobile.drivers import AppiumDriver
+from mobile.errors import AmbiguousMatch
 from mobile.redact import MASK, redact_source
 from mobile.result import RunResult
 from mobile.runner import Runner, kept_nodes
@@ -275,3 +276,29 @@ def test_ios_value_only_web_text_is_matched(tmp_path: Path) -> None:
 def test_ios_value_only_run_changes_the_setting(tmp_path: Path) -> None:
     result, _ = run("ios", scenario_file(tmp_path, "vars: {ios_web_text: value_only}\n"))
     assert (result.status, result.locale, result.verified, result.persisted) == ("changed", "en", True, True)
+
+
+def _two_rows(first: str, second: str) -> str:
+    def row(top: int, text: str, checked: str) -> str:
+        return (f'<android.view.View class="android.view.View" text="" bounds="[0,{top}][1080,{top + 200}]">'
+                f'<android.widget.TextView class="android.widget.TextView" text="{text}" '
+                f'bounds="[48,{top + 30}][820,{top + 170}]"/>'
+                f'<android.widget.ToggleButton class="android.widget.ToggleButton" text="" checkable="true" '
+                f'checked="{checked}" clickable="true" bounds="[872,{top + 60}][1032,{top + 140}]"/></android.view.View>')
+    return ('<hierarchy class="hierarchy" width="1080" height="2400"><android.webkit.WebView '
+            'class="android.webkit.WebView" text="" bounds="[0,240][1080,2400]">'
+            + row(600, first, "true") + row(900, second, "false") + "</android.webkit.WebView></hierarchy>")
+
+
+def test_two_languages_naming_different_switches_is_never_guessed() -> None:
+    tree = parse_page_source(_two_rows(FLOW.label("genai_toggle", "en")[0], FLOW.label("genai_toggle", "es")[0]))
+    with pytest.raises(AmbiguousMatch):
+        match.confirm_switch(FLOW, tree, match.toggle_step(FLOW), match.page_locales(FLOW, tree))
+
+
+def test_the_switch_is_confirmed_in_the_language_of_its_row() -> None:
+    # app chrome in English around a Spanish row: the row's language is the locale, even when en comes first
+    tree = parse_page_source(_two_rows(FLOW.label("genai_toggle", "es")[0], "Otra cosa"))
+    reading = match.confirm_switch(FLOW, tree, match.toggle_step(FLOW), ("en", "es"))
+    assert (reading.state, reading.locale) == ("on", "es")
+    assert match.page_locales(FLOW, tree, prefer="de")[:2] == ("de", "es")
