@@ -302,3 +302,15 @@ def test_the_switch_is_confirmed_in_the_language_of_its_row() -> None:
     reading = match.confirm_switch(FLOW, tree, match.toggle_step(FLOW), ("en", "es"))
     assert (reading.state, reading.locale) == ("on", "es")
     assert match.page_locales(FLOW, tree, prefer="de")[:2] == ("de", "es")
+
+
+def test_keep_texts_is_a_boolean_named_by_its_line() -> None:
+    from mobile.core.flow import parse_flow
+    from mobile.errors import ConfigError
+
+    text = Path(FLOW.source).read_text(encoding="utf-8").replace("    keep_texts: true", "    keep_texts: yes", 1)
+    line = text.splitlines().index("    keep_texts: yes") + 1
+    with pytest.raises(ConfigError) as caught:
+        parse_flow(text, "flow.yaml")
+    assert f"flow.yaml:{line}" in str(caught.value) and "keep_texts" in str(caught.value)
+    assert [s for s, screen in FLOW.screens.items() if screen.keep_texts] == ["settings", "data_privacy", "genai"]
