@@ -159,6 +159,13 @@ def pinned_drivers() -> set[str]:
     return names
 
 
+def check_openssl(needed: bool) -> Check:
+    """The simulated usbmuxd makes its throw-away TLS certificate with the openssl command."""
+    found = shutil.which("openssl")
+    return Check("openssl", found is not None, found or "not found (the simulated iPhone on XCUITest needs it)",
+                 None if found else "apt-get install openssl", needed)
+
+
 def check_driver(name: str, drivers: dict[str, dict] | None, binary: Path, home: Path, needed: bool) -> Check:
     """One Appium driver is installed in APPIUM_HOME. Off macOS, XCUITest is never advised for a real
     iPhone (it needs Xcode): unless something here needs it, its absence is only said."""

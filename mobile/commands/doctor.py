@@ -70,6 +70,8 @@ def gather(device_name: str | None, devices_file: str | None,
     if real_ios:
         checks.extend(doctor.check_macos_xcode())
     real_android = device is not None and device.platform == "android" and not device.simulated
+    if device is not None and device.simulator is not None and driver_for(device) == "xcuitest":
+        checks.append(doctor.check_openssl(needed=True))
     uses_adb = device is None or (device.platform == "android" and device.simulator is None)
     adb_check = doctor.check_adb(needed=uses_adb)
     checks.append(adb_check)
