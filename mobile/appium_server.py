@@ -57,6 +57,7 @@ class AppiumServer:
         log_path: Path | None = None,
         start_timeout: float = 60.0,
         extra_args: tuple[str, ...] = (),
+        env: dict[str, str] | None = None,
     ) -> None:
         self.port = port
         self.home = Path(home) if home else appium_home()
@@ -64,6 +65,7 @@ class AppiumServer:
         self.log_path = Path(log_path) if log_path else None
         self.start_timeout = start_timeout
         self.extra_args = tuple(extra_args)
+        self.env = dict(env or {})  # on top of os.environ (e.g. a private adb server's port and ANDROID_HOME)
         self.url: str | None = None
         self.start_seconds: float | None = None
         self.external_url = False
@@ -103,7 +105,7 @@ class AppiumServer:
             self.log_path = Path(tempfile.mkdtemp(prefix="linkedin-optout-appium-")) / "appium.log"
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "APPIUM_HOME": str(self.home)}
+        env = {**os.environ, **self.env, "APPIUM_HOME": str(self.home)}
         began = time.monotonic()
         # stdout/stderr go to a side file: --log holds the server log, this catches start-up crashes.
         self._console = open(self.log_path.with_suffix(".console.txt"), "wb")

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from mobile.adb import LiveDevice
 
 PLATFORMS = ("android", "ios")
+SIM_DRIVERS = ("linkedinsim", "uiautomator2")
 LOCALES = ("auto", "en", "nl", "de", "fr", "es", "pt-BR", "it")
 # W3C standard capability names; every other key must carry a vendor prefix ("appium:...").
 W3C_CAPABILITIES = frozenset({
@@ -48,6 +49,13 @@ class Device:
     locale: str = "auto"
     where: str | None = None
     sim_url: str | None = None  # set when adb shows this serial is a simulated phone (linkedin.sim.server)
+    sim_driver: str | None = None  # the driver such a phone asks for (linkedin.sim.driver)
+    adb_port: int | None = None  # the adb server this device is attached to, when not $ANDROID_ADB_SERVER_PORT
+
+    @property
+    def driver(self) -> str:
+        """The Appium driver a simulated phone takes: linkedinsim (default) or uiautomator2 over adb."""
+        return str((self.simulator or {}).get("driver") or self.sim_driver or "linkedinsim")
 
     @property
     def simulated(self) -> bool:
@@ -149,10 +157,16 @@ def _device(check: _Checker, name: str, node: yaml.Node, locale: str, appium: st
         if udid == "auto":
             raise check.fail(fields["udid"][1], f"device '{name}': udid: auto is only supported for android (serial: auto)")
     if "simulator" in fields:
-        sim_fields = check.mapping(fields["simulator"][1], f"device '{name}': simulator", ("scenario",))
+        sim_fields = check.mapping(fields["simulator"][1], f"device '{name}': simulator", ("scenario", "driver"))
         simulator = {"scenario": "default"}
         if "scenario" in sim_fields:
             simulator["scenario"] = check.string(sim_fields["scenario"][1], f"device '{name}': simulator.scenario")
+        if "driver" in sim_fields:
+            driver_node = sim_fields["driver"][1]
+            simulator["driver"] = check.string(driver_node, f"device '{name}': simulator.driver", SIM_DRIVERS)
+            if simulator["driver"] == "uiautomator2" and platform != "android":
+                raise check.fail(driver_node, f"device '{name}': simulator.driver uiautomator2 is for android "
+                                              "devices (an ios simulated phone takes linkedinsim)")
     caps: dict[str, Any] = {}
     if "capabilities" in fields:
         for key, (key_node, value_node) in check.mapping(fields["capabilities"][1], f"device '{name}': capabilities").items():
@@ -264,17 +278,18 @@ def _with_live(device: Device, live: _Live) -> Device:
     if device.serial == "auto":
         from mobile.adb import pick_auto
         picked = pick_auto(live.get(required=True))
-        return replace(device, serial=picked.serial, sim_url=picked.sim_url)
+        return replace(device, serial=picked.serial, sim_url=picked.sim_url, sim_driver=picked.sim_driver)
     for seen in live.get(required=False):
         if seen.serial == device.serial and seen.sim_url:
-            return replace(device, sim_url=seen.sim_url)
+            return replace(device, sim_url=seen.sim_url, sim_driver=seen.sim_driver)
     return device
 
 
 def _adhoc(config: DevicesConfig, live_device: LiveDevice) -> Device:
     """A Device for an adb device that devices.yaml does not list."""
     return Device(name=live_device.serial, platform="android", serial=live_device.serial, appium=config.default_appium,
-                  locale=config.default_locale, sim_url=live_device.sim_url, where="adb")
+                  locale=config.default_locale, sim_url=live_device.sim_url, sim_driver=live_device.sim_driver,
+                  where="adb")
 
 
 def _one(config: DevicesConfig, name: str, live: _Live) -> Device:

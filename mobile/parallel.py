@@ -70,7 +70,7 @@ def run_plan(plan: Any, parallel: int = 1, *, on_result: OnResult | None = None,
     Without --appium-url or a Grid, one local Appium server serves every concurrent session: it is
     started here, before any thread, so that the threads never race to start their own.
     """
-    from mobile.session import appium_url_for, run_device
+    from mobile.session import appium_url_for, close_shared, run_device
 
     shared = {} if shared is None else shared
     owned = "appium" not in shared
@@ -93,9 +93,8 @@ def run_plan(plan: Any, parallel: int = 1, *, on_result: OnResult | None = None,
 
         return run_devices(plan.devices, run_one, parallel, on_result=on_result, mode=plan.mode)
     finally:
-        server = shared.pop("appium", None) if owned else None
-        if server is not None:
-            server.stop()
+        if owned:
+            close_shared(shared)
 
 
 def verdict_printer(stream: TextIO | None = None, width: int = 12) -> OnResult:

@@ -103,9 +103,9 @@ class _Resources:
         return replace(device, simulator=None, sim_url=self.phones[key].url)
 
     def close(self) -> None:
-        server = self.shared.pop("appium", None)
-        if server is not None:
-            server.stop()
+        from mobile.session import close_shared
+
+        close_shared(self.shared)
         for handle in self.phones.values():
             handle.stop()
 

@@ -13,12 +13,17 @@ from typing import Any
 
 from mobile.errors import ConfigError
 
-def appium_capabilities(platform: str, url: str) -> dict[str, Any]:
-    """The exact Appium capabilities that reach this phone through the LinkedInSim driver."""
+def appium_capabilities(platform: str, url: str, serial: str | None = None,
+                        driver: str = "linkedinsim") -> dict[str, Any]:
+    """The exact Appium capabilities that reach this phone: through the LinkedInSim driver, or (driver
+    uiautomator2) through the real UiAutomator2 driver and adb, as a USB phone with that serial."""
     from mobile.capabilities import capabilities_for
     from mobile.devices import Device
 
-    device = Device(name=f"sim-{platform}", platform=platform, simulator={}, sim_url=url)
+    if driver == "uiautomator2":
+        device = Device(name=f"sim-{platform}", platform=platform, serial=serial, sim_url=url, sim_driver=driver)
+    else:
+        device = Device(name=f"sim-{platform}", platform=platform, simulator={}, sim_url=url)
     return capabilities_for(device).to_capabilities()
 
 
@@ -32,6 +37,9 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--adb", action="store_true",
                         help="also attach the phone to the adb server ($ANDROID_ADB_SERVER_PORT, default 5037) "
                              "so `adb devices` and `linkedin-optout devices` list it (Android only)")
+    parser.add_argument("--driver", choices=("linkedinsim", "uiautomator2"), default="linkedinsim",
+                        help="the Appium driver that takes the phone: linkedinsim (fast, default) or uiautomator2 "
+                             "(the real driver over adb; implies --adb, Android only)")
 
 
 def serve(args: argparse.Namespace, out: Any = sys.stdout) -> int:
@@ -40,6 +48,11 @@ def serve(args: argparse.Namespace, out: Any = sys.stdout) -> int:
 
     if args.latency_scale is not None and args.latency_scale < 0:
         raise ConfigError("--latency-scale must be >= 0", "--latency-scale")
+    driver = getattr(args, "driver", "linkedinsim") or "linkedinsim"
+    if driver == "uiautomator2" and args.platform != "android":
+        raise ConfigError("--driver uiautomator2 needs --platform android", "--driver")
+    if driver == "uiautomator2":
+        args.adb = True
     if getattr(args, "adb", False) and args.platform != "android":
         raise ConfigError("--adb needs --platform android", "--adb")
     handle = start_phone(args.platform, args.scenario, latency_scale=args.latency_scale, port=args.port)
@@ -51,11 +64,13 @@ def serve(args: argparse.Namespace, out: Any = sys.stdout) -> int:
         if getattr(args, "adb", False):
             from mobile.sim.adb_device import attach_to_adb
 
-            serial = attach_to_adb(handle)
+            serial = attach_to_adb(handle, driver=driver)
             out.write(f"attached to adb as {serial} (`adb devices` lists it; `--device auto` finds it)\n")
-        caps = appium_capabilities(args.platform, handle.url)
+        caps = appium_capabilities(args.platform, handle.url, serial, driver)
+        which = ("UiAutomator2 driver over adb: Appium needs ANDROID_HOME with this adb and the same "
+                 "ANDROID_ADB_SERVER_PORT" if driver == "uiautomator2" else "LinkedInSim driver, installed by `make install`")
         out.write(f"simulated {args.platform} phone (scenario {args.scenario}) at {handle.url}\n"
-                  f"Appium capabilities (LinkedInSim driver, installed by `make install`):\n"
+                  f"Appium capabilities ({which}):\n"
                   f"{json.dumps(caps, indent=2)}\n"
                   f"interaction log: {handle.url}/sim/log   state: {handle.url}/sim/state\n"
                   f"Ctrl-C stops the phone.\n")
