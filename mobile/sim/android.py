@@ -68,6 +68,7 @@ class AndroidSystem:
         self.instrumentation_started = threading.Event()
         self._start_wait_until = 0.0
         self._teardown_stops = 0
+        self._server_stopping = False
         self._u2: Any = None
 
     # ---- the command log -------------------------------------------------------------------------
@@ -110,7 +111,7 @@ class AndroidSystem:
         found = []
         if self.app_running():
             found.append((APP_PACKAGE, PIDS[APP_PACKAGE]))
-        if self.instrumentation is not None:
+        if self.instrumentation is not None and not self._server_stopping:
             found.append((U2_SERVER_PKG, PIDS[U2_SERVER_PKG]))
         if self.settings_running:
             found.append((SETTINGS_PKG, PIDS[SETTINGS_PKG]))
@@ -136,6 +137,7 @@ class AndroidSystem:
         """DELETE /session was answered: the next two force-stops are the driver's teardown, not a start."""
         with self._lock:
             self._teardown_stops = 2
+            self._server_stopping = True  # its process row goes now: the driver polls `ps` until it does
 
     def u2_force_stopped(self) -> None:
         """`am force-stop io.appium.uiautomator2.server[.test]`: kills a running instrumentation; before a
@@ -163,6 +165,7 @@ class AndroidSystem:
             if self._u2 is None:
                 self._u2 = U2Server(self, self.sim_server).start()
             self.instrumentation = stream
+            self._server_stopping = False
             self._start_wait_until = 0.0
             self.instrumentation_started.set()
 
