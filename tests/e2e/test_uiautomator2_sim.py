@@ -18,7 +18,11 @@ import pytest
 import mobile.sim.adb_device as adb_device
 import mobile.sim.launch as launch
 from mobile.appium_server import AppiumServer
+from mobile.capabilities import capabilities_for
 from mobile.cli import main
+from mobile.devices import Device
+from mobile.drivers import AppiumDriver
+from mobile.errors import AppMissing
 from mobile.private_adb import PrivateAdb
 from mobile.sim.adb_device import AdbDeviceServer, attach_to_adb, detach_from_adb
 from mobile.sim.launch import SimHandle, start_phone
@@ -165,3 +169,15 @@ def test_every_scenario_has_the_linkedinsim_outcome(scenario: str, rig, phones, 
     assert by_device["sim-android-u2"] == by_device["sim-android"], results
     for server in servers:
         assert server.system.unanswered == []
+
+
+def test_a_missing_app_through_the_real_driver_is_app_missing(rig, attached):
+    """Without the tool's adb preflight (a remote Appium): the real driver's own words must still say app_missing."""
+    adb, appium = rig
+    _, serial = attached("app-missing")
+    device = Device(name="u2", platform="android", serial=serial, sim_driver="uiautomator2", adb_port=adb.port,
+                    sim_url="http://127.0.0.1:1")
+    with pytest.raises(AppMissing) as caught:
+        AppiumDriver(appium.url, capabilities_for(device), "android", "com.linkedin.android")
+    assert "launchable activity" in str(caught.value)
+    assert adb_device.attached_server(serial).system.unanswered == []
