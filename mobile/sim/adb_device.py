@@ -234,6 +234,12 @@ class _Connection:
             serve(self.server.system, stream)
         except (OSError, ConnectionError):
             pass
+        except Exception as exc:  # noqa: BLE001 - a bug in one service must not hang the host: close it, record it
+            self.server.system.record(stream.service, f"internal error: {type(exc).__name__}: {exc}", unknown=True)
+            try:
+                stream.close()
+            except OSError:
+                pass
 
     def refuse(self, stream: Stream) -> None:
         """CLSE(0, remote): what adbd answers for a service it lacks or a port nothing listens on."""
