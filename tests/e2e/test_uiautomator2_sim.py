@@ -181,3 +181,31 @@ def test_a_missing_app_through_the_real_driver_is_app_missing(rig, attached):
         AppiumDriver(appium.url, capabilities_for(device), "android", "com.linkedin.android")
     assert "launchable activity" in str(caught.value)
     assert adb_device.attached_server(serial).system.unanswered == []
+
+
+def test_sim_serve_driver_uiautomator2_is_found_by_auto(rig, capsys: pytest.CaptureFixture[str]):
+    """`linkedin-optout sim serve --driver uiautomator2` as a user runs it: --device auto drives it through UiAutomator2."""
+    import subprocess
+    import sys
+
+    from mobile.capabilities import to_payload
+    from mobile.devices import parse_devices, resolve
+
+    _, appium = rig
+    exe = Path(sys.executable).with_name("linkedin-optout")
+    proc = subprocess.Popen([str(exe), "sim", "serve", "--driver", "uiautomator2", "--latency-scale", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()  # blocks until the phone is attached (or the process ends: empty line)
+        assert "attached to adb as" in line, (line, proc.stderr.read() if proc.poll() is not None else "")
+        serial = line.split()[4]
+        device = resolve(parse_devices("devices:\n  phone: {platform: android, serial: auto}\n"), ["phone"])[0]
+        always = to_payload(capabilities_for(device))["capabilities"]["alwaysMatch"]
+        assert (device.serial, device.simulated, device.driver) == (serial, True, "uiautomator2")
+        assert (always["appium:automationName"], always["appium:udid"]) == ("UiAutomator2", serial)
+        code, (result,) = _cli(capsys, "check", "--device", "auto", "--appium-url", appium.url)
+        assert code == 0 and result["status"] == "unchanged" and result["device_info"]["simulated"] is True
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
