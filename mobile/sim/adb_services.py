@@ -118,8 +118,7 @@ def _sink(system: AndroidSystem, stream: Stream, size: int, v2: bool) -> None:
     if package is None:
         out = b"Failure [INSTALL_PARSE_FAILED_NOT_APK: Failed to parse the APK]\n"
     else:
-        system.installed.add(package)
-        system.installs.append(package)
+        system.install(package)
         out = b"Success\n"
     stream.write(_frame(out, b"", 0 if package else 1, v2))
     stream.close()

@@ -7,7 +7,7 @@ the pinned appium-adb parsers read (see docs in mobile/sim/README.md).
 
 from __future__ import annotations
 
-from mobile.sim.adb_shell import Answer, Handler, Result, Special, fail, ok
+from mobile.sim.adb_shell import Answer, Handler, Result, Special, fail, ok, properties
 from mobile.sim.android import (APP_PACKAGE, HELPER_PACKAGES, MAIN_ACTIVITY, SETTINGS_PKG, U2_RUNNER,
                                 U2_SERVER_PKG, U2_TEST_PKG, AndroidSystem)
 
@@ -23,6 +23,11 @@ def unsupported(system: AndroidSystem, argv: list[str], message: str, code: int 
     """A form of a known command the phone does not model: answered as the tool would, and recorded."""
     system.record("shell", " ".join(argv), code, unknown=True)
     return fail(message, code)
+
+
+def low(flag: object) -> str:
+    """A Java boolean as dumpsys prints it."""
+    return str(bool(flag)).lower()
 
 
 def _short(activity: str) -> str:
@@ -56,17 +61,21 @@ def _start(system: AndroidSystem, args: list[str]) -> Result:
     if package == SETTINGS_PKG and SETTINGS_PKG in system.installed:
         system.settings_running = True  # its Settings activity starts the foreground service and finishes
         return ok(intent)
-    if package != APP_PACKAGE or not system.phone.app_installed or not system.resolves(activity):
-        full = package + activity if activity.startswith(".") else activity
+    full = package + activity if activity.startswith(".") else activity
+    state = system.activity_state(activity) if package == APP_PACKAGE and system.phone.app_installed else "missing"
+    if state == "missing":
         return ok(f"{intent}\nError type 3\nError: Activity class {{{package}/{full}}} does not exist.")
+    if state == "private":
+        return b"", (f"Security exception: Permission Denial: starting Intent {{ flg=0x10000000 cmp={package}/"
+                     f"{_short(full)} }} from null (pid=4242, uid=2000) not exported from uid 10234\n").encode(), 255
     was = system.phone.query_state_quietly()
     if "-S" in args:
         system.phone.terminate_app(APP_PACKAGE)
     system.phone.activate_app(APP_PACKAGE)
     if "-W" not in args:
         return ok(intent)
-    state = "COLD" if "-S" in args or was < 3 else "HOT"
-    return ok(f"{intent}\nStatus: ok\nLaunchState: {state}\nActivity: {APP_PACKAGE}/{MAIN_ACTIVITY}\n"
+    launch = "COLD" if "-S" in args or was < 3 else "HOT"
+    return ok(f"{intent}\nStatus: ok\nLaunchState: {launch}\nActivity: {APP_PACKAGE}/{MAIN_ACTIVITY}\n"
               f"TotalTime: 812\nWaitTime: 815\nComplete")
 
 
@@ -121,19 +130,23 @@ def _pm(system: AndroidSystem, args: list[str]) -> Answer:
         if args[1] in system.installed:
             return ok(f"package:/data/app/~~sim==/{args[1]}-sim==/base.apk")
         return b"", b"", 1
-    if args[:1] == ["resolve-activity"] and args[-1:] and "--brief" in args:
-        if args[-1] == APP_PACKAGE and system.phone.app_installed and system.launch_activities:
+    if args[:1] == ["resolve-activity"]:
+        package = next((a for a in args[1:] if not a.startswith("-") and "." in a), "")
+        if package == APP_PACKAGE and system.phone.app_installed:
             return ok("priority=0 preferredOrder=0 match=0x108000 specificIndex=-1 isDefault=true\n"
-                      f"{APP_PACKAGE}/{_short(system.launch_activities[0])}")
+                      f"{APP_PACKAGE}/{_short(system.launcher)}")
         return ok("No activity found")
     if args[:1] == ["install"] and "-S" in args:
         size = args[args.index("-S") + 1] if args.index("-S") + 1 < len(args) else ""
         return Special("sink", int(size)) if size.isdigit() else fail("Error: -S needs a size", 255)
-    if args[:1] == ["uninstall"] and len(args) > 1:
-        if args[-1] in system.installed:
-            system.installed.discard(args[-1])
+    if args[:1] == ["uninstall"]:
+        rest = args[1:]
+        names = [a for i, a in enumerate(rest) if not a.startswith("-") and (i == 0 or rest[i - 1] != "--user")]
+        if not names:
+            return fail("Error: package name not specified", 255)
+        if system.uninstall(names[-1]):
             return ok("Success")
-        return ok("Failure [DELETE_FAILED_INTERNAL_ERROR]")
+        return ok("Failure [DELETE_FAILED_INTERNAL_ERROR]" if names[-1] in packages else "Failure [not installed for 0]")
     return unsupported(system, ["pm", *args], f"pm: unsupported arguments: {' '.join(args)}")
 
 
@@ -172,11 +185,24 @@ def _dumpsys_window(system: AndroidSystem, args: list[str]) -> Result:
         app = f"  mFocusedApp=ActivityRecord{{7d1e2f3 u0 {focus} t12}}\n" if "/" in focus else ""
         return ok(f"WINDOW MANAGER DISPLAY CONTENTS (dumpsys window displays)\n  Display: mDisplayId=0\n"
                   f"  {app}  mCurrentFocus=Window{{5e1d2c1 u0 {focus}}}")
-    locked = str(bool(phone.locked or not phone.screen_on)).lower()
-    return ok(f"WINDOW MANAGER POLICY STATE (dumpsys window policy)\n    mShowingLockscreen={locked} "
-              f"mShowingDream=false mDreamingLockscreen={locked}\n    isKeyguardShowing={locked}\n"
-              f"    mScreenOnFully={str(bool(phone.screen_on)).lower()}\n"
-              f"  mCurrentFocus=Window{{5e1d2c1 u0 {focus}}}")
+    # Android 10+: the keyguard state sits in KeyguardServiceDelegate and its KeyguardStateMonitor
+    # (appium-adb reads mIsShowing with mInputRestricted); Android 9 and older print mShowingLockscreen.
+    showing = low(bool(phone.locked))
+    lines = ["WINDOW MANAGER POLICY STATE (dumpsys window policy)"]
+    if int(properties(system)["ro.build.version.sdk"]) < 29:
+        lines.append(f"    mShowingLockscreen={showing} mShowingDream=false mDreamingLockscreen={showing}")
+    screen = "SCREEN_STATE_ON" if phone.screen_on else "SCREEN_STATE_OFF"
+    lines += [f"    mScreenOnEarly={low(phone.screen_on)} mScreenOnFully={low(phone.screen_on)}",
+              f"    isKeyguardShowing={showing}",
+              "    KeyguardServiceDelegate", f"      showing={showing}", f"      showingAndNotOccluded={showing}",
+              f"      inputRestricted={showing}", "      occluded=false",
+              f"      secure={low(bool(getattr(phone, 'secure', False)))}", "      dreaming=false",
+              "      systemIsReady=true", "      deviceHasKeyguard=true",
+              f"      enabled={low(getattr(phone, 'lock', 'swipe') != 'none')}", f"      screenState={screen}",
+              "      KeyguardStateMonitor", f"        mIsShowing={showing}", "        mSimSecure=false",
+              f"        mInputRestricted={showing}", "        mTrusted=false", "        mCurrentUserId=0",
+              f"  mCurrentFocus=Window{{5e1d2c1 u0 {focus}}}"]
+    return ok("\n".join(lines))
 
 
 def _dumpsys_activity(system: AndroidSystem, args: list[str]) -> Result:
@@ -218,4 +244,12 @@ def _dumpsys(system: AndroidSystem, args: list[str]) -> Answer:
     return unsupported(system, ["dumpsys", *args], f"Can't find service: {service}", 1)
 
 
-COMMANDS: dict[str, Handler] = {"ps": _ps, "am": _am, "pm": _pm, "cmd": _cmd, "dumpsys": _dumpsys}
+def _locksettings(system: AndroidSystem, args: list[str]) -> Result:
+    """`locksettings get-disabled`: false while a lock screen is set (swipe or secure), as Android answers."""
+    if args[:1] == ["get-disabled"]:
+        return ok(low(getattr(system.phone, "lock", "swipe") == "none"))
+    return unsupported(system, ["locksettings", *args], f"locksettings: unsupported arguments: {' '.join(args)}")
+
+
+COMMANDS: dict[str, Handler] = {"ps": _ps, "am": _am, "pm": _pm, "cmd": _cmd, "dumpsys": _dumpsys,
+                                "locksettings": _locksettings}

@@ -52,7 +52,6 @@ class AndroidSystem:
     sim_url: str | None = None
     driver: str = "linkedinsim"
     sim_server: Any = None  # the phone's W3C server (SimServer), shared by the uiautomator2 surface
-    installed: set[str] = field(default_factory=set)
     installs: list[str] = field(default_factory=list)  # package of every install sink, in order
     global_settings: dict[str, str] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)
@@ -70,6 +69,7 @@ class AndroidSystem:
         self._teardown_stops = 0
         self._server_stopping = False
         self._u2: Any = None
+        self._packages: list[str] = []
 
     # ---- the command log -------------------------------------------------------------------------
     def record(self, service: str, command: str = "", code: int | None = None, unknown: bool = False) -> None:
@@ -88,15 +88,45 @@ class AndroidSystem:
 
     # ---- apps and processes ----------------------------------------------------------------------
     @property
-    def launch_activities(self) -> tuple[str, ...]:
-        """The LinkedIn activities that resolve for MAIN/LAUNCHER: the scenario's, else the real app's two."""
-        declared = getattr(self.phone, "launch_activities", None) or DEFAULT_LAUNCH_ACTIVITIES
-        return tuple(sorted(declared)) if isinstance(declared, (set, frozenset)) else tuple(declared)
+    def launcher(self) -> str:
+        """The activity (or activity-alias) LinkedIn's MAIN/LAUNCHER intent resolves to."""
+        return str(getattr(self.phone, "launcher_activity", None) or DEFAULT_LAUNCH_ACTIVITIES[0])
 
-    def resolves(self, activity: str) -> bool:
-        """Whether `am start -n com.linkedin.android/ACTIVITY` names an exported launch activity."""
+    @property
+    def exported(self) -> tuple[str, ...]:
+        """The LinkedIn activities `am start -n` may start from outside the app (the scenario's, else the two)."""
+        return tuple(getattr(self.phone, "exported_activities", None) or DEFAULT_LAUNCH_ACTIVITIES)
+
+    def activity_state(self, activity: str) -> str:
+        """`exported`, `private` (exists, not exported: a SecurityException) or `missing`."""
         full = APP_PACKAGE + activity if activity.startswith(".") else activity
-        return full in self.launch_activities
+        if full in self.exported:
+            return "exported"
+        return "private" if full in (*DEFAULT_LAUNCH_ACTIVITIES, self.launcher) else "missing"
+
+    def _store(self) -> list[str]:
+        """Other installed apps (Appium's helpers): the Phone's own list when its scenario keeps one."""
+        store = getattr(self.phone, "packages", None)
+        return store if isinstance(store, list) else self._packages
+
+    @property
+    def installed(self) -> frozenset[str]:
+        """The helper packages installed now."""
+        return frozenset(self._store())
+
+    def install(self, package: str) -> None:
+        """An install sink received this package's APK."""
+        store = self._store()
+        if package not in store:
+            store.append(package)
+        self.installs.append(package)
+
+    def uninstall(self, package: str) -> bool:
+        store = self._store()
+        if package not in store:
+            return False
+        store.remove(package)
+        return True
 
     def packages(self) -> list[str]:
         """Installed packages, as `pm list packages` lists them."""

@@ -49,6 +49,9 @@ def test_ps_and_processes_follow_the_app(system: AndroidSystem):
 def test_am_start_refuses_an_activity_the_app_does_not_export(system: AndroidSystem):
     out, _, code = sh(system, f"am start-activity -W -n {APP}/.MainActivity")
     assert code == 0 and f"Error: Activity class {{{APP}/{APP}.MainActivity}} does not exist." in out
+    system.phone.exported_activities = (f"{APP}.authenticator.LaunchActivityDefault",)  # an activity-alias launcher
+    _, err, code = sh(system, f"am start-activity -W -n {APP}/{APP}.authenticator.LaunchActivity")
+    assert code == 255 and "Permission Denial" in err and "not exported" in err
     assert system.phone.query_state_quietly() == 1
     assert sh(system, f"cmd package resolve-activity --brief {APP}")[0].splitlines()[-1] == \
         f"{APP}/.authenticator.LaunchActivity"
@@ -59,7 +62,8 @@ def test_helper_packages_appear_once_installed(system: AndroidSystem):
     assert sh(system, "appops set io.appium.settings android:mock_location allow")[1] == \
         "Error: No UID for io.appium.settings in user 0\n"
     assert sh(system, "pm list instrumentation")[0] == ""
-    system.installed.update({SETTINGS_PKG, U2_SERVER_PKG, U2_TEST_PKG})
+    for package in (SETTINGS_PKG, U2_SERVER_PKG, U2_TEST_PKG):
+        system.install(package)
     assert re.search(r"^\s*Package\s+\[io.appium.settings\][^:]+:$", sh(system, f"dumpsys package {SETTINGS_PKG}")[0], re.M)
     assert "versionCode" not in sh(system, f"dumpsys package {U2_SERVER_PKG}")[0]
     assert sh(system, "pm list instrumentation")[0] == (
@@ -75,7 +79,8 @@ def test_helper_packages_appear_once_installed(system: AndroidSystem):
 def test_held_streams_and_install_sinks_are_specials(system: AndroidSystem):
     runner = "io.appium.uiautomator2.server.test/androidx.test.runner.AndroidJUnitRunner"
     assert "INSTRUMENTATION_FAILED" in sh(system, f"am instrument -w {runner}")[0]  # not installed yet
-    system.installed.update({U2_SERVER_PKG, U2_TEST_PKG})
+    system.install(U2_SERVER_PKG)
+    system.install(U2_TEST_PKG)
     assert evaluate(system, f"am instrument -w -e disableAnalytics true {runner}") == Special("instrument")
     assert evaluate(system, "export ANDROID_LOG_TAGS=''; exec logcat '-v' 'threadtime'") == Special("held")
     assert evaluate(system, "cmd package 'install' '-g' -S 3076274") == Special("sink", 3076274)
@@ -86,7 +91,8 @@ def test_settings_store_and_lock_views(system: AndroidSystem):
     assert sh(system, "settings delete global hidden_api_policy")[0] == "Deleted 1 rows\n"
     assert sh(system, "settings get global enable_adb_incremental_install_default")[0] == "null\n"
     system.phone.screen_on, system.phone.locked = False, True
-    assert "mShowingLockscreen=true" in sh(system, "dumpsys window")[0]
+    window = sh(system, "dumpsys window")[0]
+    assert re.search(r"KeyguardStateMonitor[\n\s]+mIsShowing=true", window) and "mInputRestricted=true" in window
     assert "mWakefulness=Asleep" in sh(system, "dumpsys power")[0]
     sh(system, "input keyevent 26; input keyevent 224; wm dismiss-keyguard")  # the driver's unlock
     assert (system.phone.screen_on, system.phone.locked) == (True, False)
