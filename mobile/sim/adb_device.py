@@ -42,7 +42,7 @@ class Stream:
     """One open service stream. Writers (worker threads) wait for the host's OKAY before the next WRTE;
     bytes the host writes arrive in `inbound` (b"" once the host closed the stream)."""
 
-    def __init__(self, conn: "_Connection", local_id: int, remote_id: int, service: str):
+    def __init__(self, conn: "_Connection", local_id: int, remote_id: int, service: str) -> None:
         self.conn, self.local_id, self.remote_id, self.service = conn, local_id, remote_id, service
         self.inbound: queue.Queue[bytes] = queue.Queue()
         self._cond = threading.Condition()
@@ -103,7 +103,7 @@ class AdbDeviceServer:
     """Serves the adb device protocol for one Phone on 127.0.0.1:port (0 = any free port)."""
 
     def __init__(self, phone: Any, sim_url: str | None = None, port: int = 0, driver: str = "linkedinsim",
-                 sim_server: Any = None):
+                 sim_server: Any = None) -> None:
         self.phone = phone
         self.sim_url = sim_url
         self.system = AndroidSystem(phone, sim_url=sim_url, driver=driver, sim_server=sim_server)
@@ -171,7 +171,7 @@ class AdbDeviceServer:
 class _Connection:
     """One adb transport connection: the handshake, then a message loop multiplexing streams."""
 
-    def __init__(self, server: AdbDeviceServer, conn: socket.socket):
+    def __init__(self, server: AdbDeviceServer, conn: socket.socket) -> None:
         self.server = server
         self.conn = conn
         self.max_payload = MAX_PAYLOAD

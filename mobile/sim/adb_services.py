@@ -148,7 +148,7 @@ def _abb(system: AndroidSystem, stream: Stream, args: list[str]) -> None:
 class _Reader:
     """Exact-size reads over a stream's inbound chunks (the sync protocol's framing ignores WRTE bounds)."""
 
-    def __init__(self, stream: Stream):
+    def __init__(self, stream: Stream) -> None:
         self.stream, self.buffer = stream, bytearray()
 
     def take(self, size: int) -> bytes | None:

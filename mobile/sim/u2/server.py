@@ -31,7 +31,7 @@ _SESSION_PATH = re.compile(r"^/session/([^/]+)(/.*)?$")
 class U2Server:
     """One uiautomator2-compatible server for one AndroidSystem (and the SimServer of its phone)."""
 
-    def __init__(self, system: Any, sim: Any = None):
+    def __init__(self, system: Any, sim: Any = None) -> None:
         from mobile.sim.server import SimServer
 
         self.system = system
