@@ -89,6 +89,7 @@ class _Resources:
     def __init__(self) -> None:
         self.shared: dict[str, Any] = {}
         self.phones: dict[tuple[str, str], Any] = {}
+        self.attached: dict[tuple[str, str], str] = {}  # phones on the private adb server (driver uiautomator2)
 
     def reachable(self, device: Device, scenario: str | None) -> Device:
         """A simulated device pointed at this worker's phone for it (started on first use)."""
@@ -100,11 +101,24 @@ class _Resources:
         key = (device.name, name)
         if key not in self.phones:
             self.phones[key] = start_phone(device.platform, name)
+        if device.platform == "android" and device.driver == "uiautomator2":
+            from mobile.session import private_adb
+            from mobile.sim.adb_device import attach_to_adb
+
+            adb = private_adb(self.shared)
+            if key not in self.attached:
+                self.attached[key] = attach_to_adb(self.phones[key], adb.port, driver="uiautomator2")
+            return replace(device, simulator=None, sim_url=self.phones[key].url, serial=self.attached[key],
+                           sim_driver="uiautomator2", adb_port=adb.port)
         return replace(device, simulator=None, sim_url=self.phones[key].url)
 
     def close(self) -> None:
         from mobile.session import close_shared
+        from mobile.sim.adb_device import detach_from_adb
 
+        adb = self.shared.get("adb")
+        for serial in self.attached.values():
+            detach_from_adb(serial, adb.port if adb is not None else None)
         close_shared(self.shared)
         for handle in self.phones.values():
             handle.stop()

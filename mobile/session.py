@@ -32,8 +32,10 @@ _APPIUM_START = threading.Lock()
 
 
 def uses_private_adb(device: Device) -> bool:
-    """A simulated Android phone we start and the real UiAutomator2 driver drives over our own adb server."""
-    return device.simulator is not None and device.platform == "android" and device.driver == "uiautomator2"
+    """A simulated Android phone we start (or the pytest plugin keeps) that the real UiAutomator2 driver drives
+    over our own adb server."""
+    ours = device.simulator is not None or device.adb_port is not None
+    return ours and device.simulated and device.platform == "android" and device.driver == "uiautomator2"
 
 
 def private_adb(shared: dict[str, Any]) -> Any:
@@ -181,7 +183,7 @@ def _prepare_adb_device(device: Device, result: RunResult) -> None:
     ready, LinkedIn installed, screen woken and unlocked first."""
     if device.platform != "android" or not device.serial or (device.simulator is not None
                                                              and not uses_private_adb(device)):
-        return
+        return  # a simulated phone for LinkedInSim has no adb side to check
     from mobile.adb import prepare
 
     live = prepare(device.serial, device.adb_port)

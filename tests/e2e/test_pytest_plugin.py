@@ -83,3 +83,21 @@ def test_unknown_device_is_a_usage_error(qa_project: pytest.Pytester) -> None:
                                           timeout=120)
     assert run.ret == pytest.ExitCode.USAGE_ERROR
     run.stderr.fnmatch_lines(["*linkedin-optout: --optout-device: unknown device 'nope'*"])
+
+
+def test_a_simulated_phone_for_uiautomator2_through_the_plugin(pytester: pytest.Pytester,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """`driver: uiautomator2` in the user's devices.yaml: the plugin keeps the phone on its private adb server."""
+    monkeypatch.setenv("LINKEDIN_SIM_LATENCY_SCALE", "0")
+    pytester.makefile(".yaml", devices="devices:\n  sim-u2: {platform: android, simulator: "
+                                       "{scenario: already-off, driver: uiautomator2}}\n")
+    pytester.makepyfile(test_linkedin="""
+def test_read_twice_through_the_real_driver(optout, device):
+    for _ in range(2):
+        result = optout.check(device)
+        assert result.state == "off" and result.device_info["simulated"] is True
+        assert result.device_info["driver"] == "uiautomator2"
+""")
+    run = pytester.runpytest_subprocess("--optout-device", "sim-u2", "--optout-devices-file", "devices.yaml",
+                                        timeout=300)
+    run.assert_outcomes(passed=1)
