@@ -23,7 +23,7 @@ A_CNXN, A_OPEN, A_OKAY, A_CLSE, A_WRTE, A_AUTH = (
     struct.unpack("<I", tag)[0] for tag in (b"CNXN", b"OPEN", b"OKAY", b"CLSE", b"WRTE", b"AUTH"))
 A_VERSION = 0x01000001  # adb >= 1.0.41: hosts skip the payload checksum, but we still send it
 MAX_PAYLOAD = 256 * 1024
-FEATURES = "shell_v2,cmd,abb_exec,abb"
+FEATURES = "shell_v2,cmd,abb_exec"
 V2_STDIN, V2_STDOUT, V2_STDERR, V2_EXIT, V2_CLOSE_STDIN = 0, 1, 2, 3, 3
 ACK_TIMEOUT_S = 30.0
 
