@@ -220,10 +220,11 @@ class _Connection:
                 if stream is not None:
                     stream.acked()
             elif command == A_WRTE:
+                # acknowledged before the service sees the data, so its answer never overtakes the OKAY
+                self.send(A_OKAY, arg1, arg0)
                 stream = self.streams.get(arg1)
                 if stream is not None:
                     stream.inbound.put(data)
-                self.send(A_OKAY, arg1, arg0)
             elif command == A_CLSE:
                 stream = self.streams.pop(arg1, None)
                 if stream is not None:

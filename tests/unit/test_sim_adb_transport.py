@@ -80,11 +80,11 @@ class Host:
         if command == A_CLSE:
             return A_CLSE, b""
         assert command == A_OKAY
+        out = b""
         for i in range(0, len(stdin), 4096):
             self.send(A_WRTE, remote_id, local_id, stdin[i:i + 4096])
-            while self.read()[0] != A_OKAY:
-                pass
-        out = b""
+            command, _, _, data = self.read()
+            assert command == A_OKAY, "the device acknowledges stdin before it answers"
         while True:
             command, _, _, data = self.read()
             if command == A_WRTE:
