@@ -174,9 +174,9 @@ def test_resolve_marks_listed_serial_that_adb_reports_as_simulated():
 
 @pytest.mark.parametrize(("text", "line", "message"), [
     ("devices:\n  a:\n    platform: android\n    simulator: {scenario: default, driver: espresso}\n", 4,
-     "device 'a': simulator.driver 'espresso' is not one of: linkedinsim, uiautomator2"),
+     "device 'a': simulator.driver 'espresso' is not one of: linkedinsim, uiautomator2, xcuitest"),
     ("devices:\n  i:\n    platform: ios\n    simulator:\n      driver: uiautomator2\n", 5,
-     "device 'i': simulator.driver uiautomator2 is for android devices (an ios simulated phone takes linkedinsim)"),
+     "device 'i': simulator.driver uiautomator2 drives android only, not ios"),
 ])
 def test_bad_simulator_driver_is_config_error_at_its_line(text: str, line: int, message: str):
     with pytest.raises(ConfigError) as caught:
