@@ -102,13 +102,13 @@ def _assert_answered(server: AdbDeviceServer) -> None:
     assert any(r.service == "tcp:6790" for r in system.records)
 
 
-def test_check_then_apply_on_sim_android_u2(rig, phones, capsys: pytest.CaptureFixture[str]):
+def test_check_then_apply_on_sim_android_u2(rig, phones, capsys: pytest.CaptureFixture[str], tmp_path: Path):
     """The tool starts the phone, its own private adb server and Appium; the real driver does the rest."""
     handles, servers = phones
-    code, (result,) = _cli(capsys, "check", "--device", "sim-android-u2")
+    code, (result,) = _cli(capsys, "check", "--device", "sim-android-u2", "--report", str(tmp_path / "check"))
     assert code == 0 and (result["status"], result["before"]) == ("unchanged", "on"), result
     assert result["device_info"]["simulated"] is True and result["device_info"]["driver"] == "uiautomator2"
-    log = Path(result["appium_log"]).read_text()
+    log = (tmp_path / "check" / result["appium_log"]).read_text()  # the report keeps the Appium log
     assert "creating new AndroidUiautomator2Driver" in log and "creating new LinkedInSim" not in log
     assert re.search(r"Proxying \[GET /session/[^/]+/source\] to \[GET http://127\.0\.0\.1:\d+/session/[^/]+/source\]", log)
     assert "Proxying [POST /appium/gestures/click]" in log
