@@ -14,7 +14,6 @@ from __future__ import annotations
 import socket
 import struct
 import threading
-from typing import Any
 
 from mobile.sim.adb_device import V2_EXIT, V2_STDERR, V2_STDOUT, Stream, v2_packet
 from mobile.sim.adb_shell import Special, evaluate
@@ -251,7 +250,3 @@ def _pump_to_host(sock: socket.socket, stream: Stream) -> None:
         pass
     stream.close()
 
-
-def describe(system: AndroidSystem) -> dict[str, Any]:
-    """A summary of what the phone was asked over adb (for tests and `sim serve`)."""
-    return {"commands": len(system.records), "unanswered": system.unanswered, "installs": list(system.installs)}
