@@ -68,13 +68,14 @@ def _shell(system: AndroidSystem, stream: Stream, command: str, v2: bool, raw: b
 def _special(system: AndroidSystem, stream: Stream, command: str, special: Special, v2: bool) -> None:
     system.record(stream.service.split(":", 1)[0], command, None)
     stream.v2 = v2  # type: ignore[attr-defined]  # how the instrumentation's end is framed
+    if special.kind == "instrument":
+        system.start_instrumentation(stream)  # the server is up by the time the host hears the OKAY
     stream.accept()
     if special.prefix:
         stream.write(v2_packet(V2_STDOUT, special.prefix) if v2 else special.prefix)
     if special.kind == "sink":
         _sink(system, stream, special.size, v2)
     elif special.kind == "instrument":
-        system.start_instrumentation(stream)
         _drain(stream)  # held until the host closes it or the instrumentation ends
         if system.instrumentation is stream:
             system.end_instrumentation(crashed=True)

@@ -147,3 +147,38 @@ def test_u2_session_does_not_launch_and_translates_u2_bodies(device):
     status, answer = u2.dispatch("GET", "/session/nope/source", {})
     assert (status, answer["value"]["error"], answer["sessionId"]) == (404, "invalid session id", "nope")
     assert "status" not in answer  # a numeric status would make Appium's proxy think MJSONWP
+
+
+def test_instrumentation_is_held_bridged_and_ended_by_a_force_stop(device):
+    """`am instrument -w` stays open, `tcp:6790` then reaches the uiautomator2 surface, and a force-stop ends
+    the held stream with the runner's tail and exit 0 framed as shell v2."""
+    _, server = device
+    for package in ("io.appium.uiautomator2.server", "io.appium.uiautomator2.server.test"):
+        server.system.install(package)
+    host = Host(server.port)
+    runner = "io.appium.uiautomator2.server.test/androidx.test.runner.AndroidJUnitRunner"
+    host.send(A_OPEN, 10, 0, f"shell,v2,raw:am instrument -w -e disableAnalytics true {runner}\0".encode())
+    command, held_id, _, _ = host.read()
+    assert command == A_OKAY and server.system.u2_port() is not None
+    host.send(A_OPEN, 11, 0, b"tcp:6790\0")
+    command, bridge_id, _, _ = host.read()
+    assert command == A_OKAY
+    host.send(A_WRTE, 11, bridge_id, b"GET /status HTTP/1.1\r\nHost: device\r\n\r\n")
+    assert host.read()[0] == A_OKAY
+    command, _, remote, answer = host.read()
+    assert (command, remote) == (A_WRTE, 11) and answer.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert b'"message": "UiAutomator2 Server is ready to accept commands"' in answer  # one write: head and body
+    host.send(A_OKAY, 11, bridge_id)
+    assert host.run(12, "shell,v2,raw:ps -A")[1].count(b"io.appium.uiautomator2.server") == 1
+    host.send(A_OPEN, 13, 0, b"shell,v2,raw:am force-stop io.appium.uiautomator2.server\0")
+    held, closed = b"", set()
+    while closed != {10, 13}:  # the held stream and the force-stop's own stream both end
+        command, local, remote, data = host.read()
+        if command == A_WRTE:
+            held += data if remote == 10 else b""
+            host.send(A_OKAY, remote, local)
+        elif command == A_CLSE:
+            closed.add(remote)
+    assert b"INSTRUMENTATION_RESULT: shortMsg=Process crashed." in held and held.endswith(b"\x03\x01\0\0\0\0")
+    assert server.system.u2_port() is None
+    assert host.run(14, "tcp:6790")[0] == A_CLSE
