@@ -35,16 +35,21 @@ def add_run_options(parser: argparse.ArgumentParser, mode: str) -> None:
         parser.add_argument("--expect", choices=("on", "off"), help="exit 1 (mismatch) unless the switch reads so")
     else:
         parser.add_argument("--state", choices=("off", "on"), default="off", help="wanted state (default off)")
-    parser.add_argument("--json", action="store_true", help="print one JSON document on stdout (default: one verdict line per device)")
-    parser.add_argument("--report", metavar="DIR", help="write result.json, junit.xml, report.html and evidence to this new or empty folder (an "
-                        "earlier report there is replaced; default: no report)")
-    parser.add_argument("--appium-url", metavar="URL", help="use this Appium server instead of starting one (default: start one on 127.0.0.1 "
-                        "for the run, or the devices.yaml grid/appium)")
-    parser.add_argument("--timeout", type=positive_seconds, metavar="SECONDS", help="per-step wait limit (default: the flow's, 20 s for linkedin-genai)")
+    parser.add_argument("--json", action="store_true",
+                        help="print one JSON document on stdout (default: one verdict line per device)")
+    parser.add_argument("--report", metavar="DIR",
+                        help="write result.json, junit.xml, report.html and evidence to this new or empty folder "
+                             "(an earlier report there is replaced; default: no report)")
+    parser.add_argument("--appium-url", metavar="URL",
+                        help="use this Appium server instead of starting one (default: start one on 127.0.0.1 for "
+                             "the run, or the devices.yaml grid/appium)")
+    parser.add_argument("--timeout", type=positive_seconds, metavar="SECONDS",
+                        help="per-step wait limit (default: the flow's, 20 s for linkedin-genai)")
     parser.add_argument("--raw-evidence", action="store_true", help="keep page sources unredacted in reports")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more detail on stderr")
-    parser.add_argument("--devices-file", metavar="FILE", help="devices.yaml to use (default: $LINKEDIN_OPTOUT_DEVICES, else ./devices.yaml, else the "
-                        "repository's)")
+    parser.add_argument("--devices-file", metavar="FILE",
+                        help="devices.yaml to use (default: $LINKEDIN_OPTOUT_DEVICES, else ./devices.yaml, else the "
+                             "repository's)")
     parser.add_argument("--flow", default="linkedin-genai", metavar="NAME|FILE", help="flow to run")
 
 
@@ -120,29 +125,39 @@ class Progress:
 
 
 def run_command(args: argparse.Namespace, mode: str) -> int:
-    """The whole `check`/`apply` command: plan, run each device, print, report; returns the exit code."""
+    """The whole `check`/`apply` command: plan, run each device, print, report; returns the exit code.
+
+    SIGINT/SIGTERM (from here on) and a safety guard trip one Abort: every device stops before its next
+    tap, the results so far are still printed and written (--json, --report), and the exit code is the
+    abort's (130 / 143 for a signal, 5 for a safety violation)."""
+    from mobile.abort import Abort, signals_trip
     from mobile.parallel import run_plan, verdict_printer
 
-    try:
-        plan = build_plan(args, mode)
-    except ConfigError as exc:
-        return config_stop(exc, args.json)
-    except EnvironmentProblem as problem:  # e.g. `--device auto` and adb sees no phone
-        return _environment_stop(problem, mode, args.json)
-    width = max(12, *(len(d.name) for d in plan.devices))
-    # Each verdict is printed the moment its device finishes; --json prints one document at the end.
-    stream = None if args.json else verdict_printer(width=width)
-    began = time.monotonic()
-    announce(plan)
-    results = run_plan(plan, args.parallel, on_result=stream, progress=lambda d: Progress(d.name, width=width))
-    report_path = None
-    if plan.report_dir is not None:
-        from mobile.report import write_report
+    abort = Abort()
+    with signals_trip(abort):
+        try:
+            plan = build_plan(args, mode)
+        except ConfigError as exc:
+            return config_stop(exc, args.json)
+        except EnvironmentProblem as problem:  # e.g. adb itself cannot be started
+            return _environment_stop(problem, mode, args.json)
+        width = max(12, *(len(d.name) for d in plan.devices))
+        # Each verdict is printed the moment its device finishes; --json prints one document at the end.
+        stream = None if args.json else verdict_printer(width=width)
+        began = time.monotonic()
+        announce(plan)
+        results = run_plan(plan, args.parallel, on_result=stream, abort=abort,
+                           progress=lambda d: Progress(d.name, width=width))
+        code = exit_code(results, abort)
+        report_path = None
+        if plan.report_dir is not None:
+            from mobile.report import write_report
 
-        report_path = write_report(plan.report_dir, results, [r.appium_log for r in results if r.appium_log],
-                                   wall_s=time.monotonic() - began)
-    print_results(results, mode, as_json=args.json, report_path=report_path, streamed=stream is not None)
-    return exit_code(results)
+            report_path = write_report(plan.report_dir, results, [r.appium_log for r in results if r.appium_log],
+                                       wall_s=time.monotonic() - began)
+        print_results(results, mode, as_json=args.json, report_path=report_path, streamed=stream is not None,
+                      code=code)
+        return code
 
 
 def announce(plan: RunPlan, err: TextIO | None = None) -> None:
@@ -181,7 +196,8 @@ def _environment_stop(problem: EnvironmentProblem, mode: str, as_json: bool) -> 
 
 
 def print_results(results: list[RunResult], mode: str, as_json: bool, report_path: Path | None = None,
-                  out: TextIO | None = None, err: TextIO | None = None, streamed: bool = False) -> None:
+                  out: TextIO | None = None, err: TextIO | None = None, streamed: bool = False,
+                  code: int | None = None) -> None:
     """Verdicts (or the JSON document) on stdout; the report location where the user sees it.
 
     `streamed`: the verdict lines were already printed as devices finished; several devices then get the
@@ -197,7 +213,7 @@ def print_results(results: list[RunResult], mode: str, as_json: bool, report_pat
         if len(results) > 1:
             from mobile.parallel import summary_table
 
-            out.write("\n" + summary_table(results) + "\n")
+            out.write("\n" + summary_table(results, code) + "\n")
     else:
         for result in results:
             out.write(verdict_line(result, width) + "\n")
