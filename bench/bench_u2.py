@@ -37,7 +37,7 @@ from mobile.private_adb import PrivateAdb  # noqa: E402
 from mobile.sim.adb_device import attach_to_adb, attached_server, detach_from_adb  # noqa: E402
 from mobile.sim.launch import start_phone  # noqa: E402
 
-MAX_SESSION_S = 3.0  # loose: a lost transport fix costs 1-5 s per session; 2-core load alone can reach 2.9 s
+MAX_SESSION_S = 3.0  # loose: a blocking adb read loop costs 2-5 s per session; 2-core load alone reached 2.9 s
 MAX_OVERHEAD_S = 0.2
 TAP_XPATH = "//*[@content-desc='My Profile and Communities' or @resource-id='com.linkedin.android:id/me_launcher_container']"
 
