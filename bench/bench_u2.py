@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _bench(args: argparse.Namespace, adb: PrivateAdb, appium: AppiumServer, handle: Any, serial: str) -> int:
     device = Device(name="bench-u2", platform="android", serial=serial, sim_url=handle.url,
-                    sim_driver="uiautomator2", adb_port=adb.port)
+                    live_driver="uiautomator2", adb_port=adb.port)
     created, deleted, u2_cmds = [], [], {}
     for i in range(args.sessions):
         began = time.perf_counter()

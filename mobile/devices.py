@@ -35,6 +35,18 @@ W3C_CAPABILITIES = frozenset({
 # simulator: {driver: ...}: the Appium driver that talks to the simulated phone, and the platforms it serves
 SIM_DRIVERS: dict[str, tuple[str, ...]] = {"linkedinsim": ("android", "ios"), "uiautomator2": ("android",),
                                           "xcuitest": ("ios",)}
+# capabilities whose type the tool checks (a wrong one fails late and obscurely inside WDA's build)
+TYPED_CAPABILITIES: dict[str, tuple[type, str]] = {
+    "appium:xcodeOrgId": (str, "a string (the Apple team id)"),
+    "appium:xcodeSigningId": (str, "a string (e.g. 'Apple Development')"),
+    "appium:updatedWDABundleId": (str, "a string (a bundle id your team may sign)"),
+    "appium:usePreinstalledWDA": (bool, "true or false"),
+    "appium:prebuiltWDAPath": (str, "a string (path to a signed WebDriverAgentRunner-Runner.app)"),
+    "appium:wdaLaunchTimeout": (int, "a whole number of milliseconds"),
+    "appium:wdaConnectionTimeout": (int, "a whole number of milliseconds"),
+    "appium:allowProvisioningDeviceRegistration": (bool, "true or false"),
+    "appium:webDriverAgentUrl": (str, "a string (http://host:port of a running WebDriverAgent)"),
+}
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 ENV_FILE = "LINKEDIN_OPTOUT_DEVICES"
 REPO_FILE = Path(__file__).resolve().parent.parent / "devices.yaml"
@@ -54,7 +66,7 @@ class Device:
     locale: str = "auto"
     where: str | None = None
     sim_url: str | None = None  # set when adb shows this serial is a simulated phone (linkedin.sim.server)
-    sim_driver: str | None = None  # the driver such a phone asks for (linkedin.sim.driver)
+    live_driver: str | None = None  # the driver an adb-attached simulated phone asks for (linkedin.sim.driver)
     adb_port: int | None = None  # the adb server this device is attached to, when not $ANDROID_ADB_SERVER_PORT
     # (status, message) when its phone is absent (`serial: auto` and adb sees none): that device alone gets
     # this verdict and the other devices of the run still run
@@ -63,12 +75,19 @@ class Device:
     @property
     def driver(self) -> str:
         """The Appium driver a simulated phone takes: linkedinsim (default) or uiautomator2 over adb."""
-        return str((self.simulator or {}).get("driver") or self.sim_driver or "linkedinsim")
+        return self.sim_driver or "linkedinsim"
 
     @property
     def simulated(self) -> bool:
         """True for the built-in simulated phone, started by us or attached over adb."""
         return self.simulator is not None or self.sim_url is not None
+
+    @property
+    def sim_driver(self) -> str | None:
+        """The real Appium driver a simulated phone is driven through (`xcuitest`, `uiautomator2`), or None
+        for our LinkedInSim driver (the default)."""
+        driver = (self.simulator or {}).get("driver") or self.live_driver
+        return None if driver in (None, "linkedinsim") else driver
 
     @property
     def device_id(self) -> str | None:
@@ -158,6 +177,11 @@ def _compose(text: str, label: str) -> yaml.Node | None:
     return root
 
 
+def _has_type(value: Any, kind: type) -> bool:
+    """isinstance, except that a YAML true/false is never taken for a number."""
+    return isinstance(value, bool) if kind is bool else isinstance(value, kind) and not isinstance(value, bool)
+
+
 def _device(check: _Checker, name: str, node: yaml.Node, locale: str, appium: str) -> Device:
     """One `devices:` entry."""
     keys = ("platform", "serial", "udid", "simulator", "appium", "capabilities", "locale")
@@ -193,6 +217,9 @@ def _device(check: _Checker, name: str, node: yaml.Node, locale: str, appium: st
             except (TypeError, ValueError):
                 raise check.fail(value_node, f"device '{name}': capability '{key}' must be a string, number, "
                                  "boolean, list or mapping (quote dates and the like)") from None
+            wanted = TYPED_CAPABILITIES.get(key)
+            if wanted is not None and not _has_type(caps[key], wanted[0]):
+                raise check.fail(value_node, f"device '{name}': capability '{key}' must be {wanted[1]}")
     if "locale" in fields:
         locale = check.string(fields["locale"][1], f"device '{name}': locale", LOCALES)
     if "appium" in fields:
@@ -356,17 +383,17 @@ def _with_live(device: Device, live: _Live, mark_absent: bool = False) -> Device
             if not mark_absent:
                 raise
             return replace(device, absent=(exc.status, str(exc)))
-        return replace(device, serial=picked.serial, sim_url=picked.sim_url, sim_driver=picked.sim_driver)
+        return replace(device, serial=picked.serial, sim_url=picked.sim_url, live_driver=picked.sim_driver)
     for seen in live.get(required=False):
         if seen.serial == device.serial and seen.sim_url:
-            return replace(device, sim_url=seen.sim_url, sim_driver=seen.sim_driver)
+            return replace(device, sim_url=seen.sim_url, live_driver=seen.sim_driver)
     return device
 
 
 def _adhoc(config: DevicesConfig, live_device: LiveDevice) -> Device:
     """A Device for an adb device that devices.yaml does not list."""
     return Device(name=live_device.serial, platform="android", serial=live_device.serial, appium=config.default_appium,
-                  locale=config.default_locale, sim_url=live_device.sim_url, sim_driver=live_device.sim_driver,
+                  locale=config.default_locale, sim_url=live_device.sim_url, live_driver=live_device.sim_driver,
                   where="adb")
 
 

@@ -133,37 +133,25 @@ class _Resources:
     def __init__(self) -> None:
         self.shared: dict[str, Any] = {}
         self.phones: dict[tuple[str, str], Any] = {}
-        self.attached: dict[tuple[str, str], str] = {}  # phones on the private adb server (driver uiautomator2)
 
     def reachable(self, device: Device, scenario: str | None) -> Device:
         """A simulated device pointed at this worker's phone for it (started on first use)."""
-        if device.simulator is None:
-            return device
+        if device.simulator is None or device.sim_driver is not None:
+            return device  # a phone behind a real driver is started per run (its WDA and usbmuxd go with it)
         from mobile.sim.launch import start_phone
 
         name = scenario or device.simulator.get("scenario", "default")
         key = (device.name, name)
         if key not in self.phones:
             self.phones[key] = start_phone(device.platform, name)
-        if device.platform == "android" and device.driver == "uiautomator2":
-            from mobile.session import private_adb
-            from mobile.sim.adb_device import attach_to_adb
-
-            adb = private_adb(self.shared)
-            if key not in self.attached:
-                self.attached[key] = attach_to_adb(self.phones[key], adb.port, driver="uiautomator2")
-            return replace(device, simulator=None, sim_url=self.phones[key].url, serial=self.attached[key],
-                           sim_driver="uiautomator2", adb_port=adb.port)
         return replace(device, simulator=None, sim_url=self.phones[key].url)
 
     def close(self) -> None:
         from mobile.session import close_shared
-        from mobile.sim.adb_device import detach_from_adb
+        from mobile.xcuitest_sim import close_stack
 
-        adb = self.shared.get("adb")
-        for serial in self.attached.values():
-            detach_from_adb(serial, adb.port if adb is not None else None)
-        close_shared(self.shared)
+        close_shared(self.shared)  # Appium, and the private adb server of phones for UiAutomator2
+        close_stack(self.shared)
         for handle in self.phones.values():
             handle.stop()
 

@@ -21,10 +21,31 @@ def appium_capabilities(platform: str, url: str, serial: str | None = None,
     from mobile.devices import Device
 
     if driver == "uiautomator2":
-        device = Device(name=f"sim-{platform}", platform=platform, serial=serial, sim_url=url, sim_driver=driver)
+        device = Device(name=f"sim-{platform}", platform=platform, serial=serial, sim_url=url, live_driver=driver)
     else:
         device = Device(name=f"sim-{platform}", platform=platform, simulator={}, sim_url=url)
     return capabilities_for(device).to_capabilities()
+
+
+def xcuitest_capabilities(url: str, udid: str) -> dict[str, Any]:
+    """What the tool sends for a simulated iPhone on the real XCUITest driver: a real iPhone's capabilities
+    plus appium:webDriverAgentUrl."""
+    from mobile.capabilities import capabilities_for
+    from mobile.devices import Device
+
+    device = Device(name="sim-ios-xcuitest", platform="ios", udid=udid,
+                    simulator={"scenario": "default", "driver": "xcuitest"})
+    return capabilities_for(device, sim_url=url).to_capabilities()
+
+
+def xcuitest_instructions(url: str, udid: str, usbmuxd_address: str) -> str:
+    """How to start an Appium that reaches this phone (its usbmuxd, loopback only, XCUITest only)."""
+    from mobile.appium_server import LOOPBACK_SHIM, appium_binary
+
+    return (f"WebDriverAgent at {url}, UDID {udid}; simulated usbmuxd at {usbmuxd_address}\n"
+            f"start Appium with:\n  USBMUXD_SOCKET_ADDRESS={usbmuxd_address} "
+            f"NODE_OPTIONS='--require \"{LOOPBACK_SHIM}\"' \\\n"
+            f"  {appium_binary()} server --address 127.0.0.1 --use-drivers xcuitest\n")
 
 
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
@@ -38,9 +59,10 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--adb", action="store_true",
                         help="also attach the phone to the adb server ($ANDROID_ADB_SERVER_PORT, default 5037) "
                              "so `adb devices` and `linkedin-optout devices` list it (Android only)")
-    parser.add_argument("--driver", choices=("linkedinsim", "uiautomator2"), default="linkedinsim",
-                        help="the Appium driver that takes the phone: linkedinsim (fast, default) or uiautomator2 "
-                             "(the real driver over adb; implies --adb, Android only)")
+    parser.add_argument("--driver", choices=("linkedinsim", "uiautomator2", "xcuitest"), default="linkedinsim",
+                        help="the Appium driver that takes the phone: linkedinsim (fast, default); uiautomator2 "
+                             "(Android only: the real driver over adb, implies --adb); xcuitest (iOS only: serve "
+                             "WebDriverAgent and a simulated usbmuxd for the real XCUITest driver)")
 
 
 def serve(args: argparse.Namespace, out: Any = sys.stdout) -> int:
@@ -56,8 +78,12 @@ def serve(args: argparse.Namespace, out: Any = sys.stdout) -> int:
         args.adb = True
     if getattr(args, "adb", False) and args.platform != "android":
         raise ConfigError("--adb needs --platform android", "--adb")
-    handle = start_phone(args.platform, args.scenario, latency_scale=args.latency_scale, port=args.port)
-    serial = None
+    xcuitest = getattr(args, "driver", "linkedinsim") == "xcuitest"
+    if xcuitest and args.platform != "ios":
+        raise ConfigError("--driver xcuitest needs --platform ios", "--driver")
+    handle = start_phone(args.platform, args.scenario, latency_scale=args.latency_scale, port=args.port,
+                         dialect="wda" if xcuitest else "w3c")
+    serial = usbmuxd = None
     done = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: done.set())
@@ -67,9 +93,17 @@ def serve(args: argparse.Namespace, out: Any = sys.stdout) -> int:
 
             serial = attach_to_adb(handle, driver=driver)
             out.write(f"attached to adb as {serial} (`adb devices` lists it; `--device auto` finds it)\n")
-        caps = appium_capabilities(args.platform, handle.url, serial, driver)
-        which = ("UiAutomator2 driver over adb: Appium needs ANDROID_HOME with this adb and the same "
-                 "ANDROID_ADB_SERVER_PORT" if driver == "uiautomator2" else "LinkedInSim driver, installed by `make install`")
+        if xcuitest:
+            from mobile.sim.wda.usbmuxd import SimUsbmuxd
+
+            usbmuxd = SimUsbmuxd()
+            usbmuxd.add(handle.phone)
+            out.write(xcuitest_instructions(handle.url, handle.phone.serial, usbmuxd.address))
+        caps = appium_capabilities(args.platform, handle.url, serial, driver) if not xcuitest else \
+            xcuitest_capabilities(handle.url, handle.phone.serial)
+        which = {"xcuitest": "XCUITest driver, through the phone's WebDriverAgent, installed by `make install`",
+                 "uiautomator2": "UiAutomator2 driver over adb: Appium needs ANDROID_HOME with this adb and the "
+                                 "same ANDROID_ADB_SERVER_PORT"}.get(driver, "LinkedInSim driver, installed by `make install`")
         out.write(f"simulated {args.platform} phone (scenario {args.scenario}) at {handle.url}\n"
                   f"Appium capabilities ({which}):\n"
                   f"{json.dumps(caps, indent=2)}\n"
@@ -88,6 +122,8 @@ def serve(args: argparse.Namespace, out: Any = sys.stdout) -> int:
             from mobile.sim.adb_device import detach_from_adb
 
             detach_from_adb(serial)
+        if usbmuxd is not None:
+            usbmuxd.stop()
         handle.stop()
     return 0
 

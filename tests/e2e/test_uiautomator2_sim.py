@@ -175,7 +175,7 @@ def test_a_missing_app_through_the_real_driver_is_app_missing(rig, attached):
     """Without the tool's adb preflight (a remote Appium): the real driver's own words must still say app_missing."""
     adb, appium = rig
     _, serial = attached("app-missing")
-    device = Device(name="u2", platform="android", serial=serial, sim_driver="uiautomator2", adb_port=adb.port,
+    device = Device(name="u2", platform="android", serial=serial, live_driver="uiautomator2", adb_port=adb.port,
                     sim_url="http://127.0.0.1:1")
     with pytest.raises(AppMissing) as caught:
         AppiumDriver(appium.url, capabilities_for(device), "android", "com.linkedin.android")
