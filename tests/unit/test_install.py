@@ -45,7 +45,7 @@ def test_in_a_checkout_every_shipped_path_is_the_repositorys_own():
 
 def test_built_in_devices_are_the_repositorys_devices_yaml():
     config = load_devices(BUILTIN_FILE)
-    assert {"sim-android", "sim-ios", "phone"} <= set(config.devices)
+    assert {"sim-android", "sim-ios", "sim-android-u2", "sim-ios-xcuitest", "phone"} <= set(config.devices)
 
 
 def test_per_user_folder_follows_linkedin_optout_home_then_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
