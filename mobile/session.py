@@ -115,8 +115,9 @@ def run_device(plan: Any, device: Device, *, slot: int = 0, progress: Any = None
             options = capabilities_for(device, sim_url=sim_url, slot=slot, mjpeg_port=mjpeg_port)
             timeout = client_timeout(device, plan.timeout)
             abort.check()
-            driver = AppiumDriver(url, options, device.platform, app_id_for(plan.flow, device.platform), timeout)
+            driver = AppiumDriver(url, device.platform, app_id_for(plan.flow, device.platform), timeout)
             stack.callback(driver.close)
+            driver.start(options)
             _session_facts(driver, result)
             callbacks, recorder = subscribers(plan, device, progress)
             locale = plan.locale or device.locale
@@ -128,7 +129,6 @@ def run_device(plan: Any, device: Device, *, slot: int = 0, progress: Any = None
                 result.status, result.message = Aborted.status, abort.cause.message if abort.cause else "aborted"
             else:
                 result.status, result.message = problem.status, str(problem)
-            result.commands = getattr(problem, "commands", result.commands)
         except Aborted as aborted:
             result.status, result.message = aborted.status, str(aborted)
         except SafetyViolation as exc:  # never an ordinary outcome: raised again below, once all is closed
