@@ -33,7 +33,7 @@ from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 from mobile.appium_server import AppiumServer  # noqa: E402
 from mobile.capabilities import capabilities_for  # noqa: E402
-from mobile.commands._run_options import RunPlan  # noqa: E402
+from mobile.plan import RunPlan  # noqa: E402
 from mobile.core.flow import find_flow  # noqa: E402
 from mobile.devices import Device  # noqa: E402
 from mobile.drivers import CountingConnection  # noqa: E402

@@ -22,6 +22,7 @@ from typing import Any, Callable, Sequence, TextIO
 from mobile.abort import Abort, Aborted
 from mobile.devices import Device
 from mobile.errors import EnvironmentProblem, OptoutError, SafetyViolation
+from mobile.plan import RunPlan
 from mobile.result import RunResult, exit_code, verdict_line
 
 RunOne = Callable[[Device, int], RunResult]
@@ -124,7 +125,7 @@ def run_devices(devices: Sequence[Device], run_one: RunOne, parallel: int = 1, *
     return [r for r in results if r is not None]
 
 
-def run_plan(plan: Any, parallel: int = 1, *, on_result: OnResult | None = None,
+def run_plan(plan: RunPlan, parallel: int = 1, *, on_result: OnResult | None = None,
              progress: Callable[[Device], Any] | None = None, shared: dict[str, Any] | None = None,
              abort: Abort | None = None) -> list[RunResult]:
     """Run a validated RunPlan on all its devices, `parallel` at a time, through one Appium or the Grid.

@@ -19,7 +19,9 @@ import pytest
 
 from mobile.devices import Device, resolve
 from mobile.errors import ConfigError, EnvironmentProblem, SafetyViolation, config_lines
+from mobile.core.status import Mode
 from mobile.inputs import check_devices_config, check_url, positive_seconds
+from mobile.plan import RunPlan
 from mobile.result import RunResult, verdict_line
 
 _CONFIG_KEY = pytest.StashKey[Any]()
@@ -185,10 +187,9 @@ class Optout:
             self.request.config.stash.setdefault(_ABSENT_KEY, {})[device] = problem
             return config.devices[device]
 
-    def _run(self, mode: str, device: Device | str, *, wanted: str | None = None, expected: str | None = None,
+    def _run(self, mode: Mode, device: Device | str, *, wanted: str | None = None, expected: str | None = None,
              locale: str | None = None, scenario: str | None = None, timeout: float | None = None,
              flow: str = "linkedin-genai") -> RunResult:
-        from mobile.commands._run_options import RunPlan
         from mobile.core.flow import find_flow
         from mobile.session import run_device
 

@@ -9,12 +9,14 @@ import time
 from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, TypedDict
 
 from mobile.abort import Abort, Aborted
+from mobile.core.flow_schema import Flow
 from mobile.devices import Device
 from mobile.drivers import AppiumDriver
 from mobile.errors import EnvironmentProblem, SafetyViolation
+from mobile.plan import RunPlan
 from mobile.result import RunResult
 from mobile.runner import Callbacks, Runner
 from mobile.xcuitest_sim import check_local_appium, stack_for, uses_xcuitest_sim
@@ -23,7 +25,7 @@ from mobile.xcuitest_sim import check_local_appium, stack_for, uses_xcuitest_sim
 _APPIUM_START = threading.Lock()
 
 
-def appium_url_for(plan: Any, device: Device, shared: dict[str, Any], verbose: int = 0) -> tuple[str, str | None]:
+def appium_url_for(plan: RunPlan, device: Device, shared: dict[str, Any], verbose: int = 0) -> tuple[str, str | None]:
     """(server URL, its log file or None): --appium-url, the grid, the device's own, or our shared local one."""
     url = plan.appium_url or plan.grid or (device.appium if device.appium != "local" else None)
     if url:
@@ -44,17 +46,17 @@ def appium_url_for(plan: Any, device: Device, shared: dict[str, Any], verbose: i
     return server.url, str(server.log_path)
 
 
-def app_id_for(flow: Any, platform: str) -> str:
+def app_id_for(flow: Flow, platform: str) -> str:
     """The app id activateApp/queryAppState need (package on Android, bundle id on iOS)."""
     return flow.apps[platform].app_id
 
 
-def keep_texts(flow: Any) -> set[str]:
+def keep_texts(flow: Flow) -> set[str]:
     """Every label the flow knows, in every locale: redaction keeps nodes that read one of them."""
     return {text for per_locale in flow.labels.values() for texts in per_locale.values() for text in texts}
 
 
-def subscribers(plan: Any, device: Device, progress: Any) -> tuple[Callbacks, Any]:
+def subscribers(plan: RunPlan, device: Device, progress: Any) -> tuple[Callbacks, Any]:
     """The run's event subscribers: CLI progress, and the evidence recorder when a report is wanted."""
     callbacks, recorder = Callbacks(), None
     if progress is not None:
@@ -67,7 +69,7 @@ def subscribers(plan: Any, device: Device, progress: Any) -> tuple[Callbacks, An
     return callbacks, recorder
 
 
-def run_device(plan: Any, device: Device, *, slot: int = 0, progress: Any = None,
+def run_device(plan: RunPlan, device: Device, *, slot: int = 0, progress: Any = None,
                shared: dict[str, Any] | None = None, clock: Callable[[], float] = time.monotonic,
                abort: Abort | None = None) -> RunResult:
     """Run the plan on one device; environment failures become statuses, never tracebacks.
@@ -164,7 +166,7 @@ def client_timeout(device: Device, step_timeout: float | None) -> float:
     return timeout
 
 
-def _start_phone(plan: Any, device: Device, result: RunResult, stack: ExitStack,
+def _start_phone(plan: RunPlan, device: Device, result: RunResult, stack: ExitStack,
                  shared: dict[str, Any]) -> str | None:
     """Start the simulated phone this device stands for (closed with the stack); its URL or None."""
     if device.simulator is None:
@@ -204,7 +206,14 @@ def _prepare_adb_device(device: Device, result: RunResult) -> None:
                               simulated=live.sim_url is not None)
 
 
-def pacing(factor: float) -> dict[str, float]:
+class Pacing(TypedDict):
+    """The Runner's transition pauses (its keyword arguments of the same names)."""
+
+    nav_wait: float
+    launch_wait: float
+
+
+def pacing(factor: float) -> Pacing:
     """The runner's transition pauses, scaled for a simulated phone that runs faster than a real one."""
     from mobile.context import LAUNCH_WAIT_S, NAV_WAIT_S
 

@@ -7,13 +7,14 @@ import argparse
 import json
 import sys
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence, TextIO
+from typing import Any, TextIO
 
-from mobile.devices import LOCALES, Device
+from mobile.core.status import Mode
+from mobile.devices import LOCALES
 from mobile.errors import ConfigError, EnvironmentProblem, config_lines
 from mobile.inputs import positive_seconds
+from mobile.plan import RunPlan
 from mobile.result import RunResult, document, exit_code, verdict_line
 
 OFF_NOTE = ("Note: turning it off stops LinkedIn from using your data to train its AI models from now on; "
@@ -63,27 +64,7 @@ def _positive_int(text: str) -> int:
     return value
 
 
-@dataclass
-class RunPlan:
-    """Everything validated up front: what to run where."""
-
-    mode: str
-    devices: list[Device]
-    flow: Any
-    wanted: str | None = None
-    expected: str | None = None
-    locale: str | None = None
-    scenario: Any = None
-    appium_url: str | None = None
-    timeout: float | None = None
-    report_dir: Path | None = None
-    raw_evidence: bool = False
-    verbose: int = 0
-    grid: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-def build_plan(args: argparse.Namespace, mode: str) -> RunPlan:
+def build_plan(args: argparse.Namespace, mode: Mode) -> RunPlan:
     """Validate every input in the one pass (mobile.inputs); ConfigError(s) before anything starts."""
     from mobile.inputs import validate_run
 
@@ -92,14 +73,6 @@ def build_plan(args: argparse.Namespace, mode: str) -> RunPlan:
                    else None, expected=getattr(args, "expect", None), locale=args.locale, scenario=p.scenario,
                    appium_url=args.appium_url, timeout=args.timeout, report_dir=p.report_dir,
                    raw_evidence=args.raw_evidence, verbose=args.verbose, grid=p.config.grid if p.config else None)
-
-
-def run_devices(devices: Sequence[Device], run_one: Callable[[Device, int], RunResult],
-                parallel: int = 1) -> list[RunResult]:
-    """Run each device, up to `parallel` at a time (see mobile.parallel)."""
-    from mobile.parallel import run_devices as run_in_pool
-
-    return run_in_pool(devices, run_one, parallel)
 
 
 class Progress:
