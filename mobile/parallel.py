@@ -23,6 +23,7 @@ from mobile.abort import Abort, Aborted
 from mobile.devices import Device
 from mobile.errors import EnvironmentProblem, OptoutError, SafetyViolation
 from mobile.plan import RunPlan
+from mobile.shared import Shared
 from mobile.result import RunResult, exit_code, verdict_line
 
 RunOne = Callable[[Device, int], RunResult]
@@ -126,7 +127,7 @@ def run_devices(devices: Sequence[Device], run_one: RunOne, parallel: int = 1, *
 
 
 def run_plan(plan: RunPlan, parallel: int = 1, *, on_result: OnResult | None = None,
-             progress: Callable[[Device], Any] | None = None, shared: dict[str, Any] | None = None,
+             progress: Callable[[Device], Any] | None = None, shared: Shared | None = None,
              abort: Abort | None = None) -> list[RunResult]:
     """Run a validated RunPlan on all its devices, `parallel` at a time, through one Appium or the Grid.
 
@@ -137,12 +138,12 @@ def run_plan(plan: RunPlan, parallel: int = 1, *, on_result: OnResult | None = N
     from mobile.session import appium_url_for, run_device
 
     abort = abort if abort is not None else Abort()
-    from mobile.xcuitest_sim import SHARED_KEY, close_stack, stack_for, uses_xcuitest_sim
+    from mobile.xcuitest_sim import close_stack, stack_for, uses_xcuitest_sim
 
-    shared = {} if shared is None else shared
-    shared.setdefault("abort", abort)
-    owned = "appium" not in shared
-    owned_sim_stack = SHARED_KEY not in shared
+    shared = Shared() if shared is None else shared
+    shared.abort = shared.abort or abort
+    owned = shared.appium is None
+    owned_sim_stack = shared.xcuitest is None
     try:
         # simulated iPhones on the real XCUITest driver get their own Appium (mobile/xcuitest_sim.py)
         local = [d for d in plan.devices if d.appium == "local" and d.absent is None and not uses_xcuitest_sim(d)]
@@ -168,9 +169,8 @@ def run_plan(plan: RunPlan, parallel: int = 1, *, on_result: OnResult | None = N
 
         return run_devices(plan.devices, run_one, parallel, on_result=on_result, mode=plan.mode, abort=abort)
     finally:
-        server = shared.pop("appium", None) if owned else None
-        if server is not None:
-            server.stop()
+        if owned:
+            shared.stop_appium()
         if owned_sim_stack:
             close_stack(shared)
 

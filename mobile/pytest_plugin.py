@@ -22,6 +22,7 @@ from mobile.errors import ConfigError, EnvironmentProblem, SafetyViolation, conf
 from mobile.core.status import Mode
 from mobile.inputs import check_devices_config, check_url, positive_seconds
 from mobile.plan import RunPlan
+from mobile.shared import Shared
 from mobile.result import RunResult, verdict_line
 
 _CONFIG_KEY = pytest.StashKey[Any]()
@@ -133,7 +134,7 @@ class _Resources:
     """What a worker keeps for its whole session: the Appium server and the simulated phones."""
 
     def __init__(self) -> None:
-        self.shared: dict[str, Any] = {}
+        self.shared = Shared()
         self.phones: dict[tuple[str, str], Any] = {}
 
     def reachable(self, device: Device, scenario: str | None) -> Device:
@@ -151,9 +152,7 @@ class _Resources:
     def close(self) -> None:
         from mobile.xcuitest_sim import close_stack
 
-        server = self.shared.pop("appium", None)
-        if server is not None:
-            server.stop()
+        self.shared.stop_appium()
         close_stack(self.shared)
         for handle in self.phones.values():
             handle.stop()

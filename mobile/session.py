@@ -19,31 +19,32 @@ from mobile.errors import EnvironmentProblem, SafetyViolation
 from mobile.plan import RunPlan
 from mobile.result import RunResult
 from mobile.runner import Callbacks, Runner
+from mobile.shared import Shared
 from mobile.xcuitest_sim import check_local_appium, stack_for, uses_xcuitest_sim
 
 
 _APPIUM_START = threading.Lock()
 
 
-def appium_url_for(plan: RunPlan, device: Device, shared: dict[str, Any], verbose: int = 0) -> tuple[str, str | None]:
+def appium_url_for(plan: RunPlan, device: Device, shared: Shared, verbose: int = 0) -> tuple[str, str | None]:
     """(server URL, its log file or None): --appium-url, the grid, the device's own, or our shared local one."""
     url = plan.appium_url or plan.grid or (device.appium if device.appium != "local" else None)
     if url:
         return url.rstrip("/"), None
     with _APPIUM_START:  # parallel device threads must share one server, never start two
-        server = shared.get("appium")
+        server = shared.appium
         if server is None:
             from mobile.appium_server import AppiumServer
 
             # with --report the log is written there (Appium filters page sources out of it), else in a temp
             # folder that stopping the server removes
-            log = Path(plan.report_dir) / "appium.log" if getattr(plan, "report_dir", None) else None
-            abort = shared.get("abort")
+            log = plan.report_dir / "appium.log" if plan.report_dir is not None else None
+            abort = shared.abort
             server = AppiumServer(log_path=log, cancel=(lambda: abort.tripped) if abort is not None else None)
-            shared["appium"] = server.start()
+            shared.appium = server.start()
             if verbose:
                 sys.stderr.write(f"appium: {server.url} (log {server.log_path})\n")
-    return server.url, str(server.log_path)
+    return server.where
 
 
 def app_id_for(flow: Flow, platform: str) -> str:
@@ -70,7 +71,7 @@ def subscribers(plan: RunPlan, device: Device, progress: Any) -> tuple[Callbacks
 
 
 def run_device(plan: RunPlan, device: Device, *, slot: int = 0, progress: Any = None,
-               shared: dict[str, Any] | None = None, clock: Callable[[], float] = time.monotonic,
+               shared: Shared | None = None, clock: Callable[[], float] = time.monotonic,
                abort: Abort | None = None) -> RunResult:
     """Run the plan on one device; environment failures become statuses, never tracebacks.
 
@@ -78,7 +79,7 @@ def run_device(plan: RunPlan, device: Device, *, slot: int = 0, progress: Any = 
     A SafetyViolation is never a status of an ordinary run: it is raised, after everything this device
     opened is closed, with the finished result (status `safety_violation`) as its `.result`."""
     owns_shared = shared is None
-    shared = shared if shared is not None else {}
+    shared = shared if shared is not None else Shared()
     abort = abort or Abort()
     result = RunResult(device=device.name, platform=device.platform, mode=plan.mode, flow=plan.flow.name,
                        serial=device.serial, udid=device.udid)
@@ -104,7 +105,7 @@ def run_device(plan: RunPlan, device: Device, *, slot: int = 0, progress: Any = 
             mjpeg_port = None
             if xcuitest_sim:
                 sim_stack = stack_for(shared, plan.verbose)
-                url, log = sim_stack.appium.url, str(sim_stack.appium.log_path)
+                url, log = sim_stack.appium.where
                 device = replace(device, udid=result.udid)
                 from mobile.appium_server import free_port
 
@@ -167,7 +168,7 @@ def client_timeout(device: Device, step_timeout: float | None) -> float:
 
 
 def _start_phone(plan: RunPlan, device: Device, result: RunResult, stack: ExitStack,
-                 shared: dict[str, Any]) -> str | None:
+                 shared: Shared) -> str | None:
     """Start the simulated phone this device stands for (closed with the stack); its URL or None."""
     if device.simulator is None:
         return device.sim_url
