@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     finally:
         # every process this command started and did not stop itself (Appium, phones, an adb server)
-        lifecycle.stop_owned(since, log=lambda line: sys.stderr.write(f"linkedin-optout: {line}\n"))
+        lifecycle.stop_owned(since, log=_say)
 
 
 def _json_usage_error(argv: list[str], message: str) -> None:
@@ -100,6 +100,11 @@ def _json_usage_error(argv: list[str], message: str) -> None:
         from mobile.commands._run_options import config_error_document
 
         sys.stdout.write(json.dumps(config_error_document(message), indent=2) + "\n")
+
+
+def _say(line: str) -> None:
+    """One line of what the tool did on the way out, on stderr."""
+    sys.stderr.write(f"linkedin-optout: {line}\n")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ import urllib.parse
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import yaml
 
@@ -340,7 +340,7 @@ def find_devices_file(flag: str | None = None) -> Path:
     raise ConfigError("no devices.yaml found: pass --devices-file FILE or set LINKEDIN_OPTOUT_DEVICES")
 
 
-LiveSource = "Sequence[LiveDevice] | Callable[[], Sequence[LiveDevice]] | None"
+LiveSource: TypeAlias = "Sequence[LiveDevice] | Callable[[], Sequence[LiveDevice]] | None"
 
 
 class _Live:

@@ -31,9 +31,17 @@ _MISSING_APP_HINTS = ("not installed", "could not find app", "app is missing", "
 class Driver(Protocol):
     """What the runner needs from a phone; nothing more."""
 
-    platform: str
-    commands: int
-    source_reads: int
+    @property
+    def platform(self) -> str:
+        """"android" or "ios"."""
+
+    @property
+    def commands(self) -> int:
+        """Commands sent so far (session creation and deletion included)."""
+
+    @property
+    def source_reads(self) -> int:
+        """Page-source reads so far."""
 
     def source(self) -> str:
         """The current page source XML."""
@@ -89,7 +97,7 @@ class CountingConnection(AppiumConnection):
 
     def execute(self, command: str, params: dict[str, Any]) -> Any:
         self.counts[command] += 1
-        return super().execute(command, params)
+        return super().execute(command, params)  # type: ignore[no-untyped-call]  # selenium: untyped
 
 
 class AppiumDriver:

@@ -87,7 +87,8 @@ def node_rects(xml: str | bytes, indices: Iterable[int]) -> list[tuple[int, int,
         if el.get("bounds"):
             m = _BOUNDS.fullmatch(el.get("bounds", ""))
             if m:
-                rects.append(tuple(int(g) for g in m.groups()))
+                left, top, right, bottom = (int(g) for g in m.groups())
+                rects.append((left, top, right, bottom))
         elif el.get("width") is not None:
             x, y = int(float(el.get("x", 0))), int(float(el.get("y", 0)))
             rects.append((x, y, x + int(float(el.get("width", 0))), y + int(float(el.get("height", 0)))))

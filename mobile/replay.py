@@ -136,7 +136,7 @@ class ReplayDriver:
             return None
         declared = self.screens[self.screen].on
         for key in (getattr(node, "id", None), getattr(node, "label", None), getattr(node, "text", None)):
-            if key and key in declared:
+            if isinstance(key, str) and key in declared:
                 return key
         return None
 

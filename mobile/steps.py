@@ -66,7 +66,7 @@ def run_tap(ctx: RunContext, step: TapStep, runner: Runner) -> None:
     node, look = ctx.seek(step.target, look, timeout, step.scroll, grace)
     if node is None:
         if step.if_absent and look.screen == step.on:
-            raise Outcome(step.if_absent, f"{look.screen} has no '{step.target}' row (not offered in this region)")
+            raise Outcome(Status(step.if_absent), f"{look.screen} has no '{step.target}' row (not offered in this region)")
         raise ctx.drift(step, ctx.describe_target(step.target), look)
     ctx.tap_path(node)
     if step.expect is None:

@@ -97,7 +97,7 @@ class Progress:
         self.stream.flush()
 
 
-def run_command(args: argparse.Namespace, mode: str) -> int:
+def run_command(args: argparse.Namespace, mode: Mode) -> int:
     """The whole `check`/`apply` command: plan, run each device, print, report; returns the exit code.
 
     SIGINT/SIGTERM (from here on) and a safety guard trip one Abort: every device stops before its next

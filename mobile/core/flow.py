@@ -50,7 +50,10 @@ def parse_flow(text: str, source_name: str) -> Flow:
         ("apps", "locales", "labels", "screens", "targets", "steps"),
     )
     ok = ck.each
-    description, apps, timeout, locales, labels = "", {}, 20.0, ("en",), MappingProxyType({})
+    description, timeout = "", 20.0
+    apps: dict[str, App] = {}
+    locales: tuple[str, ...] = ("en",)
+    labels: Labels = MappingProxyType({})
     with ok():
         description = ck.string(top["description"], "'description'") if "description" in top else ""
     with ok():
@@ -144,7 +147,8 @@ def _candidate(ck: Checker, raw: Raw, what: str, labels: Labels) -> Candidate:
         return Candidate(switch_for=inner, line=raw.line)
     if not any(k in spec for k in ("id", "text", "label", "role")):
         ck.fail(f"{what} needs at least one of id, text, label, role", raw.line)
-    match = ck.one_of(spec["match"], "match mode", f"in {what}", MATCH_MODES) if "match" in spec else "exact"
+    match = MATCH_MODES[ck.one_of(spec["match"], "match mode", f"in {what}", MATCH_MODES)] if "match" in spec \
+        else "exact"
     if "match" in spec and not ("text" in spec or "label" in spec):
         ck.fail(f"{what}: 'match' applies only to 'text' or 'label'", spec["match"].line)
     text = ck.string(spec["text"], "'text'") if "text" in spec else None

@@ -439,7 +439,8 @@ def _parse_lxml(data: bytes) -> _Builder | None:
     # Names: libxml2 allows the XML 1.0 5th-edition name characters, expat those of the 4th; both agree
     # on ASCII. A non-ASCII document has its tag and attribute names checked (about 2 ms per 5,000 nodes).
     built = _Builder(check_names=not data.isascii())
-    parser = _lxml.XMLParser(target=built, no_network=True, load_dtd=False)
+    # lxml-stubs' ParserTarget protocol lists every callback; _Builder has the ones libxml2 calls here
+    parser = _lxml.XMLParser(target=built, no_network=True, load_dtd=False)  # type: ignore[arg-type]
     try:
         _lxml.fromstring(data, parser)
     except (_lxml.LxmlError, _NotForLxml):
