@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import Any, Callable, Iterator, Protocol
 
-from mobile.core.status import Status
+from mobile.core.terms import Status
 
 SIGNAL_NAMES: dict[int, str] = {int(signal.SIGINT): "SIGINT", int(signal.SIGTERM): "SIGTERM"}
 

@@ -19,7 +19,7 @@ from mobile.core.flow_schema import Candidate, Flow, Step, ToggleStep
 from mobile.core.guards import describe, tap_refusal
 from mobile.core.locate import SwitchFor, locate_one, value_text
 from mobile.core.tree import Node, Tree, parse_page_source
-from mobile.core.status import Mode, Status
+from mobile.core.terms import Mode, Status
 from mobile.drivers import Driver
 from mobile.errors import AmbiguousMatch, AppMissing, DeviceError, PageSourceError, SafetyViolation
 from mobile.scrolling import ScrollArea, scroll_area  # noqa: F401  (ScrollArea re-exported)

@@ -18,14 +18,13 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 import yaml
 
+from mobile.core.terms import LOCALE_CHOICES as LOCALES, PLATFORMS
 from mobile.core.yaml_limits import BaseLoader, check_text, check_tree, syntax_error
 from mobile.errors import ConfigError, EnvironmentProblem, Problems
 
 if TYPE_CHECKING:
     from mobile.adb import LiveDevice
 
-PLATFORMS = ("android", "ios")
-LOCALES = ("auto", "en", "nl", "de", "fr", "es", "pt-BR", "it")
 # W3C standard capability names; every other key must carry a vendor prefix ("appium:...").
 W3C_CAPABILITIES = frozenset({
     "platformName", "browserName", "browserVersion", "acceptInsecureCerts", "pageLoadStrategy", "proxy",
@@ -81,11 +80,6 @@ class Device:
         for our LinkedInSim driver (the default)."""
         driver = (self.simulator or {}).get("driver")
         return None if driver in (None, "linkedinsim") else driver
-
-    @property
-    def device_id(self) -> str | None:
-        """The adb serial or iOS udid (None for a simulated phone we start ourselves)."""
-        return self.serial or self.udid
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,6 @@ from mobile.devices import Device
 
 PYTHON_PACKAGES = ("Appium-Python-Client", "adbutils", "PyYAML", "lxml", "pillow")
 NODE_RANGES = ((20, 19), (22, 12), (24, 0))  # ci/appium/package.json engines: ^20.19 || ^22.12 || >=24
-DRIVER_FOR = {"android": "uiautomator2", "ios": "xcuitest"}
 
 
 @dataclass(frozen=True)

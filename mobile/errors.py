@@ -19,7 +19,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Any, Iterable, Iterator
 
-from mobile.core.status import Status
+from mobile.core.terms import Status
 
 
 class OptoutError(Exception):

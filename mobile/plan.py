@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mobile.core.flow_schema import Flow
-from mobile.core.status import Mode
+from mobile.core.terms import Mode
 from mobile.devices import Device
 
 if TYPE_CHECKING:  # the type only: a plan never loads the simulator itself

@@ -19,7 +19,7 @@ import pytest
 
 from mobile.devices import Device, resolve
 from mobile.errors import ConfigError, EnvironmentProblem, SafetyViolation, config_lines
-from mobile.core.status import Mode
+from mobile.core.terms import Mode
 from mobile.inputs import check_devices_config, check_url, positive_seconds
 from mobile.plan import RunPlan
 from mobile.shared import Shared

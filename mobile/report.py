@@ -12,7 +12,7 @@ from typing import Iterable
 from xml.etree import ElementTree as ET
 
 from mobile.appium_server import scrub_log
-from mobile.core.status import Status
+from mobile.core.terms import Status
 from mobile.errors import ConfigError
 from mobile.redact import redact_screenshot, redact_source
 from mobile.result import NOT_OFFERED_TEXT, RunResult, StepResult, document

@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable
 
-from mobile.core.status import Status, exit_code_of
+from mobile.core.terms import Status, exit_code_of
 
 STATUS_WIDTH = 13  # len("verify_failed"): verdict columns line up whatever the status
 NOT_OFFERED_TEXT = ("LinkedIn does not offer this setting to this account (region or account type): "

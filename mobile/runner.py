@@ -15,7 +15,7 @@ from mobile.abort import Abort, Aborted
 from mobile.context import NAV_WAIT_S, LAUNCH_WAIT_S, POLL_S, Look, Outcome, Rewind, RunContext
 from mobile.core import match
 from mobile.core.flow_schema import Flow, LaunchStep, Step, ToggleStep
-from mobile.core.status import MODES, Mode, Status
+from mobile.core.terms import MODES, Mode, Status
 from mobile.core.tree import WEBVIEW_ROLES
 from mobile.drivers import Driver
 from mobile.errors import AmbiguousMatch, EnvironmentProblem, SafetyViolation

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Hashable
 
 from mobile.core import match
 from mobile.core.flow_schema import Candidate, LaunchStep, Step, TapStep, ToggleStep
-from mobile.core.status import Status
+from mobile.core.terms import Status
 from mobile.core.tree import Node
 from mobile.errors import AmbiguousMatch, AppMissing, SignedOut
 from mobile.context import ABSENT_GRACE_S, Look, Outcome, Rewind, RunContext

@@ -10,8 +10,7 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
-from mobile.core.status import Mode
-from mobile.devices import LOCALES
+from mobile.core.terms import LOCALE_CHOICES, Mode
 from mobile.errors import ConfigError, EnvironmentProblem, config_lines
 from mobile.inputs import positive_seconds
 from mobile.plan import RunPlan
@@ -31,7 +30,7 @@ def add_run_options(parser: argparse.ArgumentParser, mode: str) -> None:
                         help="run up to N devices at a time")
     parser.add_argument("--scenario", metavar="NAME|FILE",
                         help="simulated phones only: scenario to run (default: the device's simulator.scenario)")
-    parser.add_argument("--locale", choices=LOCALES, help="app language (default: auto-detect)")
+    parser.add_argument("--locale", choices=LOCALE_CHOICES, help="app language (default: auto-detect)")
     if mode == "check":
         parser.add_argument("--expect", choices=("on", "off"), help="exit 1 (mismatch) unless the switch reads so")
     else:

@@ -14,7 +14,6 @@ from typing import Any, Mapping
 
 from mobile.core.flow_schema import (
     MATCH_MODES,
-    PLATFORMS,
     AnchorSpec,
     App,
     Candidate,
@@ -30,6 +29,7 @@ from mobile.core.flow_schema import (
     ToggleStep,
 )
 from mobile.core.flow_yaml import Checker, Raw, parse_raw
+from mobile.core.terms import PLATFORMS
 from mobile.core.guards import flow_problems
 from mobile.errors import ConfigError
 
@@ -224,7 +224,8 @@ def _targets(ck: Checker, raw: Raw, labels: Labels, platforms: tuple[str, ...]) 
                 what = f"target '{name}'"
                 spec = ck.mapping(value, what, ("description",) + PLATFORMS)
                 _require_platforms(ck, value, what, spec, platforms)
-                cands = {p: _candidates(ck, spec[p], f"{what} on {p}", labels) for p in PLATFORMS if p in spec}
+                cands: dict[str, tuple[Candidate, ...]] = {
+                    p: _candidates(ck, spec[p], f"{what} on {p}", labels) for p in PLATFORMS if p in spec}
                 desc = ck.string(spec["description"], "'description'") if "description" in spec else ""
                 targets[name] = Target(name, MappingProxyType(cands), desc, value.line, labels)
     return targets

@@ -7,9 +7,9 @@ from types import MappingProxyType
 from typing import ClassVar, Mapping, Sequence
 
 from mobile.core.locate import AnyOf, Id, Locator, Role, SwitchFor, Text, TextMatch
+from mobile.core.terms import PLATFORMS
 from mobile.core.tree import Node, Tree
 
-PLATFORMS = ("android", "ios")
 MATCH_MODES: dict[str, TextMatch] = {"exact": "exact", "contains": "contains", "regex": "regex"}
 
 # label key -> locale -> the accepted spellings, first one preferred

@@ -1,4 +1,5 @@
-"""The outcome of one device's run: every SPEC status, its exit code and its report class, in one place.
+"""The run's vocabulary, defined once: modes, platforms, the app languages, and every SPEC status with its
+exit code and report class.
 
 `Status` is a str-valued enum: a status compares equal to its SPEC string and is written to JSON as it.
 """
@@ -12,6 +13,8 @@ Mode = Literal["check", "apply"]
 Platform = Literal["android", "ios"]
 MODES: tuple[Mode, ...] = ("check", "apply")
 PLATFORMS: tuple[Platform, ...] = ("android", "ios")
+LOCALES = ("en", "nl", "de", "fr", "es", "pt-BR", "it")  # the languages the shipped flow reads
+LOCALE_CHOICES = ("auto", *LOCALES)  # what --locale and devices.yaml accept ("auto": detect from the screen)
 
 
 class Status(StrEnum):
