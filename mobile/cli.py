@@ -55,14 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
         "3 environment (no device, app missing, signed out, device error), 4 ui_drift."))
     parser.add_argument("--version", action="version", version=f"linkedin-optout {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"mobile.commands.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"mobile.commands.{name}":
-                raise
-            continue
-        module.add_parser(subparsers)
+    for name in COMMANDS:  # a command module that cannot be imported is an error, never a silent gap in --help
+        importlib.import_module(f"mobile.commands.{name}").add_parser(subparsers)
     return parser
 
 
