@@ -13,7 +13,9 @@ import shutil
 import subprocess
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
+from mobile import appium_install
 from mobile.devices import Device
 
 PYTHON_PACKAGES = ("Appium-Python-Client", "adbutils", "PyYAML", "lxml", "pillow")
@@ -99,16 +101,13 @@ def check_appium(binary: Path) -> Check:
     return Check("appium", True, f"{done.stdout.strip()} at {binary}")
 
 
-def installed_drivers(binary: Path, home: Path) -> dict[str, dict] | None:
-    """`appium driver list --installed --json` in `home`; None when Appium cannot tell."""
+def installed_drivers(binary: Path, home: Path) -> dict[str, dict[str, Any]] | None:
+    """The drivers installed in `home` (mobile.appium_install's reading); None when Appium cannot tell."""
     if not binary.exists():
         return None
-    done = _run([str(binary), "driver", "list", "--installed", "--json"], env={**os.environ, "APPIUM_HOME": str(home)})
-    if done is None or done.returncode != 0:
-        return None
     try:
-        return json.loads(done.stdout or "{}")
-    except ValueError:
+        return appium_install.installed_drivers(binary, home)
+    except (appium_install.InstallError, OSError, subprocess.SubprocessError):
         return None
 
 
