@@ -10,6 +10,7 @@ from typing import Any, NoReturn
 
 from mobile import __version__
 from mobile import abort as lifecycle
+from mobile.commands._run_options import config_error_document
 from mobile.errors import ConfigError, config_lines
 
 # command name -> module under mobile.commands exposing add_parser(subparsers) and run(args) -> int
@@ -91,8 +92,6 @@ def _json_usage_error(argv: list[str], message: str) -> None:
     """`check`/`apply` with --json still print their one document when a flag is refused."""
     command = next((a for a in argv if not a.startswith("-")), None)
     if command in ("check", "apply") and "--json" in argv:
-        from mobile.commands._run_options import config_error_document
-
         sys.stdout.write(json.dumps(config_error_document(message), indent=2) + "\n")
 
 

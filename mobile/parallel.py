@@ -24,7 +24,9 @@ from mobile.devices import Device
 from mobile.errors import EnvironmentProblem, OptoutError, SafetyViolation
 from mobile.plan import RunPlan
 from mobile.shared import Shared
+from mobile.xcuitest_sim import close_stack, stack_for, uses_xcuitest_sim
 from mobile.result import RunResult, exit_code, verdict_line
+from mobile.session import appium_url_for, run_device
 
 RunOne = Callable[[Device, int], RunResult]
 OnResult = Callable[[RunResult], None]
@@ -135,11 +137,7 @@ def run_plan(plan: RunPlan, parallel: int = 1, *, on_result: OnResult | None = N
     started here, before any thread, so that the threads never race to start their own. `abort` stops
     every device before its next tap (signals, a safety guard).
     """
-    from mobile.session import appium_url_for, run_device
-
     abort = abort if abort is not None else Abort()
-    from mobile.xcuitest_sim import close_stack, stack_for, uses_xcuitest_sim
-
     shared = Shared() if shared is None else shared
     shared.abort = shared.abort or abort
     owned = shared.appium is None

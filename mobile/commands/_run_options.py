@@ -10,10 +10,13 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
+from mobile.abort import Abort, signals_trip
 from mobile.core.terms import LOCALE_CHOICES, Mode
 from mobile.errors import ConfigError, EnvironmentProblem, config_lines
-from mobile.inputs import positive_seconds
+from mobile.inputs import positive_seconds, validate_run
+from mobile.parallel import run_plan, summary_table, verdict_printer
 from mobile.plan import RunPlan
+from mobile.report import write_report
 from mobile.result import RunResult, document, exit_code, verdict_line
 
 OFF_NOTE = ("Note: turning it off stops LinkedIn from using your data to train its AI models from now on; "
@@ -65,8 +68,6 @@ def _positive_int(text: str) -> int:
 
 def build_plan(args: argparse.Namespace, mode: Mode) -> RunPlan:
     """Validate every input in the one pass (mobile.inputs); ConfigError(s) before anything starts."""
-    from mobile.inputs import validate_run
-
     p = validate_run(args, mode)
     return RunPlan(mode=mode, devices=p.devices, flow=p.flow, wanted=getattr(args, "state", None) if mode == "apply"
                    else None, expected=getattr(args, "expect", None), locale=args.locale, scenario=p.scenario,
@@ -102,9 +103,6 @@ def run_command(args: argparse.Namespace, mode: Mode) -> int:
     SIGINT/SIGTERM (from here on) and a safety guard trip one Abort: every device stops before its next
     tap, the results so far are still printed and written (--json, --report), and the exit code is the
     abort's (130 / 143 for a signal, 5 for a safety violation)."""
-    from mobile.abort import Abort, signals_trip
-    from mobile.parallel import run_plan, verdict_printer
-
     abort = Abort()
     with signals_trip(abort):
         try:
@@ -123,8 +121,6 @@ def run_command(args: argparse.Namespace, mode: Mode) -> int:
         code = exit_code(results, abort)
         report_path = None
         if plan.report_dir is not None:
-            from mobile.report import write_report
-
             report_path = write_report(plan.report_dir, results, [r.appium_log for r in results if r.appium_log],
                                        wall_s=time.monotonic() - began)
         print_results(results, mode, as_json=args.json, report_path=report_path, streamed=stream is not None,
@@ -183,8 +179,6 @@ def print_results(results: list[RunResult], mode: str, as_json: bool, report_pat
     width = max(12, *(len(r.device) for r in results)) if results else 12
     if streamed:
         if len(results) > 1:
-            from mobile.parallel import summary_table
-
             out.write("\n" + summary_table(results, code) + "\n")
     else:
         for result in results:
