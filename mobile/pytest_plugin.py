@@ -19,7 +19,7 @@ import pytest
 
 from mobile.devices import Device, resolve
 from mobile.errors import ConfigError, EnvironmentProblem, SafetyViolation, config_lines
-from mobile.core.terms import Mode
+from mobile.core.terms import Mode, Status
 from mobile.inputs import check_devices_config, check_url, positive_seconds
 from mobile.plan import RunPlan
 from mobile.shared import Shared
@@ -222,6 +222,8 @@ class Optout:
         props = self.request.node.user_properties
         for key in ("device", "mode", "status", "before", "after", "verified", "persisted", "duration_s", "message"):
             value = getattr(result, key)
+            if isinstance(value, Status):  # xdist's wire format carries plain values only
+                value = value.value
             if value not in (None, ""):
                 props.append((f"optout.{key}", round(value, 3) if isinstance(value, float) else value))
         props.append(("optout.verdict", verdict_line(result)))
