@@ -26,7 +26,7 @@ from mobile.plan import RunPlan
 from mobile.shared import Shared
 from mobile.xcuitest_sim import close_stack, stack_for, uses_xcuitest_sim
 from mobile.result import RunResult, exit_code, verdict_line
-from mobile.session import appium_url_for, run_device
+from mobile.session import appium_url_for, close_shared, run_device
 
 RunOne = Callable[[Device, int], RunResult]
 OnResult = Callable[[RunResult], None]
@@ -168,7 +168,7 @@ def run_plan(plan: RunPlan, parallel: int = 1, *, on_result: OnResult | None = N
         return run_devices(plan.devices, run_one, parallel, on_result=on_result, mode=plan.mode, abort=abort)
     finally:
         if owned:
-            shared.stop_appium()
+            close_shared(shared)  # Appium, and the private adb server of phones for UiAutomator2
         if owned_sim_stack:
             close_stack(shared)
 

@@ -1,5 +1,5 @@
 """What the devices of one run (or one pytest worker) share: the run's Abort, one local Appium server and
-the simulated-iPhone stack, each started on first use and stopped by whoever made the Shared."""
+the simulated-iPhone stack, the private adb server, each started on first use and stopped by whoever made the Shared."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 from mobile.abort import Abort
 from mobile.appium_server import AppiumServer
 
-if TYPE_CHECKING:  # the type only: mobile.xcuitest_sim imports this module
+if TYPE_CHECKING:  # the types only: mobile.xcuitest_sim imports this module; PrivateAdb starts on demand
+    from mobile.private_adb import PrivateAdb
     from mobile.xcuitest_sim import XcuitestSimStack
 
 
@@ -20,6 +21,7 @@ class Shared:
     abort: Abort | None = None
     appium: AppiumServer | None = None
     xcuitest: XcuitestSimStack | None = None
+    adb: PrivateAdb | None = None  # the private adb server of simulated phones for UiAutomator2
 
     def stop_appium(self) -> None:
         """Stop the local Appium server if one was started."""
