@@ -90,7 +90,7 @@ def _uiautomator2(device: Device, slot: int, system_port: int | None = None) -> 
     return options
 
 
-def _xcuitest(device: Device, slot: int) -> AppiumOptions:
+def _xcuitest(device: Device, slot: int) -> XCUITestOptions:
     options = XCUITestOptions()
     options.platform_name = "iOS"
     options.automation_name = "XCUITest"
