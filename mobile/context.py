@@ -186,12 +186,15 @@ class RunContext:
         return self.flow.targets[target].locator(self.platform, self.active_locale).describe()
 
     def seek(self, target: str, look: Look, timeout: float, scroll: bool,
-             grace: float | None = None) -> tuple[Node | None, Look]:
+             grace: float | None = None, seen: list[Look] | None = None) -> tuple[Node | None, Look]:
         """Find a target: on this look at once; else re-read (backing off) and, once the screen settles,
         scroll its scrollable area to the list's end. Gives up at the timeout, `grace` s after the list
-        ended without it, or at once when the settled screen has nothing that scrolls."""
+        ended without it, or at once when the settled screen has nothing that scrolls. Every look read is
+        appended to `seen` (when given)."""
         deadline, ended = self.clock() + timeout, None
         look = self.clear_interruptions(look)
+        seen = seen if seen is not None else []
+        seen.append(look)
         node = self.find(target, look)
         if node is not None:
             return node, look
@@ -212,6 +215,7 @@ class RunContext:
                 scrolls += 1
                 self.driver.scroll(area, "down")
                 prev, look = look, self.clear_interruptions(self.read())
+                seen.append(look)
                 if look.xml == prev.xml:
                     ended = self.clock()  # scrolling changed nothing: the list ended
             else:
@@ -220,6 +224,7 @@ class RunContext:
                 self.sleeper(interval)
                 interval = min(interval * 2, poll_cap(timeout))
                 prev, look = look, self.clear_interruptions(self.read())
+                seen.append(look)
             if self.find(target, look) is not None:
                 return self.confirm(target, look)
 

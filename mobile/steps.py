@@ -58,9 +58,14 @@ def run_tap(ctx: RunContext, step: TapStep, runner: Any) -> FollowUp:
     timeout = ctx.timeout(step)
     look = arrive(ctx, step, step.on)
     grace = min(timeout, ABSENT_GRACE_S) if step.if_absent else None
-    node, look = ctx.seek(step.target, look, timeout, step.scroll, grace)
+    seen: list[Look] = []
+    node, look = ctx.seek(step.target, look, timeout, step.scroll, grace, seen)
     if node is None:
         if step.if_absent and look.screen == step.on:
+            unsure = renamed_row(ctx, step, seen)
+            if unsure is not None:
+                raise ctx.drift(step, ctx.describe_target(step.target), look,
+                                f"'{unsure}' may be the row renamed; not {step.if_absent}")
             raise Outcome(step.if_absent, f"{look.screen} has no '{step.target}' row (not offered in this region)")
         raise ctx.drift(step, ctx.describe_target(step.target), look)
     ctx.tap_path(node)
@@ -69,6 +74,19 @@ def run_tap(ctx: RunContext, step: TapStep, runner: Any) -> FollowUp:
     look, ok = ctx.after_action(lambda lk: lk.screen == step.expect, timeout, same_as=ctx.failed_on.get(step.name))
     if not ok:
         ctx.recover(step, look, step.expect)
+    return None
+
+
+def renamed_row(ctx: RunContext, step: TapStep, seen: list[Look]) -> str | None:
+    """A text on the `on` screen that names the step's `unsure_if_word` (e.g. "AI"): the row may be there
+    under a new name, so its absence proves nothing."""
+    if step.unsure_if_word is None:
+        return None
+    for look in seen:
+        if look.screen == step.on:
+            found = match.word_mention(ctx.flow, look.tree, step.unsure_if_word, look.locales or ctx.flow.locales)
+            if found is not None:
+                return found
     return None
 
 
