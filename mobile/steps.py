@@ -12,7 +12,7 @@ from mobile.core import match
 from mobile.core.flow_schema import Candidate, LaunchStep, Step, TapStep, ToggleStep
 from mobile.core.tree import Node
 from mobile.errors import AmbiguousMatch
-from mobile.context import ABSENT_GRACE_S, Look, Outcome, Rewind, RunContext
+from mobile.context import ABSENT_GRACE_S, BACK_TARGET, Look, Outcome, Rewind, RunContext
 
 FollowUp = tuple[Step, Callable[..., Any]] | None
 
@@ -169,7 +169,8 @@ def run_persisted(ctx: RunContext, step: Step, runner: Any) -> FollowUp:
     assert toggle is not None and toggle.on is not None
     opener = opener_of(ctx, toggle.on)
     timeout = ctx.timeout(step)
-    ctx.go_back(step, ctx.current())
+    if not ctx.go_back(step, ctx.current()):
+        raise ctx.drift(step, ctx.describe_target(BACK_TARGET), ctx.current(), "no Back control to leave the page")
     look, ok = ctx.after_action(lambda lk: lk.screen == opener.on, timeout)
     if not ok:
         raise ctx.drift(step, f"screen {opener.on} after going back", look)

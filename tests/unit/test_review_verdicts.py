@@ -51,3 +51,15 @@ def test_a_data_privacy_page_without_the_row_is_still_not_offered(platform: str,
                                                                    tmp_path: Path) -> None:
     result, _ = run(platform, extra + "state: {offered: false}\n", tmp_path, mode="check")
     assert result.status == "not_offered", (result.status, result.message)
+
+
+def test_ios_drift_never_says_pressed_back_when_no_back_control_was_there(tmp_path: Path) -> None:
+    # iOS side panel whose Settings button was renamed: an unknown screen with no navigation bar. The
+    # retry has nothing to press; the step line and the verdict must say so, not "pressed back".
+    result, driver = run("ios", "labels: {en: {settings: Preferences}}\n", tmp_path, mode="check")
+    assert result.status == "ui_drift", (result.status, result.message)
+    failed = [s for s in result.steps if s.status != "ok"][-1]
+    assert "pressed back" not in (failed.detail or "")
+    assert "no Back control" in (result.message or "")
+    assert "waited 4 s for side_panel" in (result.message or "")
+    assert [t["screen"] for t in driver.phone.log.taps()] == ["home"]  # the profile photo, nothing else
