@@ -63,3 +63,11 @@ def test_ios_drift_never_says_pressed_back_when_no_back_control_was_there(tmp_pa
     assert "no Back control" in (result.message or "")
     assert "waited 4 s for side_panel" in (result.message or "")
     assert [t["screen"] for t in driver.phone.log.taps()] == ["home"]  # the profile photo, nothing else
+
+
+def test_a_renamed_row_in_ios_value_only_web_text_is_drift(tmp_path: Path) -> None:
+    # XCUITest often shows web text only in `value`: the renamed row must still be noticed there
+    result, driver = run("ios", "vars: {ios_web_text: value_only}\nlabels: {en: {genai_setting: Generative AI data}}\n",
+                         tmp_path)
+    assert result.status == "ui_drift" and "Generative AI data" in (result.message or ""), result.message
+    assert driver.phone.genai_enabled is True
