@@ -1,10 +1,13 @@
 """RunContext: what every step handler shares — reading the screen, waiting, seeking a target (scrolling,
 clearing interruptions), recovery and the guarded taps. No sleep of its own: clock and sleeper are injected.
 
-Waiting rules (they keep the Appium command count low): after a navigating action the context pauses for
-the expected transition (`nav_wait`, learned upward from misses) and then reads; a read that shows the
-expected screen is enough. A target that was not on the first read must read the same twice (settled).
-Polls back off (POLL_S doubling up to MAX_POLL_S) so long waits do not flood the device with reads.
+Waiting rules: nothing is paused for. After a navigating action the context reads at once, and while the
+screen is still in its transition (the screen left, or an unknown one such as a splash) it reads again at
+once: the read's own latency paces it, so the wait ends with the first read that can show the new screen
+(on a local device a read, ~450 ms, outlasts a native transition, so one read usually suffices; a WebView
+page or a cold start takes two to four). Only after FAST_READ_S without the expected screen do polls back
+off (POLL_S doubling up to MAX_POLL_S) so a screen that never comes does not flood the device with reads.
+A target that was not on the first read must read the same twice (settled).
 """
 
 from __future__ import annotations
@@ -20,9 +23,8 @@ from mobile.result import RunResult
 
 POLL_S = 0.05
 MAX_POLL_S = 0.8
-NAV_WAIT_S = 0.6      # prior for a screen transition (native ~0.35 s, web settings ~0.9 s incl. the read)
-LAUNCH_WAIT_S = 1.5   # prior for the app's first screen after the session started it
-MAX_NAV_WAIT_S = 3.0
+FAST_READ_S = 3.0     # after an action: back-to-back reads this long (a cold start takes ~1.8 s, a page ~0.9 s)
+FAST_READS = 8        # and at most this many (a cold start is ~4 reads of ~450 ms)
 ABSENT_GRACE_S = 3.0  # how long a finished, settled list must stay without a row before it counts as absent
 MAX_INTERRUPTIONS = 5  # a dialog that keeps coming back is drift, not a popup
 MAX_RECOVERIES = 3
@@ -63,16 +65,16 @@ class RunContext:
 
     def __init__(self, flow: Flow, driver: Any, result: RunResult, mode: str, locale: str | None,
                  clock: Callable[[], float], sleeper: Callable[[float], None], timeout: float | None,
-                 poll: float = POLL_S, nav_wait: float = NAV_WAIT_S, launch_wait: float = LAUNCH_WAIT_S):
+                 poll: float = POLL_S):
         self.flow, self.driver, self.result, self.mode = flow, driver, result, mode
         self.platform: str = driver.platform
         self.locale = locale if locale and locale != "auto" else None
         self.clock, self.sleeper, self.poll = clock, sleeper, poll
-        self.nav_wait, self.launch_wait = nav_wait, launch_wait
         self.timeout_override = timeout
         self.look: Look | None = None
         self.last_read_at = 0.0
         self.interruptions = self.recoveries = 0
+        self.app_state_seen: int | None = None  # the last queryAppState answer a wait asked for
         self.reads_since_switch_tap = 1
         self.step_detail: list[str] = []
 
@@ -116,13 +118,16 @@ class RunContext:
 
     # --- waiting -------------------------------------------------------------------------------------
     def wait_for(self, ok: Callable[[Look], bool], timeout: float, key: Callable[[Look], Any] | None = None,
-                 look: Look | None = None, settle: bool = False, watch_app: bool = False) -> tuple[Look, bool]:
-        """Re-read until `ok` holds (with `settle`: on two reads in a row that agree by `key`).
-        With `watch_app`, an unknown screen that stops changing asks queryAppState once, and a crashed
-        or backgrounded app ends the wait early (recovery takes over)."""
+                 look: Look | None = None, settle: bool = False, watch_app: bool = False,
+                 fast_until: float = 0.0) -> tuple[Look, bool]:
+        """Re-read until `ok` holds (with `settle`: on two reads in a row that agree by `key`; the second
+        read follows at once). Until `fast_until` (a transition in progress; at most FAST_READS reads) a
+        miss is re-read at once too; after it, polls back off. With `watch_app`, an unknown screen that
+        stops changing asks queryAppState once (a splash: the app is in front, reading goes on), and a
+        crashed or backgrounded app ends the wait early (recovery takes over)."""
         deadline = self.clock() + timeout
         key = key or (lambda lk: lk.xml)
-        interval, prev, last = self.poll, None, None
+        interval, prev, last, fast_reads = self.poll, None, None, 0
         look = look or self.read()
         while True:
             look = self.clear_interruptions(look)
@@ -131,24 +136,24 @@ class RunContext:
                 return look, True
             if self.clock() >= deadline:
                 return look, passed and not settle  # with settle, a reading that never repeated is no pass
+            in_transition = self.clock() < fast_until and fast_reads < FAST_READS
             if watch_app and look.screen is None and last is not None and last.xml == look.xml:
                 watch_app = False
-                if self.driver.app_state() != 4:
+                self.app_state_seen = self.driver.app_state()
+                if self.app_state_seen != 4:
                     return look, False
             prev, last = (look if passed else None), look
-            self.sleeper(self.poll if passed else interval)
-            interval = min(interval * 2, MAX_POLL_S)
+            if not passed and not in_transition:
+                self.sleeper(interval)
+                interval = min(interval * 2, MAX_POLL_S)
+            fast_reads += in_transition
             look = self.read()
 
-    def after_action(self, ok: Callable[[Look], bool], timeout: float, launch: bool = False) -> tuple[Look, bool]:
-        """Pause for the expected transition, then wait for `ok`; a miss teaches a longer pause."""
-        began = self.clock()
-        self.sleeper(self.launch_wait if launch else self.nav_wait)
-        first = self.read()
-        look, passed = self.wait_for(ok, timeout, look=first, watch_app=True)
-        if passed and look is not first and not launch:
-            self.nav_wait = min(MAX_NAV_WAIT_S, max(self.nav_wait, self.last_read_at - began))
-        return look, passed
+    def after_action(self, ok: Callable[[Look], bool], timeout: float) -> tuple[Look, bool]:
+        """Read at once after an action and re-read at once through the transition until `ok` holds."""
+        fast_until = self.clock() + FAST_READ_S
+        self.app_state_seen = None
+        return self.wait_for(ok, timeout, look=self.read(), watch_app=True, fast_until=fast_until)
 
     # --- targets -------------------------------------------------------------------------------------
     def find(self, target: str, look: Look) -> Node | None:
@@ -199,7 +204,6 @@ class RunContext:
         """A target that appeared late must read the same twice before it is tapped (settled)."""
         node = self.find(target, look)
         for _ in range(3):
-            self.sleeper(self.poll)
             again = self.clear_interruptions(self.read())
             node_again = self.find(target, again)
             if node is not None and node_again is not None and node_again.bounds == node.bounds:
@@ -221,7 +225,6 @@ class RunContext:
             self.interruptions += 1
             self.step_detail.append(f"dismissed {interruption.name}")
             self.driver.tap(dismiss)
-            self.sleeper(self.poll)
             look = self.read()
 
     def recover(self, step: Step, look: Look) -> None:
@@ -236,7 +239,7 @@ class RunContext:
             launch = state != 4
             self.step_detail.append("app was not in front: relaunched" if launch else "unknown screen: back")
             self.driver.launch() if launch else self.driver.back()
-            look, _ = self.after_action(lambda lk: lk.screen is not None, self.timeout(step), launch=launch)
+            look, _ = self.after_action(lambda lk: lk.screen is not None, self.timeout(step))
         if look.screen is None:
             raise self.drift(step, "a known screen", look, "after recovery")
         raise Rewind(look.screen)

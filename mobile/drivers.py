@@ -1,6 +1,7 @@
 """The narrow Driver seam between the runner and a phone, and AppiumDriver, the real one.
 
-Every Driver counts the commands it sends (`commands`) and the page-source reads (`source_reads`).
+Every Driver counts the commands it sends (`commands`), the page-source reads (`source_reads`) and the
+screenshots (`screenshots`, taken only for report evidence).
 ReplayDriver, the fake for runner tests, lives in mobile/replay.py and is re-exported here.
 """
 
@@ -25,6 +26,7 @@ class Driver(Protocol):
     platform: str
     commands: int
     source_reads: int
+    screenshots: int
 
     def source(self) -> str:
         """The current page source XML."""
@@ -118,6 +120,11 @@ class AppiumDriver:
     def source_reads(self) -> int:
         """Page-source reads so far."""
         return self._conn.counts.get("getPageSource", 0)
+
+    @property
+    def screenshots(self) -> int:
+        """Screenshots taken so far (report evidence)."""
+        return self._conn.counts.get("screenshot", 0)
 
     @property
     def command_counts(self) -> dict[str, int]:

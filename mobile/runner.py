@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from mobile.context import NAV_WAIT_S, LAUNCH_WAIT_S, POLL_S, Look, Outcome, Rewind, RunContext
+from mobile.context import POLL_S, Look, Outcome, Rewind, RunContext
 from mobile.core import match
 from mobile.core.flow_schema import Flow, LaunchStep, Step
 from mobile.errors import AmbiguousMatch, EnvironmentProblem
@@ -35,15 +35,13 @@ class Runner:
     def __init__(self, flow: Flow, driver: Any, mode: str, *, wanted: str | None = None,
                  expected: str | None = None, locale: str | None = None, timeout: float | None = None,
                  clock: Callable[[], float] = time.monotonic, sleeper: Callable[[float], None] = time.sleep,
-                 callbacks: Callbacks | None = None, evidence: bool = False, poll: float = POLL_S,
-                 nav_wait: float = NAV_WAIT_S, launch_wait: float = LAUNCH_WAIT_S):
+                 callbacks: Callbacks | None = None, evidence: bool = False, poll: float = POLL_S):
         if mode not in ("check", "apply"):
             raise ValueError(f"mode must be check or apply, not {mode!r}")
         self.flow, self.driver, self.mode = flow, driver, mode
         self.wanted = (wanted or "off") if mode == "apply" else None
         self.expected = expected if mode == "check" else None
         self.locale, self.timeout, self.poll = locale, timeout, poll
-        self.nav_wait, self.launch_wait = nav_wait, launch_wait
         self.clock, self.sleeper = clock, sleeper
         self.callbacks = callbacks or Callbacks()
         self.evidence = evidence
@@ -57,7 +55,7 @@ class Runner:
         result.wanted, result.expected = self.wanted, self.expected
         result.locale = self.locale if self.locale and self.locale != "auto" else None
         ctx = RunContext(self.flow, self.driver, result, self.mode, self.locale, self.clock, self.sleeper,
-                         self.timeout, self.poll, self.nav_wait, self.launch_wait)
+                         self.timeout, self.poll)
         started = self.clock()
         index = 0
         try:
@@ -73,6 +71,7 @@ class Runner:
         result.duration_s = self.clock() - started
         result.commands = getattr(self.driver, "commands", 0)
         result.source_reads = getattr(self.driver, "source_reads", 0)
+        result.screenshots = getattr(self.driver, "screenshots", 0)
         return result
 
     def _run_step(self, ctx: RunContext, step: Step, index: int, handler: Callable) -> int:

@@ -82,8 +82,6 @@ def run_device(plan: Any, device: Device, *, slot: int = 0, progress: Any = None
         try:
             sim_url = _start_phone(plan, device, result, stack)
             _prepare_adb_device(device, result)
-            # a phone we started faster than real (latency_scale < 1) needs proportionally shorter pauses
-            factor = float(result.device_info.get("latency_scale", 1.0))
             url, log = appium_url_for(plan, device, shared, plan.verbose)
             result.appium_log = log
             from mobile.capabilities import capabilities_for
@@ -96,8 +94,7 @@ def run_device(plan: Any, device: Device, *, slot: int = 0, progress: Any = None
             callbacks, recorder = subscribers(plan, device, progress)
             locale = plan.locale or device.locale
             Runner(plan.flow, driver, plan.mode, wanted=plan.wanted, expected=plan.expected, locale=locale,
-                   timeout=plan.timeout, callbacks=callbacks, evidence=recorder is not None,
-                   **pacing(factor)).run(result)
+                   timeout=plan.timeout, callbacks=callbacks, evidence=recorder is not None).run(result)
         except EnvironmentProblem as problem:
             result.status, result.message = problem.status, str(problem)
             result.commands = getattr(problem, "commands", result.commands)
@@ -108,6 +105,7 @@ def run_device(plan: Any, device: Device, *, slot: int = 0, progress: Any = None
     if driver is not None:
         result.commands = driver.commands  # after close: the session deletion counts too
         result.source_reads = driver.source_reads
+        result.screenshots = driver.screenshots
     result.duration_s = clock() - began
     if recorder is not None:
         recorder.attach(result)
@@ -124,7 +122,6 @@ def _start_phone(plan: Any, device: Device, result: RunResult, stack: ExitStack)
     handle = start_phone(device.platform, scenario)
     stack.callback(handle.stop)
     phone = handle.phone
-    # a phone we started faster than real (latency_scale < 1) needs proportionally shorter pauses
     result.device_info["latency_scale"] = phone.latency_scale
     result.scenario = getattr(phone.scenario, "name", str(scenario))
     result.app_version = phone.app_version or None
@@ -146,14 +143,6 @@ def _prepare_adb_device(device: Device, result: RunResult) -> None:
     result.app_version = result.app_version or live.app_version
     result.device_info.update({k: v for k, v in (("model", live.model), ("os_version", live.os_version)) if v},
                               simulated=live.sim_url is not None)
-
-
-def pacing(factor: float) -> dict[str, float]:
-    """The runner's transition pauses, scaled for a simulated phone that runs faster than a real one."""
-    from mobile.context import LAUNCH_WAIT_S, NAV_WAIT_S
-
-    factor = max(0.0, min(1.0, factor))
-    return {"nav_wait": NAV_WAIT_S * factor, "launch_wait": LAUNCH_WAIT_S * factor}
 
 
 def _session_facts(driver: AppiumDriver, result: RunResult) -> None:

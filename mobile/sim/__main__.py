@@ -29,9 +29,20 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (0 = a free one)")
     parser.add_argument("--latency-scale", type=float, default=None,
                         help="multiply the scenario's latency (0 = instant; default $LINKEDIN_SIM_LATENCY_SCALE or 1)")
+    parser.add_argument("--latency-profile", default=None, metavar="NAME",
+                        help="the kind of device to stand for: emulator, usb-phone, cloud or busy-feed "
+                             "(default: the scenario's latency.profile, else emulator)")
     parser.add_argument("--adb", action="store_true",
                         help="also attach the phone to the adb server ($ANDROID_ADB_SERVER_PORT, default 5037) "
                              "so `adb devices` and `linkedin-optout devices` list it (Android only)")
+
+
+def check_profile(name: str | None) -> None:
+    """An unknown --latency-profile is a config error naming the flag."""
+    from mobile.sim.profiles import PROFILES
+
+    if name is not None and name not in PROFILES:
+        raise ConfigError(f"unknown latency profile {name!r}; known: {', '.join(PROFILES)}", "--latency-profile")
 
 
 def serve(args: argparse.Namespace, out: Any = sys.stdout) -> int:
@@ -40,9 +51,11 @@ def serve(args: argparse.Namespace, out: Any = sys.stdout) -> int:
 
     if args.latency_scale is not None and args.latency_scale < 0:
         raise ConfigError("--latency-scale must be >= 0", "--latency-scale")
+    check_profile(getattr(args, "latency_profile", None))
     if getattr(args, "adb", False) and args.platform != "android":
         raise ConfigError("--adb needs --platform android", "--adb")
-    handle = start_phone(args.platform, args.scenario, latency_scale=args.latency_scale, port=args.port)
+    handle = start_phone(args.platform, args.scenario, latency_scale=args.latency_scale, port=args.port,
+                         latency_profile=getattr(args, "latency_profile", None))
     serial = None
     done = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -54,10 +54,12 @@ def resolve_latency_scale(latency_scale: float | None) -> float:
 
 
 def start_phone(platform: str = "android", scenario: Any = "default", *, latency_scale: float | None = None,
-                port: int = 0, host: str = "127.0.0.1") -> SimHandle:
-    """Make a Phone for the scenario (name, file or Scenario) and serve it on host:port (0 = free port)."""
+                port: int = 0, host: str = "127.0.0.1", latency_profile: str | None = None) -> SimHandle:
+    """Make a Phone for the scenario (name, file or Scenario) and serve it on host:port (0 = free port);
+    `latency_profile` overrides the scenario's `latency.profile`."""
     began = time.monotonic()
-    phone = Phone(platform, scenario, latency_scale=resolve_latency_scale(latency_scale))
+    phone = Phone(platform, scenario, latency_scale=resolve_latency_scale(latency_scale),
+                  latency_profile=latency_profile)
     server = SimServer(phone, host=host, port=port).start()
     return SimHandle(server.url, phone, server, time.monotonic() - began)
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from mobile.errors import ConfigError
+from mobile.sim.profiles import DEFAULT_PROFILE, PROFILES
 from mobile.sim.app import DATA_DIR, LineDict, Screen, check_keys, default_screens, load_labels, load_yaml, \
     parse_screens, where
 
@@ -18,7 +19,7 @@ TOP_KEYS = {"name", "description", "extends", "locale", "state", "device", "vars
 STATE_KEYS = {"genai_enabled", "signed_in", "offered", "app_installed", "app_version", "screen_on", "locked"}
 DEVICE_KEYS = {"serial", "model", "os_version"}
 FAULT_KEYS = {"crash_once_at", "no_persist"}
-LATENCY_KEYS = {"scale", "commands", "transitions", "late"}
+LATENCY_KEYS = {"scale", "commands", "transitions", "late", "profile"}
 INTERRUPTION_KEYS = {"screen", "popup", "once"}
 TRANSITION_KINDS = {"native", "webview", "system", "launch", "back"}
 
@@ -34,12 +35,14 @@ class Interruption:
 
 @dataclass(frozen=True)
 class Latency:
-    """Milliseconds per W3C command and per screen transition, and late elements (node key -> ms)."""
+    """Milliseconds per W3C command and per screen transition, and late elements (node key -> ms); the
+    latency profile (mobile/sim/profiles.py) the phone applies on top."""
 
     scale: float
     commands: dict[str, float]
     transitions: dict[str, float]
     late: dict[str, float]
+    profile: str = DEFAULT_PROFILE
 
 
 @dataclass(frozen=True)
@@ -164,9 +167,13 @@ def _build(raw: dict, origin: dict[str, str], path: Path) -> Scenario:
     if bad:
         raise ConfigError(f"unknown transition kind(s) {sorted(bad)}; known: {sorted(TRANSITION_KINDS)}",
                           at("latency.transitions"))
+    profile = lat.get("profile", DEFAULT_PROFILE)
+    if profile not in PROFILES:
+        raise ConfigError(f"unknown latency profile {profile!r}; known: {', '.join(PROFILES)}",
+                          at("latency.profile"))
     latency = Latency(float(lat.get("scale", 1.0)), {k: float(v) for k, v in lat.get("commands", {}).items()},
                       {k: float(v) for k, v in transitions.items()},
-                      {k: float(v) for k, v in (lat.get("late") or {}).items()})
+                      {k: float(v) for k, v in (lat.get("late") or {}).items()}, str(profile))
     return Scenario(
         name=str(raw.get("name", path.stem)), source=str(path), description=str(raw.get("description", "")),
         locale=locale, state=state, device={k: dict(v) for k, v in raw.get("device", {}).items()},
