@@ -96,6 +96,8 @@ def run_plan(plan: Any, parallel: int = 1, *, on_result: OnResult | None = None,
         server = shared.pop("appium", None) if owned else None
         if server is not None:
             server.stop()
+        for extra in (shared.pop("appium+", {}) if owned else {}).values():
+            extra.stop()
 
 
 def verdict_printer(stream: TextIO | None = None, width: int = 12) -> OnResult:

@@ -30,19 +30,26 @@ def validate_scenario(name_or_file: str) -> Any:
 _APPIUM_START = threading.Lock()
 
 
-def appium_url_for(plan: Any, device: Device, shared: dict[str, Any], verbose: int = 0) -> tuple[str, str | None]:
-    """(server URL, its log file or None): --appium-url, the grid, the device's own, or our shared local one."""
+def appium_url_for(plan: Any, device: Device, shared: dict[str, Any], verbose: int = 0,
+                   slot: int = 0) -> tuple[str, str | None]:
+    """(server URL, its log file or None): --appium-url, the grid, the device's own, or our shared local one
+    (with --appium-servers N, server `slot % N` of N local ones: shared["appium"] and shared["appium+"])."""
     url = plan.appium_url or plan.grid or (device.appium if device.appium != "local" else None)
     if url:
         return url.rstrip("/"), None
-    with _APPIUM_START:  # parallel device threads must share one server, never start two
-        server = shared.get("appium")
+    index = slot % max(1, getattr(plan, "appium_servers", 1))
+    with _APPIUM_START:  # parallel device threads must share the servers, never start two for one index
+        server = shared.get("appium") if index == 0 else shared.setdefault("appium+", {}).get(index)
         if server is None:
             from mobile.appium_server import AppiumServer
 
-            server = shared["appium"] = AppiumServer().start()
+            server = AppiumServer().start()
+            if index == 0:
+                shared["appium"] = server
+            else:
+                shared["appium+"][index] = server
             if verbose:
-                sys.stderr.write(f"appium: {server.url} (log {server.log_path})\n")
+                sys.stderr.write(f"appium {index}: {server.url} (log {server.log_path})\n")
     return server.url, str(server.log_path)
 
 
@@ -82,7 +89,7 @@ def run_device(plan: Any, device: Device, *, slot: int = 0, progress: Any = None
         try:
             sim_url = _start_phone(plan, device, result, stack)
             _prepare_adb_device(device, result)
-            url, log = appium_url_for(plan, device, shared, plan.verbose)
+            url, log = appium_url_for(plan, device, shared, plan.verbose, slot)
             result.appium_log = log
             from mobile.capabilities import capabilities_for
 

@@ -35,6 +35,9 @@ def add_run_options(parser: argparse.ArgumentParser, mode: str) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON document on stdout")
     parser.add_argument("--report", metavar="DIR", help="write result.json, junit.xml, report.html and evidence")
     parser.add_argument("--appium-url", metavar="URL", help="use this Appium server instead of starting one")
+    parser.add_argument("--appium-servers", type=_positive_int, default=1, metavar="N",
+                        help="start N local Appium servers and spread the parallel sessions over them "
+                             "(default 1; ignored with --appium-url or a Grid)")
     parser.add_argument("--timeout", type=_positive_float, metavar="SECONDS", help="per-step wait limit")
     parser.add_argument("--raw-evidence", action="store_true", help="keep page sources unredacted in reports")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more detail on stderr")
@@ -79,6 +82,7 @@ class RunPlan:
     raw_evidence: bool = False
     verbose: int = 0
     grid: str | None = None
+    appium_servers: int = 1
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -106,7 +110,8 @@ def build_plan(args: argparse.Namespace, mode: str) -> RunPlan:
     return RunPlan(mode=mode, devices=devices, flow=flow, wanted=getattr(args, "state", None) if mode == "apply"
                    else None, expected=getattr(args, "expect", None), locale=locale, scenario=scenario,
                    appium_url=args.appium_url, timeout=args.timeout, report_dir=report_dir,
-                   raw_evidence=args.raw_evidence, verbose=args.verbose, grid=config.grid)
+                   raw_evidence=args.raw_evidence, verbose=args.verbose, grid=config.grid,
+                   appium_servers=args.appium_servers)
 
 
 def _only_simulated(config: Any, args: argparse.Namespace) -> None:
