@@ -123,8 +123,8 @@ class RunContext:
         """Re-read until `ok` holds (with `settle`: on two reads in a row that agree by `key`; the second
         read follows at once). Until `fast_until` (a transition in progress; at most FAST_READS reads) a
         miss is re-read at once too; after it, polls back off. With `watch_app`, an unknown screen that
-        stops changing asks queryAppState once (a splash: the app is in front, reading goes on), and a
-        crashed or backgrounded app ends the wait early (recovery takes over)."""
+        stops changing asks queryAppState once (unless the page source shows the app's own package: a
+        splash), and a crashed or backgrounded app ends the wait early (recovery takes over)."""
         deadline = self.clock() + timeout
         key = key or (lambda lk: lk.xml)
         interval, prev, last, fast_reads = self.poll, None, None, 0
@@ -137,7 +137,8 @@ class RunContext:
             if self.clock() >= deadline:
                 return look, passed and not settle  # with settle, a reading that never repeated is no pass
             in_transition = self.clock() < fast_until and fast_reads < FAST_READS
-            if watch_app and look.screen is None and last is not None and last.xml == look.xml:
+            if watch_app and look.screen is None and last is not None and last.xml == look.xml \
+                    and not self.app_shown(look):
                 watch_app = False
                 self.app_state_seen = self.driver.app_state()
                 if self.app_state_seen != 4:
@@ -148,6 +149,12 @@ class RunContext:
                 interval = min(interval * 2, MAX_POLL_S)
             fast_reads += in_transition
             look = self.read()
+
+    def app_shown(self, look: Look) -> bool:
+        """True when an Android page source's windows belong to the app (a splash or a loading screen:
+        the app is in front, no queryAppState needed). iOS sources do not name the bundle: False."""
+        app = self.flow.apps.get(self.platform)
+        return self.platform == "android" and app is not None and f'package="{app.app_id}"' in look.xml
 
     def after_action(self, ok: Callable[[Look], bool], timeout: float) -> tuple[Look, bool]:
         """Read at once after an action and re-read at once through the transition until `ok` holds."""

@@ -334,3 +334,16 @@ def test_never_two_switch_taps_without_a_read_between(mode: str) -> None:
     taps = switch_taps(events)
     assert all("source()" in events[a:b] for a, b in zip(taps, taps[1:]))
     assert (len(taps) == 0) if mode == "check" else (len(taps) == 1)
+
+
+def test_cold_start_is_read_through_at_once_without_asking_the_app_state() -> None:
+    """The session started the app: its splash (the app's own package) is re-read at once, no pause and no
+    queryAppState, until Home shows; then the path goes on."""
+    splash = UNKNOWN.replace("com.google.android.apps.nexuslauncher", "com.linkedin.android")
+    driver = android_script(home=ReplayScreen("home", [splash, splash, splash, xml("home")], {PHOTO: "side_panel"}))
+    clock = FakeClock()
+    driver.on_command = lambda: clock.sleep(COMMAND_S)
+    result = Runner(FLOW, driver, "check", clock=clock, sleeper=clock.sleep).run()
+    assert result.status == "unchanged"
+    assert driver.events[:5] == ["source()"] * 4 + [f"tap({PHOTO})"]
+    assert clock.now == pytest.approx(COMMAND_S * len(driver.events))  # never slept: only commands took time
