@@ -84,3 +84,31 @@ def test_cli_sim_serve_rejects_unknown_profile(capsys: pytest.CaptureFixture[str
     assert main(["sim", "serve", "--latency-profile", "satellite"]) == 2
     err = capsys.readouterr().err
     assert "--latency-profile" in err and "satellite" in err and "\n" == err[-1] and err.count("\n") == 1
+
+
+def test_server_charges_half_trip_idle_wait_and_latency_before_and_half_trip_after() -> None:
+    """What a command waits on the cloud and busy-feed profiles (recorded, not timed)."""
+    from mobile.sim.server import SimServer
+
+    clock = FakeClock()
+    phone = Phone("android", clock=clock, latency_scale=1, latency_profile="cloud")
+    server = SimServer(phone)
+    waits: list[float] = []
+    server._wait = waits.append  # type: ignore[method-assign]
+    try:
+        status, body = server.dispatch("POST", "/session", {"capabilities": {"alwaysMatch": CAPS}})
+        sid = body["value"]["sessionId"]
+        waits.clear()
+        server.dispatch("GET", f"/session/{sid}/source", {})
+        assert waits == [pytest.approx(0.125), pytest.approx(0.45), pytest.approx(0.125)]
+        phone.profile = Phone("android", latency_profile="busy-feed").profile
+        clock.now += 1.8  # home shows
+        server.session.settings["waitForIdleTimeout"] = 100
+        waits.clear()
+        server.dispatch("GET", f"/session/{sid}/source", {})
+        assert waits == [0, pytest.approx(0.1 + 0.45), 0]
+        waits.clear()
+        server.dispatch("GET", "/sim/state", {})  # outside the device: no latency at all
+        assert waits == []
+    finally:
+        server._httpd.server_close()  # never started: only the bound port to release
