@@ -20,10 +20,10 @@ CLK_TCK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 def role_of(cmdline: str) -> str:
     """The role a process plays in a farm run, from its command line."""
+    if cmdline.split(" ", 1)[0].endswith("java") and "selenium" in cmdline:
+        return "grid"  # first: its jar lives under ci/appium/node_modules
     if "node" in cmdline and "appium" in cmdline:
         return "appium"
-    if "java" in cmdline and "selenium" in cmdline:
-        return "grid"
     if cmdline.startswith("adb") or "/adb " in cmdline or cmdline.endswith("/adb") or " fork-server " in cmdline:
         return "adb"
     if "-m mobile " in cmdline or "linkedin-optout" in cmdline:
