@@ -21,6 +21,7 @@ import argparse
 import json
 import sys
 import time
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -160,6 +161,27 @@ def median_run(runs: list[Row]) -> Row:
     return sorted(runs, key=lambda r: r.wall_s)[len(runs) // 2]
 
 
+def u2_rows(profiles: list[str], runs: int) -> list[Row]:
+    """The same rows through the real UiAutomator2 driver (once that mode of the phone exists)."""
+    import bench_u2rows
+
+    if not profiles:
+        return []
+    if not bench_u2rows.available():
+        print("  UiAutomator2 rows skipped: this checkout has no UiAutomator2 mode of the phone yet", file=sys.stderr)
+        return []
+    rows: list[Row] = []
+    with ExitStack() as stack:
+        tool_u2, naive_u2 = bench_u2rows.u2_runners(stack, lower_bound, naive_script)
+        for profile in profiles:
+            for mode in ("check", "apply"):
+                for who in (tool_u2, naive_u2):
+                    rows.append(median_run([who(mode, profile) for _ in range(runs)]))
+                    print(f"  done: {profile} {rows[-1].tool} {mode} uiautomator2 {rows[-1].wall_s:.2f} s",
+                          file=sys.stderr)
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print the table (or --json); exit 1 when a target is missed."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -167,18 +189,25 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"latency profile to run (repeatable; default: all of {', '.join(known_profiles())})")
     parser.add_argument("--runs", type=int, default=1, help="runs per row (the median is shown)")
     parser.add_argument("--json", action="store_true", help='print one JSON document {"rows": [...]}')
+    parser.add_argument("--u2-profile", action="append", choices=known_profiles(), metavar="NAME",
+                        help="profiles also run through the real UiAutomator2 driver over adb (repeatable; "
+                             "default: busy-feed, where the idle wait lives in the device server)")
+    parser.add_argument("--no-u2", action="store_true", help="skip the UiAutomator2 rows")
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error("--runs must be >= 1")
+    profiles = args.profile or known_profiles()
+    u2_profiles = [] if args.no_u2 else [p for p in (args.u2_profile or ["busy-feed"]) if p in profiles]
     rows: list[Row] = []
     with AppiumServer() as server:
         print(f"Appium {server.url}; simulated Android phone, scenario default, latency_scale 1", file=sys.stderr)
         warm_up(server)
-        for profile in args.profile or known_profiles():
+        for profile in profiles:
             for mode in ("check", "apply"):
                 for who in (run_tool, run_naive):
                     rows.append(median_run([who(server, mode, profile) for _ in range(args.runs)]))
                     print(f"  done: {profile} {rows[-1].tool} {mode} {rows[-1].wall_s:.2f} s", file=sys.stderr)
+    rows += u2_rows(u2_profiles, args.runs)
     misses = verdict(rows)
     if args.json:
         print(json.dumps({"rows": [asdict(r) for r in rows]}, indent=2))
