@@ -223,15 +223,22 @@ class Phone:
         screen = self.scenario.screens[name]
         page_on = self._page_genai
         labels = self.scenario.label_table()
-        state_text = labels["on"] if page_on else labels["off"]
-        variables = {**self.scenario.vars, "locale": self.locale, "offered": self.offered,
-                     "signed_in": self.signed_in, "app_installed": self.app_installed, "genai": page_on,
-                     "genai_state": state_text, "app_version": self.app_version,
-                     "switch_text_value": state_text if self.scenario.vars.get("switch_text") == "on_off" else ""}
-        ctx = ResolveContext(self.platform, labels, variables, {k.split(":", 1)[1]: v for k, v in
-                                                                 self._offsets.items() if k.startswith(f"{name}:")},
+
+        def variables_for(table: dict[str, Any]) -> dict[str, Any]:
+            state_text = table["on"] if page_on else table["off"]
+            return {**self.scenario.vars, "locale": self.locale, "offered": self.offered,
+                    "signed_in": self.signed_in, "app_installed": self.app_installed, "genai": page_on,
+                    "genai_state": state_text, "app_version": self.app_version,
+                    "switch_text_value": state_text if self.scenario.vars.get("switch_text") == "on_off" else ""}
+
+        web = None
+        if self.scenario.web_locale and self.scenario.web_locale != self.locale:
+            web_labels = self.scenario.label_table(self.scenario.web_locale)
+            web = {**web_labels, **variables_for(web_labels)}
+        ctx = ResolveContext(self.platform, labels, variables_for(labels),
+                             {k.split(":", 1)[1]: v for k, v in self._offsets.items() if k.startswith(f"{name}:")},
                              (self.clock() - self._shown_at) * 1000,
-                             {k: v * self.latency_scale for k, v in self.scenario.latency.late.items()})
+                             {k: v * self.latency_scale for k, v in self.scenario.latency.late.items()}, web)
         return name, resolve(screen, ctx)
 
     def source(self) -> str:
@@ -323,10 +330,22 @@ class Phone:
             self._foreground = False  # back on Home leaves the app in the background
 
     def back(self) -> None:
-        """The system back button: closes a popup, goes back a screen, or leaves the app from Home."""
+        """Android: the Back key (closes a popup, goes back, leaves the app from Home). iOS: the XCUITest
+        driver's `back` (the nav bar's "Back" button, else its first; nothing without a bar)."""
         with self._lock:
             self.log.record("back", screen=self.current_screen)
-            self._back()
+            if self.platform == "ios":
+                self._nav_bar_back()
+            else:
+                self._back()
+
+    def _nav_bar_back(self) -> None:
+        name, views = self._views()
+        bars = [v for root in views for v in root.walk() if v.ios_type == "XCUIElementTypeNavigationBar"]
+        buttons = [v for v in bars[0].walk() if v.ios_type == "XCUIElementTypeButton"] if bars else []
+        chosen = next((b for b in buttons if b.ios_label == "Back"), buttons[0] if buttons else None)
+        if chosen is not None and chosen.on_tap not in (None, "none"):
+            self._do(chosen.on_tap, name)
 
     def swipe(self, x1: int, y1: int, x2: int, y2: int, duration_ms: int = 300) -> bool:
         """Drag from (x1,y1) to (x2,y2): scrolls the scrollable under the start point; True if content moved."""
