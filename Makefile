@@ -52,6 +52,7 @@ bench: install  # every benchmark runs; the exit status says whether any missed 
 	$(BIN)/python bench/bench_core.py || status=1; \
 	$(BIN)/python bench/bench.py || status=1; \
 	$(BIN)/python bench/bench_farm.py || status=1; \
+	$(BIN)/python bench/bench_u2.py || status=1; \
 	exit $$status
 
 clean:

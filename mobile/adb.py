@@ -22,6 +22,7 @@ from mobile.errors import AppMissing, ConfigError, DeviceError, NoDevice
 
 APP_PACKAGE = "com.linkedin.android"
 SIM_PROP = "linkedin.sim.server"  # set only by our simulated phone: the URL of its W3C server
+SIM_DRIVER_PROP = "linkedin.sim.driver"  # which Appium driver that phone takes: linkedinsim or uiautomator2
 KEYCODE_WAKEUP = 224
 KEYCODE_MENU = 82  # dismisses a swipe-only keyguard
 FIXES = {
@@ -48,6 +49,7 @@ class LiveDevice:
     screen_on: bool | None = None
     locked: bool | None = None
     sim_url: str | None = None
+    sim_driver: str | None = None
     problem: str | None = None
 
     @property
@@ -161,7 +163,8 @@ def inspect(client: adbutils.AdbClient, serial: str, state: str = "device") -> L
     try:
         props = parse_getprop(_shell(device, "getprop"))
         live = replace(live, model=props.get("ro.product.model"), os_version=props.get("ro.build.version.release"),
-                       sdk=props.get("ro.build.version.sdk"), sim_url=props.get(SIM_PROP) or None)
+                       sdk=props.get("ro.build.version.sdk"), sim_url=props.get(SIM_PROP) or None,
+                       sim_driver=(props.get(SIM_DRIVER_PROP) or None) if props.get(SIM_PROP) else None)
         size = parse_wm_size(_shell(device, "wm size"))
         if size:
             live = replace(live, width=size[0], height=size[1])
