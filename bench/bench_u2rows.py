@@ -3,7 +3,8 @@ Appium pointed at it, the unmodified driver installing its helpers and proxying 
 uiautomator2-compatible surface. The tool runs exactly as for a `simulator: {driver: uiautomator2}` device;
 the plain script passes the capabilities a QA engineer passes for a USB phone (no settings, so
 `waitForIdleTimeout` stays 10 s), plus `appWaitActivity` (LinkedIn's launch activity is a trampoline the
-session would otherwise wait for in vain) and a free `systemPort` (this machine is shared).
+session would otherwise wait for in vain), the private adb server's `adbPort` and a free `systemPort` (this
+machine is shared).
 """
 
 from __future__ import annotations
@@ -79,6 +80,7 @@ def u2_runners(stack: ExitStack, lower_bound: Callable[[Any, str], float],
                 options = UiAutomator2Options()
                 options.udid, options.app_package, options.app_activity = serial, APP_PACKAGE, APP_ACTIVITY
                 options.app_wait_activity, options.no_reset, options.system_port = APP_WAIT_ACTIVITY, True, free_port()
+                options.adb_port = adb.port  # the private adb server this machine's run uses
                 conn = _connection_class()(client_config=AppiumClientConfig(remote_server_addr=appium.url,
                                                                             timeout=600))
                 began = time.monotonic()
