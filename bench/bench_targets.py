@@ -27,8 +27,8 @@ class Row:
 
 def table(rows: list[Row]) -> str:
     """The rows as an aligned text table (Markdown pipes, so it pastes into the README)."""
-    head = ("profile", "tool", "mode", "commands", "wall s", "bound s", "wall/bound", "outcome")
-    lines = [head] + [(r.profile, r.tool, r.mode, str(r.commands), f"{r.wall_s:.2f}", f"{r.bound_s:.2f}",
+    head = ("profile", "tool", "driver", "mode", "commands", "wall s", "bound s", "wall/bound", "outcome")
+    lines = [head] + [(r.profile, r.tool, r.driver, r.mode, str(r.commands), f"{r.wall_s:.2f}", f"{r.bound_s:.2f}",
                        f"{r.wall_s / r.bound_s:.2f}x" if r.bound_s else "-", r.outcome) for r in rows]
     widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
     text = ["| " + " | ".join(cell.ljust(w) for cell, w in zip(line, widths)) + " |" for line in lines]
