@@ -81,7 +81,8 @@ def bench(sizes: list[int], modes: list[str], latency: float, work: Path, driver
     if "direct" in modes:
         with AppiumServer(log_path=work / "direct" / "appium.log") as appium:
             for n in sizes:
-                url = appium.url if appium_servers == 1 else None
+                # phones for UiAutomator2 need the Appium the CLI starts on its private adb server
+                url = appium.url if appium_servers == 1 and driver == "linkedinsim" else None
                 wall, summary = timed_check(write_devices(work / f"direct-{n}.yaml", n, None, driver), n, latency,
                                             url, appium_servers)
                 times["direct"][n] = wall
