@@ -56,4 +56,4 @@ bench: install  # every benchmark runs; the exit status says whether any missed 
 	exit $$status
 
 clean:
-	rm -rf $(VENV) $(APPIUM_DIR)/node_modules $(APPIUM_HOME) reports
+	rm -rf $(VENV) $(APPIUM_DIR)/node_modules $(APPIUM_HOME) reports build dist
