@@ -125,6 +125,8 @@ def _simulated(device: Device, sim_url: str) -> AppiumOptions:
     options.set_capability("appium:simServer", sim_url)
     if device.platform == "android":
         _android_app(options)
+        for name, value in ANDROID_SETTINGS.items():  # the phone honours them as uiautomator2-server does
+            options.set_capability(f"appium:settings[{name}]", value)
     else:
         _ios_app(options)
     options.set_capability("appium:newCommandTimeout", NEW_COMMAND_TIMEOUT)

@@ -1,11 +1,14 @@
 """RunContext: what every step handler shares — reading the screen, waiting, seeking a target (scrolling,
 clearing interruptions), recovery and the guarded taps. No sleep of its own: clock and sleeper are injected.
 
-Waiting rules (they keep the Appium command count low): after a navigating action the context pauses for
-the expected transition (`nav_wait`, learned upward from misses) and then reads; a read that shows the
-expected screen is enough. A target that was not on the first read must read the same twice (settled).
-Polls back off (POLL_S doubling up to MAX_POLL_S, or a tenth of the wait when that is longer) so long
-waits do not flood the device with reads: a whole wait costs about a dozen reads, whatever its length.
+Waiting rules: nothing is paused for. After a navigating action the context reads at once, and while the
+screen is still in its transition (the screen left, or an unknown one such as a splash) it reads again at
+once: the read's own latency paces it, so the wait ends with the first read that can show the new screen
+(on a local device a read, ~450 ms, outlasts a native transition, so one read usually suffices; a WebView
+page or a cold start takes two to four). Only after FAST_READ_S without the expected screen do polls back
+off (POLL_S doubling up to MAX_POLL_S, or a tenth of the wait when that is longer) so a screen that never
+comes does not flood the device with reads: a whole wait costs about a dozen reads, whatever its length.
+A target that was not on the first read must read the same twice (settled).
 """
 
 from __future__ import annotations
@@ -27,9 +30,8 @@ from mobile.result import RunResult
 
 POLL_S = 0.05
 MAX_POLL_S = 0.8
-NAV_WAIT_S = 0.6      # prior for a screen transition (native ~0.35 s, web settings ~0.9 s incl. the read)
-LAUNCH_WAIT_S = 1.5   # prior for the app's first screen after the session started it
-MAX_NAV_WAIT_S = 3.0
+FAST_READ_S = 3.0     # after an action: back-to-back reads this long (a cold start takes ~1.8 s, a page ~0.9 s)
+FAST_READS = 6        # and at most this many (a cold start is ~4 reads of ~450 ms, ~5 on a USB phone)
 ABSENT_GRACE_S = 3.0  # how long a finished, settled list must stay without a row before it counts as absent
 MAX_INTERRUPTIONS = 5  # a dialog that keeps coming back is drift, not a popup
 MAX_RECOVERIES = 3
@@ -76,8 +78,7 @@ class RunContext:
 
     def __init__(self, flow: Flow, driver: Driver, result: RunResult, mode: Mode, locale: str | None,
                  clock: Callable[[], float], sleeper: Callable[[float], None], timeout: float | None,
-                 poll: float = POLL_S, nav_wait: float = NAV_WAIT_S, launch_wait: float = LAUNCH_WAIT_S,
-                 abort: Abort | None = None):
+                 poll: float = POLL_S, abort: Abort | None = None):
         self.flow, self.driver, self.result, self.mode = flow, driver, result, mode
         self.abort = abort or Abort()  # tripped by a signal or another device's safety guard
         self.step: Step | None = None  # the step running now (set by the runner)
@@ -85,12 +86,12 @@ class RunContext:
         self.prefer = locale if locale and locale != "auto" else None  # asked for: read first, never only
         self.locale: str | None = None  # the language the switch's row was confirmed in
         self.clock, self.sleeper, self.poll = clock, sleeper, poll
-        self.nav_wait, self.launch_wait = nav_wait, launch_wait
         self.timeout_override = timeout
         self.look: Look | None = None
         self.last_known_screen: str | None = None
         self.last_read_at = 0.0
         self.interruptions = self.recoveries = 0
+        self.app_state_seen: int | None = None  # the last queryAppState answer a wait asked for
         self.retried: set[str] = set()  # steps that missed their screen once and were retried
         self.failed_on: dict[str, str] = {}  # step -> the page source it missed its screen on
         self.reads_since_switch_tap = 1
@@ -135,14 +136,19 @@ class RunContext:
     # --- waiting -------------------------------------------------------------------------------------
     def wait_for(self, ok: Callable[[Look], bool], timeout: float, key: Callable[[Look], Hashable] | None = None,
                  look: Look | None = None, settle: bool = False, watch_app: bool = False,
-                 same_as: str | None = None) -> tuple[Look, bool]:
-        """Re-read until `ok` holds (with `settle`: on two reads in a row that agree by `key`).
-        With `watch_app`, an unknown screen that stops changing asks queryAppState once, and a crashed
-        or backgrounded app ends the wait early (recovery takes over). `same_as`: the page source a
-        retried step failed on; showing it again, settled, ends the wait at once (nothing will change)."""
+                 fast_until: float = 0.0, same_as: str | None = None,
+                 leaving: str | None = None, launching: bool = False) -> tuple[Look, bool]:
+        """Re-read until `ok` holds (with `settle`: on two reads in a row that agree by `key`; the second
+        read follows at once). Until `fast_until` (a transition in progress; at most FAST_READS reads) a
+        miss that still shows `leaving` (the screen the action left) or an unknown screen that is still
+        changing (while `launching`, also an unchanged one: a splash) is re-read at once too; after it,
+        or on another known screen, polls back off. With `watch_app`, an unknown screen that
+        stops changing asks queryAppState once (unless the page source shows the app's own package: a
+        splash), and a crashed or backgrounded app ends the wait early (recovery takes over). `same_as`:
+        the page source a retried step failed on; showing it again, settled, ends the wait at once."""
         deadline = self.clock() + timeout
         key = key or (lambda lk: lk.xml)
-        interval, prev, last = self.poll, None, None
+        interval, prev, last, fast_reads = self.poll, None, None, 0
         look = look or self.read()
         while True:
             look = self.clear_interruptions(look)
@@ -151,27 +157,42 @@ class RunContext:
                 return look, True
             if self.clock() >= deadline:
                 return look, passed and not settle  # with settle, a reading that never repeated is no pass
+            moving = look.screen is None and (launching or last is None or last.xml != look.xml)
+            in_transition = self.clock() < fast_until and fast_reads < FAST_READS \
+                and (moving or (leaving is not None and look.screen == leaving))
             if same_as is not None and last is not None and last.xml == look.xml == same_as:
                 return look, False
-            if watch_app and look.screen is None and last is not None and last.xml == look.xml:
+            if watch_app and look.screen is None and last is not None and last.xml == look.xml \
+                    and not self.app_shown(look):
                 watch_app = False
-                if self.driver.app_state() != 4:
+                self.app_state_seen = self.driver.app_state()
+                if self.app_state_seen != 4:
                     return look, False
             prev, last = (look if passed else None), look
-            self.sleeper(self.poll if passed else interval)
-            interval = min(interval * 2, poll_cap(timeout))
+            if not passed and not in_transition:
+                self.sleeper(interval)
+                interval = min(interval * 2, poll_cap(timeout))
+            fast_reads += in_transition
             look = self.read()
 
-    def after_action(self, ok: Callable[[Look], bool], timeout: float, launch: bool = False,
-                     same_as: str | None = None) -> tuple[Look, bool]:
-        """Pause for the expected transition, then wait for `ok`; a miss teaches a longer pause."""
-        began = self.clock()
-        self.sleeper(self.launch_wait if launch else self.nav_wait)
-        first = self.read()
-        look, passed = self.wait_for(ok, timeout, look=first, watch_app=True, same_as=same_as)
-        if passed and look is not first and not launch:
-            self.nav_wait = min(MAX_NAV_WAIT_S, max(self.nav_wait, self.last_read_at - began))
-        return look, passed
+    def app_shown(self, look: Look) -> bool:
+        """True when the page source is an app's own (a splash, a loading or unknown page: the app is in
+        front, no queryAppState needed). Android: its windows carry the app's package; iOS (whose source
+        names no bundle id): the active application is not SpringBoard (home or lock screen)."""
+        if self.platform == "ios":
+            return "<XCUIElementTypeApplication" in look.xml and 'name="SpringBoard"' not in look.xml
+        app = self.flow.apps.get(self.platform)
+        return app is not None and f'package="{app.app_id}"' in look.xml
+
+    def after_action(self, ok: Callable[[Look], bool], timeout: float, same_as: str | None = None,
+                     launch: bool = False) -> tuple[Look, bool]:
+        """Read at once after an action and re-read at once through the transition until `ok` holds
+        (`launch`: the app is starting, so an unchanging unknown screen is its splash)."""
+        fast_until = self.clock() + FAST_READ_S
+        self.app_state_seen = None
+        leaving = self.look.screen if self.look is not None else None
+        return self.wait_for(ok, timeout, look=self.read(), watch_app=True, fast_until=fast_until,
+                             same_as=same_as, leaving=leaving, launching=launch)
 
     # --- targets -------------------------------------------------------------------------------------
     def find(self, target: str, look: Look) -> Node | None:
@@ -235,7 +256,6 @@ class RunContext:
         """A target that appeared late must read the same twice before it is tapped (settled)."""
         node = self.find(target, look)
         for _ in range(3):
-            self.sleeper(self.poll)
             again = self.clear_interruptions(self.read())
             node_again = self.find(target, again)
             if node is not None and node_again is not None and node_again.bounds == node.bounds:
@@ -257,7 +277,6 @@ class RunContext:
             self.interruptions += 1
             self.step_detail.append(f"dismissed {interruption.name}")
             self.tap_path(dismiss, look)
-            self.sleeper(self.poll)
             look = self.read()
 
     def recover(self, step: Step, look: Look, wanted: str) -> None:

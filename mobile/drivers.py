@@ -1,6 +1,7 @@
 """The narrow Driver seam between the runner and a phone, and AppiumDriver, the real one.
 
-Every Driver counts the commands it sends (`commands`) and the page-source reads (`source_reads`).
+Every Driver counts the commands it sends (`commands`), the page-source reads (`source_reads`) and the
+screenshots (`screenshots`, taken only for report evidence).
 ReplayDriver, the fake for runner tests, lives in mobile/replay.py and is re-exported here.
 """
 
@@ -45,6 +46,10 @@ class Driver(Protocol):
     @property
     def source_reads(self) -> int:
         """Page-source reads so far."""
+
+    @property
+    def screenshots(self) -> int:
+        """Screenshots taken so far (report evidence)."""
 
     def source(self) -> str:
         """The current page source XML."""
@@ -133,6 +138,11 @@ class AppiumDriver:
     def source_reads(self) -> int:
         """Page-source reads so far."""
         return self._conn.counts.get("getPageSource", 0)
+
+    @property
+    def screenshots(self) -> int:
+        """Screenshots taken so far (report evidence)."""
+        return self._conn.counts.get("screenshot", 0)
 
     @property
     def capabilities(self) -> dict[str, Any]:

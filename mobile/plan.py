@@ -32,3 +32,4 @@ class RunPlan:
     raw_evidence: bool = False
     verbose: int = 0
     grid: str | None = None
+    appium_servers: int = 1  # local Appium servers to spread parallel sessions over (slot k -> server k mod N)

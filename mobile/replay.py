@@ -51,6 +51,8 @@ class ReplayDriver:
         self.vars: dict[str, Any] = {}
         self.commands = 1  # the session creation, as AppiumDriver counts it
         self.source_reads = 0
+        self.screenshots = 0
+        self.on_command: Callable[[], None] | None = None  # e.g. advances a test's fake clock per command
         self._reads: dict[str, int] = {}
         self._closed = False
 
@@ -113,6 +115,7 @@ class ReplayDriver:
     def screenshot(self) -> bytes:
         """A tiny PNG."""
         self._record("screenshot()")
+        self.screenshots += 1
         return _PNG
 
     def close(self) -> None:
@@ -124,6 +127,8 @@ class ReplayDriver:
     def _record(self, event: str) -> None:
         if self._closed:
             raise DeviceError(f"{event} after the session was closed")
+        if self.on_command is not None:
+            self.on_command()
         self.events.append(event)
         self.commands += 1
 

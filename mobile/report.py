@@ -240,6 +240,7 @@ def _device_html(r: RunResult) -> str:
             ("mode", r.mode), ("wanted" if r.mode == "apply" else "expected", r.wanted or r.expected),
             ("before", r.before), ("after", r.after), ("verified", r.verified), ("persisted", r.persisted),
             ("Appium commands", r.commands), ("page-source reads", r.source_reads),
+            ("screenshots", r.screenshots),
             ("duration", f"{r.duration_s:.1f} s"), ("message", r.message)]
     info += [(k, v) for k, v in sorted(r.device_info.items())]
     if r.status == "not_offered":

@@ -56,6 +56,7 @@ class RunResult:
     steps: list[StepResult] = field(default_factory=list)
     commands: int = 0
     source_reads: int = 0
+    screenshots: int = 0  # taken for --report evidence (included in `commands`)
     duration_s: float = 0.0
     evidence_dir: str | None = None
     message: str = ""

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from mobile.abort import Abort, Aborted
-from mobile.context import NAV_WAIT_S, LAUNCH_WAIT_S, POLL_S, Look, Outcome, Rewind, RunContext
+from mobile.context import POLL_S, Look, Outcome, Rewind, RunContext
 from mobile.core import match
 from mobile.core.flow_schema import Flow, LaunchStep, Step, ToggleStep
 from mobile.core.terms import MODES, Mode, Status
@@ -41,14 +41,13 @@ class Runner:
                  expected: str | None = None, locale: str | None = None, timeout: float | None = None,
                  clock: Callable[[], float] = time.monotonic, sleeper: Callable[[float], None] = time.sleep,
                  callbacks: Callbacks | None = None, evidence: bool = False, poll: float = POLL_S,
-                 nav_wait: float = NAV_WAIT_S, launch_wait: float = LAUNCH_WAIT_S, abort: Abort | None = None):
+                 abort: Abort | None = None):
         if mode not in MODES:
             raise ValueError(f"mode must be check or apply, not {mode!r}")
         self.flow, self.driver, self.mode = flow, driver, mode
         self.wanted = (wanted or "off") if mode == "apply" else None
         self.expected = expected if mode == "check" else None
         self.locale, self.timeout, self.poll = locale, timeout, poll
-        self.nav_wait, self.launch_wait = nav_wait, launch_wait
         self.clock, self.sleeper = clock, sleeper
         self.callbacks = callbacks or Callbacks()
         self.evidence = evidence
@@ -64,7 +63,7 @@ class Runner:
         result.wanted, result.expected = self.wanted, self.expected
         result.locale = self.locale if self.locale and self.locale != "auto" else None
         ctx = RunContext(self.flow, self.driver, result, self.mode, self.locale, self.clock, self.sleeper,
-                         self.timeout, self.poll, self.nav_wait, self.launch_wait, abort=self.abort)
+                         self.timeout, self.poll, abort=self.abort)
         started = self.clock()
         index = 0
         try:
@@ -91,6 +90,7 @@ class Runner:
         result.duration_s = self.clock() - started
         result.commands = self.driver.commands
         result.source_reads = self.driver.source_reads
+        result.screenshots = self.driver.screenshots
         return result
 
     def _run_flow_step(self, ctx: RunContext, step: Step, index: int) -> int:

@@ -51,26 +51,34 @@ def close_shared(shared: Shared) -> None:
         adb.stop()
 
 
-def appium_url_for(plan: RunPlan, device: Device, shared: Shared, verbose: int = 0) -> tuple[str, str | None]:
-    """(server URL, its log file or None): --appium-url, the grid, the device's own, or our shared local one.
+def appium_url_for(plan: RunPlan, device: Device, shared: Shared, verbose: int = 0,
+                   slot: int = 0) -> tuple[str, str | None]:
+    """(server URL, its log file or None): --appium-url, the grid, the device's own, or our shared local one
+    (with --appium-servers N, server `slot % N` of N local ones: shared.appium and shared.extra_appium).
     When the run has simulated phones for UiAutomator2, the Appium we start uses the private adb server."""
     url = plan.appium_url or plan.grid or (device.appium if device.appium != "local" else None)
     if url:
         return url.rstrip("/"), None
     env = private_adb(shared).env() if any(uses_private_adb(d) for d in (*plan.devices, device)) else {}
-    with _APPIUM_START:  # parallel device threads must share one server, never start two
-        server = shared.appium
+    index = slot % max(1, plan.appium_servers)
+    with _APPIUM_START:  # parallel device threads must share the servers, never start two for one index
+        server = shared.appium if index == 0 else shared.extra_appium.get(index)
         if server is None:
             from mobile.appium_server import AppiumServer
 
             # with --report the log is written there (Appium filters page sources out of it), else in a temp
             # folder that stopping the server removes
-            log = plan.report_dir / "appium.log" if plan.report_dir is not None else None
+            log = plan.report_dir / (f"appium-{index}.log" if index else "appium.log") \
+                if plan.report_dir is not None else None
             abort = shared.abort
             server = AppiumServer(log_path=log, env=env, cancel=(lambda: abort.tripped) if abort is not None else None)
-            shared.appium = server.start()
+            server.start()
+            if index == 0:
+                shared.appium = server
+            else:
+                shared.extra_appium[index] = server
             if verbose:
-                sys.stderr.write(f"appium: {server.url} (log {server.log_path})\n")
+                sys.stderr.write(f"appium {index}: {server.url} (log {server.log_path})\n")
     return server.where
 
 
@@ -125,8 +133,6 @@ def run_device(plan: RunPlan, device: Device, *, slot: int = 0, progress: Any = 
                 check_local_appium(plan, device)
             sim_url, device = _start_phone(plan, device, result, stack, shared)
             _prepare_adb_device(device, result)
-            # a phone we started faster than real (latency_scale < 1) needs proportionally shorter pauses
-            factor = float(result.device_info.get("latency_scale", 1.0))
             from mobile.capabilities import capabilities_for
 
             mjpeg_port = None
@@ -138,7 +144,7 @@ def run_device(plan: RunPlan, device: Device, *, slot: int = 0, progress: Any = 
 
                 mjpeg_port = free_port()  # the driver's MJPEG forwarder: a free loopback port, never a fixed one
             else:
-                url, log = appium_url_for(plan, device, shared, plan.verbose)
+                url, log = appium_url_for(plan, device, shared, plan.verbose, slot)
             result.appium_log = log
             if progress is not None and hasattr(progress, "on_stage"):
                 progress.on_stage("creating the Appium session...")
@@ -152,8 +158,8 @@ def run_device(plan: RunPlan, device: Device, *, slot: int = 0, progress: Any = 
             callbacks, recorder = subscribers(plan, device, progress)
             locale = plan.locale or device.locale
             Runner(plan.flow, driver, plan.mode, wanted=plan.wanted, expected=plan.expected, locale=locale,
-                   timeout=plan.timeout, callbacks=callbacks, evidence=recorder is not None, abort=abort,
-                   **pacing(factor)).run(result)
+                   timeout=plan.timeout, callbacks=callbacks, evidence=recorder is not None,
+                   abort=abort).run(result)
         except EnvironmentProblem as problem:
             if abort.tripped:  # e.g. the Appium server was stopped under a session that was starting
                 result.status, result.message = Aborted.status, abort.cause.message if abort.cause else "aborted"
@@ -174,6 +180,7 @@ def run_device(plan: RunPlan, device: Device, *, slot: int = 0, progress: Any = 
     if driver is not None:
         result.commands = driver.commands  # after close: the session deletion counts too
         result.source_reads = driver.source_reads
+        result.screenshots = driver.screenshots
     result.duration_s = clock() - began
     if recorder is not None:
         recorder.attach(result)
@@ -211,7 +218,6 @@ def _start_phone(plan: RunPlan, device: Device, result: RunResult, stack: ExitSt
         usbmuxd = stack_for(shared, plan.verbose).usbmuxd
         usbmuxd.add(phone)
         stack.callback(usbmuxd.remove, phone)
-    # a phone we started faster than real (latency_scale < 1) needs proportionally shorter pauses
     result.device_info["latency_scale"] = phone.latency_scale
     result.scenario = getattr(phone.scenario, "name", str(scenario))
     result.app_version = phone.app_version or None
@@ -246,21 +252,6 @@ def _prepare_adb_device(device: Device, result: RunResult) -> None:
                               simulated=live.sim_url is not None)
     if live.sim_driver:
         result.device_info["driver"] = live.sim_driver
-
-
-class Pacing(TypedDict):
-    """The Runner's transition pauses (its keyword arguments of the same names)."""
-
-    nav_wait: float
-    launch_wait: float
-
-
-def pacing(factor: float) -> Pacing:
-    """The runner's transition pauses, scaled for a simulated phone that runs faster than a real one."""
-    from mobile.context import LAUNCH_WAIT_S, NAV_WAIT_S
-
-    factor = max(0.0, min(1.0, factor))
-    return {"nav_wait": NAV_WAIT_S * factor, "launch_wait": LAUNCH_WAIT_S * factor}
 
 
 def _session_facts(driver: AppiumDriver, result: RunResult) -> None:

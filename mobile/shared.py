@@ -3,7 +3,7 @@ the simulated-iPhone stack, the private adb server, each started on first use an
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from mobile.abort import Abort
@@ -22,9 +22,12 @@ class Shared:
     appium: AppiumServer | None = None
     xcuitest: XcuitestSimStack | None = None
     adb: PrivateAdb | None = None  # the private adb server of simulated phones for UiAutomator2
+    extra_appium: dict[int, AppiumServer] = field(default_factory=dict)  # --appium-servers N: servers 1..N-1
 
     def stop_appium(self) -> None:
-        """Stop the local Appium server if one was started."""
-        server, self.appium = self.appium, None
-        if server is not None:
-            server.stop()
+        """Stop the local Appium servers that were started."""
+        servers = [self.appium, *self.extra_appium.values()]
+        self.appium, self.extra_appium = None, {}
+        for server in servers:
+            if server is not None:
+                server.stop()

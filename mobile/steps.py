@@ -24,18 +24,17 @@ PERSISTED = "verify persisted"  # the name of the toggle step's second part in t
 
 def run_launch(ctx: RunContext, step: LaunchStep, runner: Runner) -> None:
     """Reach the first screen; signed-out and app-missing are found here, before any path tap."""
-    ctx.sleeper(ctx.launch_wait)  # the session has just started the app: let its first screen come up
-    look = ctx.clear_interruptions(ctx.read())
+    # the session has just started the app: read at once, and re-read through its cold start (a splash is
+    # an unknown screen); only a screen that stays unknown afterwards asks whether the app is in front
+    known = lambda lk: lk.screen is not None  # noqa: E731
+    look, _ = ctx.after_action(known, ctx.timeout(step), launch=True)
     if look.screen is None:
-        state = ctx.driver.app_state()
+        state = ctx.app_state_seen if ctx.app_state_seen is not None else ctx.driver.app_state()
         if state == 0:
             raise AppMissing("LinkedIn is not installed on the device")
-        known = lambda lk: lk.screen is not None  # noqa: E731
         if state != 4:
             ctx.driver.launch()
             look, _ = ctx.after_action(known, ctx.timeout(step), launch=True)
-        else:
-            look, _ = ctx.wait_for(known, ctx.timeout(step), look=look)
     if step.signed_out and look.screen == step.signed_out:
         raise SignedOut("LinkedIn shows its sign-in screen: sign in on the phone, then run again")
     if look.screen == step.expect:

@@ -50,6 +50,9 @@ def add_run_options(parser: argparse.ArgumentParser, mode: str) -> None:
                              "the run, or the devices.yaml grid/appium)")
     parser.add_argument("--timeout", type=positive_seconds, metavar="SECONDS",
                         help="per-step wait limit (default: the flow's, 20 s for linkedin-genai)")
+    parser.add_argument("--appium-servers", type=_positive_int, default=1, metavar="N",
+                        help="start N local Appium servers and spread the parallel sessions over them "
+                             "(default 1; ignored with --appium-url or a Grid)")
     parser.add_argument("--raw-evidence", action="store_true", help="keep page sources unredacted in reports")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more detail on stderr")
     parser.add_argument("--devices-file", metavar="FILE",
@@ -74,7 +77,8 @@ def build_plan(args: argparse.Namespace, mode: Mode) -> RunPlan:
     return RunPlan(mode=mode, devices=p.devices, flow=p.flow, wanted=getattr(args, "state", None) if mode == "apply"
                    else None, expected=getattr(args, "expect", None), locale=args.locale, scenario=p.scenario,
                    appium_url=args.appium_url, timeout=args.timeout, report_dir=p.report_dir,
-                   raw_evidence=args.raw_evidence, verbose=args.verbose, grid=p.config.grid if p.config else None)
+                   raw_evidence=args.raw_evidence, verbose=args.verbose, grid=p.config.grid if p.config else None,
+                   appium_servers=args.appium_servers)
 
 
 class Progress:

@@ -32,10 +32,11 @@ def _usage(parser: argparse.ArgumentParser) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     """Serve until interrupted; a bad scenario is a config_error (exit 2)."""
-    from mobile.sim.__main__ import serve
+    from mobile.sim.__main__ import check_profile, serve
     from mobile.sim.scenario import load_scenario
 
     load_scenario(args.scenario)  # ConfigError (exit 2) before anything starts listening
+    check_profile(args.latency_profile)
     if args.port is not None and not 0 <= args.port <= 65535:
         raise ConfigError(f"--port must be 0..65535, got {args.port}", "--port")
     return serve(args)

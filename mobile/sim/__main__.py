@@ -56,6 +56,9 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (0 = a free one)")
     parser.add_argument("--latency-scale", type=float, default=None,
                         help="multiply the scenario's latency (0 = instant; default $LINKEDIN_SIM_LATENCY_SCALE or 1)")
+    parser.add_argument("--latency-profile", default=None, metavar="NAME",
+                        help="the kind of device to stand for: emulator, usb-phone, cloud or busy-feed "
+                             "(default: the scenario's latency.profile, else emulator)")
     parser.add_argument("--adb", action="store_true",
                         help="also attach the phone to the adb server ($ANDROID_ADB_SERVER_PORT, default 5037) "
                              "so `adb devices` and `linkedin-optout devices` list it (Android only)")
@@ -63,6 +66,14 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the Appium driver that takes the phone: linkedinsim (fast, default); uiautomator2 "
                              "(Android only: the real driver over adb, implies --adb); xcuitest (iOS only: serve "
                              "WebDriverAgent and a simulated usbmuxd for the real XCUITest driver)")
+
+
+def check_profile(name: str | None) -> None:
+    """An unknown --latency-profile is a config error naming the flag."""
+    from mobile.sim.profiles import PROFILES
+
+    if name is not None and name not in PROFILES:
+        raise ConfigError(f"unknown latency profile {name!r}; known: {', '.join(PROFILES)}", "--latency-profile")
 
 
 def serve(args: argparse.Namespace, out: Any = sys.stdout) -> int:
@@ -74,6 +85,7 @@ def serve(args: argparse.Namespace, out: Any = sys.stdout) -> int:
         check_latency_scale(args.latency_scale, "--latency-scale")
     else:
         env_latency_scale()
+    check_profile(getattr(args, "latency_profile", None))
     driver = getattr(args, "driver", "linkedinsim") or "linkedinsim"
     if driver == "uiautomator2" and args.platform != "android":
         raise ConfigError("--driver uiautomator2 needs --platform android", "--driver")
@@ -85,7 +97,7 @@ def serve(args: argparse.Namespace, out: Any = sys.stdout) -> int:
     if xcuitest and args.platform != "ios":
         raise ConfigError("--driver xcuitest needs --platform ios", "--driver")
     handle = start_phone(args.platform, args.scenario, latency_scale=args.latency_scale, port=args.port,
-                         dialect="wda" if xcuitest else "w3c")
+                         dialect="wda" if xcuitest else "w3c", latency_profile=getattr(args, "latency_profile", None))
     serial = usbmuxd = None
     done = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):

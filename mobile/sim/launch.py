@@ -55,12 +55,15 @@ def resolve_latency_scale(latency_scale: float | None) -> float:
 
 
 def start_phone(platform: str = "android", scenario: Any = "default", *, latency_scale: float | None = None,
-                port: int = 0, host: str = "127.0.0.1", dialect: str = "w3c") -> SimHandle:
+                port: int = 0, host: str = "127.0.0.1", dialect: str = "w3c",
+                latency_profile: str | None = None) -> SimHandle:
     """Make a Phone for the scenario (name, file or Scenario) and serve it on host:port (0 = free port).
     `dialect`: "w3c" (what our LinkedInSim driver forwards to) or "wda" (WebDriverAgent, iOS only: what the
-    real XCUITest driver talks to through appium:webDriverAgentUrl)."""
+    real XCUITest driver talks to through appium:webDriverAgentUrl). `latency_profile` overrides the
+    scenario's `latency.profile`."""
     began = time.monotonic()
-    phone = Phone(platform, scenario, latency_scale=resolve_latency_scale(latency_scale))
+    phone = Phone(platform, scenario, latency_scale=resolve_latency_scale(latency_scale),
+                  latency_profile=latency_profile)
     if dialect == "wda":
         from mobile.sim.wda.server import WdaServer
 

@@ -17,6 +17,7 @@ from mobile.errors import ConfigError
 from mobile.sim import render, screenshot
 from mobile.sim.app import DESIGN_HEIGHT, DESIGN_WIDTH, ResolveContext, View, resolve
 from mobile.sim.log import InteractionLog, SimError, TapResult
+from mobile.sim.profiles import DEFAULT_WAIT_FOR_IDLE_MS, NO_IDLE_WAIT, Profile, get_profile
 from mobile.sim.scenario import Scenario, load_scenario
 
 APP_IDS = {"android": "com.linkedin.android", "ios": "com.linkedin.LinkedIn"}
@@ -62,7 +63,8 @@ class Phone:
     """One simulated Android or iOS phone running (or not) the LinkedIn app, for as long as it lives."""
 
     def __init__(self, platform: str = "android", scenario: Scenario | str = "default", *,
-                 clock: Callable[[], float] = time.monotonic, latency_scale: float | None = None):
+                 clock: Callable[[], float] = time.monotonic, latency_scale: float | None = None,
+                 latency_profile: str | None = None):
         if platform not in SIZES:
             raise ValueError(f"platform must be android or ios, not {platform!r}")
         self.platform = platform
@@ -72,6 +74,7 @@ class Phone:
         if latency_scale is None:
             latency_scale = env_latency_scale()
         self.latency_scale = latency_scale * self.scenario.latency.scale
+        self.profile: Profile = get_profile(latency_profile or self.scenario.latency.profile)
         self._lock = threading.RLock()
         facts = {**DEVICE_DEFAULTS[platform], **self.scenario.device.get(platform, {})}
         self.serial, self.model, self.os_version = facts["serial"], facts["model"], str(facts["os_version"])
@@ -142,8 +145,14 @@ class Phone:
                 break
 
     def _transition_s(self, kind: str) -> float:
+        return self.transition_ms(kind) / 1000 * self.latency_scale
+
+    def transition_ms(self, kind: str) -> float:
+        """The modelled transition time of a kind (native, webview, system, launch, back), unscaled."""
         defaults = {"native": 350, "webview": 900, "system": 300, "launch": 1800, "back": 300}
-        return self.scenario.latency.transitions.get(kind, defaults[kind]) / 1000 * self.latency_scale
+        if kind in self.profile.transitions:
+            return self.profile.transitions[kind]
+        return self.scenario.latency.transitions.get(kind, defaults[kind])
 
     def _go(self, op: str, screen: str | None, kind: str) -> None:
         self._tick()
@@ -454,5 +463,23 @@ class Phone:
 
     def command_latency(self, command: str) -> float:
         """Seconds the server should sleep before answering this W3C command."""
-        commands = self.scenario.latency.commands
+        commands = {**self.scenario.latency.commands, **self.profile.commands}
         return commands.get(command, commands.get("default", 50.0)) / 1000 * self.latency_scale
+
+    def round_trip(self) -> float:
+        """Seconds of network round trip every command pays on this profile (half each way)."""
+        return self.profile.rtt_ms / 1000 * self.latency_scale
+
+    def idle_wait(self, command: str, settings: dict) -> float:
+        """Seconds the device waits for the app to go idle before this command: on a never-idle screen of
+        the profile, the session's waitForIdleTimeout (ms; default 10 s); otherwise nothing."""
+        if command in NO_IDLE_WAIT or not self.profile.busy_screens:
+            return 0.0
+        with self._lock:
+            if self.current_screen not in self.profile.busy_screens:
+                return 0.0
+        try:
+            timeout_ms = float(settings.get("waitForIdleTimeout", DEFAULT_WAIT_FOR_IDLE_MS))
+        except (TypeError, ValueError):
+            timeout_ms = DEFAULT_WAIT_FOR_IDLE_MS
+        return max(0.0, timeout_ms) / 1000 * self.latency_scale

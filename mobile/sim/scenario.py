@@ -22,7 +22,7 @@ TOP_KEYS = {"name", "description", "extends", "locale", "web_locale", "state", "
 STATE_KEYS = {"genai_enabled", "signed_in", "offered", "app_installed", "app_version", "screen_on", "locked"}
 DEVICE_KEYS = {"serial", "model", "os_version"}
 FAULT_KEYS = {"crash_once_at", "no_persist"}
-LATENCY_KEYS = {"scale", "commands", "transitions", "late"}
+LATENCY_KEYS = {"scale", "commands", "transitions", "late", "profile"}
 INTERRUPTION_KEYS = {"screen", "popup", "once"}
 
 

@@ -7,18 +7,21 @@ from typing import Any, Callable, Iterator
 
 from mobile.errors import ConfigError, Problems
 from mobile.sim.app import Screen, where
+from mobile.sim.profiles import DEFAULT_PROFILE, PROFILES
 
 TRANSITION_KINDS = {"native", "webview", "system", "launch", "back"}
 
 
 @dataclass(frozen=True)
 class Latency:
-    """Milliseconds per W3C command and per screen transition, and late elements (node key -> ms)."""
+    """Milliseconds per W3C command and per screen transition, and late elements (node key -> ms); the
+    latency profile (mobile/sim/profiles.py) the phone applies on top."""
 
     scale: float
     commands: dict[str, float]
     transitions: dict[str, float]
     late: dict[str, float]
+    profile: str = DEFAULT_PROFILE
 
 
 def _nodes(specs: Any) -> Iterator[Any]:
@@ -112,5 +115,9 @@ def latency(lat: dict, at: Callable[[str], str], keys: set[str]) -> Latency:
                     raise ConfigError(f"latency.late: no screen node has key {key!r} (known: "
                                       f"{', '.join(sorted(keys))})", place)
                 tables[section][str(key)] = _milliseconds(value, f"latency.{section}.{key}", place)
+    profile = lat.get("profile", DEFAULT_PROFILE)
+    if profile not in PROFILES:
+        problems.add(ConfigError(f"unknown latency profile {profile!r}; known: {', '.join(PROFILES)}",
+                                 at("latency.profile")))
     problems.raise_if_any()
-    return Latency(scale, tables["commands"], tables["transitions"], tables["late"])
+    return Latency(scale, tables["commands"], tables["transitions"], tables["late"], str(profile))

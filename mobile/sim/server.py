@@ -118,9 +118,11 @@ class SimServer:
             if route.session:
                 request.session = self._session_for(params["sid"])
             if route.latency_key is not None:
-                self._wait_latency(route.latency_key, body)
+                self._wait_latency(route.latency_key, body, request.session)
             with self.lock:
                 value = route.handler(self, request)
+            if route.latency_key is not None:
+                self._wait(self._round_trip() / 2)  # the answer travels back
             return 200, self.envelope(value, request)
         except W3CError as exc:
             return exc.status, self.error_envelope(exc, session_id)
@@ -149,11 +151,21 @@ class SimServer:
             raise W3CError("invalid session id", f"no active session with id '{session_id}' on the simulated phone")
         return session
 
-    def _wait_latency(self, key: str, body: Any) -> None:
-        """The modelled device latency of this command; interrupted at once by stop()."""
+    def _wait_latency(self, key: str, body: Any, session: "Session | None") -> None:
+        """The modelled latency of this command before the device acts: half the profile's round trip,
+        the wait for an idle app (busy screens only) and the device's own time; stop() interrupts it."""
         if key == "execute" and isinstance(body, dict):
             key = w3c_commands.SCRIPT_LATENCY.get(w3c_commands.normalize_script(body.get("script")), key)
-        seconds = float(self.phone.command_latency(key) or 0.0)
+        self._wait(self._round_trip() / 2)
+        idle = getattr(self.phone, "idle_wait", None)
+        settings = session.settings if session is not None else {}
+        self._wait((float(idle(key, settings)) if idle else 0.0) + float(self.phone.command_latency(key) or 0.0))
+
+    def _round_trip(self) -> float:
+        trip = getattr(self.phone, "round_trip", None)
+        return float(trip()) if trip else 0.0
+
+    def _wait(self, seconds: float) -> None:
         if seconds > 0:
             self.stopping.wait(seconds)
 

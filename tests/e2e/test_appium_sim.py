@@ -191,3 +191,16 @@ def test_no_element_is_no_such_element(linkedin):
     ui = linkedin("android")
     with pytest.raises(NoSuchElementException):
         ui.driver.find_element(By.XPATH, "//*[@text='Nothing like this']")
+
+
+def test_settings_capabilities_reach_the_phone_like_uiautomator2(sim_phone, appium_session):
+    """`appium:settings[...]` caps are applied by Appium after the session starts; the LinkedInSim driver
+    forwards them to the phone, which keeps them (busy-feed charges waitForIdleTimeout from them)."""
+    handle = sim_phone("android")
+    driver = appium_session(handle, **{"appium:settings[waitForIdleTimeout]": 100})
+    assert handle.server.session.settings["waitForIdleTimeout"] == 100
+    assert driver.get_settings()["waitForIdleTimeout"] == 100
+    driver.update_settings({"waitForIdleTimeout": 250})
+    assert handle.server.session.settings["waitForIdleTimeout"] == 250
+    plain = appium_session(sim_phone("android"))
+    assert plain.get_settings()["waitForIdleTimeout"] == 10000  # uiautomator's default when nothing is sent

@@ -77,3 +77,16 @@ def test_group_check_through_a_grid_from_devices_yaml(tmp_path: Path) -> None:
         assert farm.grid is not None
         created = sum(log.read_text().count("Session created by the Node") for log in farm.grid.log_dir.glob("node-*.log"))
         assert created == 4
+
+
+def test_appium_servers_spread_parallel_sessions(tmp_path: Path) -> None:
+    """--appium-servers 2: two local Appium servers, the two concurrent sessions one on each."""
+    devices = devices_yaml(tmp_path / "devices.yaml", ["default"] * 2)
+    run = cli("check", "--devices-file", str(devices), "--group", "farm", "--parallel", "2", "--appium-servers", "2",
+              "--json", "-v")
+    assert run.returncode == 0, run.stderr[-3000:]
+    document = json.loads(run.stdout)
+    assert [r["status"] for r in document["results"]] == ["unchanged", "unchanged"]
+    started = [line for line in run.stderr.splitlines() if line.startswith("appium ")]
+    assert len(started) == 2 and {line.split()[1] for line in started} == {"0:", "1:"}
+    assert len({line.split()[2] for line in started}) == 2  # two different server URLs

@@ -82,6 +82,9 @@ def test_simulated_android_payload_has_the_real_app_caps():
         "appium:appActivity": "com.linkedin.android.authenticator.LaunchActivity",
         "appium:appWaitActivity": WAIT,
         "appium:noReset": True,
+        # the same settings a real phone gets: the phone honours waitForIdleTimeout on a never-idle feed
+        "appium:settings[disableIdLocatorAutocompletion]": True,
+        "appium:settings[waitForIdleTimeout]": 100,
         "appium:newCommandTimeout": 120,
     })
 

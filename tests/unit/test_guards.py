@@ -277,7 +277,7 @@ def test_the_runner_records_a_violation_and_raises_it() -> None:
     flow = flow.__class__(**{**flow.__dict__, "steps": steps})
     result = RunResult("d", "android", "check")
     with pytest.raises(SafetyViolation) as info:
-        Runner(flow, driver, "check", sleeper=lambda s: None, launch_wait=0).run(result)
+        Runner(flow, driver, "check", sleeper=lambda s: None).run(result)
     assert info.value.result is result and result.status == "safety_violation"
     assert result.message.startswith("safety guard: refused to tap in step 'tap by_id'")
     assert [(s.name, s.status) for s in result.steps] == [("launch", "ok"), ("tap by_id", "safety_violation")]

@@ -85,3 +85,36 @@ def test_summary_table_lists_every_device_and_the_exit_code() -> None:
     assert lines[0].split() == ["device", "platform", "status", "before", "after", "time"]
     assert "phone-1" in lines[3] and "device_error" in lines[3]
     assert lines[-1] == "2 devices: 1 changed, 1 device_error; exit code 3"
+
+
+def test_appium_servers_spread_sessions_by_slot() -> None:
+    """--appium-servers N: slot k uses local server k % N; --appium-url still wins."""
+    from types import SimpleNamespace
+
+    from mobile.devices import Device
+    from mobile.session import appium_url_for
+
+    from mobile.shared import Shared
+
+    class Server:
+        def __init__(self, url: str) -> None:
+            self.url, self.log_path = url, f"{url}.log"
+            self.where = (url, self.log_path)
+
+    shared = Shared(appium=Server("http://a0"), extra_appium={1: Server("http://a1"), 2: Server("http://a2")})
+    plan = SimpleNamespace(appium_url=None, grid=None, appium_servers=3, devices=[])
+    device = Device(name="sim", platform="android", simulator={})
+    assert [appium_url_for(plan, device, shared, slot=s)[0] for s in range(5)] == \
+        ["http://a0", "http://a1", "http://a2", "http://a0", "http://a1"]
+    plan.appium_url = "http://elsewhere/"
+    assert appium_url_for(plan, device, shared, slot=1) == ("http://elsewhere", None)
+
+
+def test_appium_servers_flag_must_be_positive(capsys) -> None:
+    import pytest
+
+    from mobile.cli import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["check", "--device", "sim-android", "--appium-servers", "0"])
+    assert exit_.value.code == 2 and "--appium-servers" in capsys.readouterr().err

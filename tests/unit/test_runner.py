@@ -78,8 +78,12 @@ def android_script(switch: str = "on", persist: bool = True, **overrides: Replay
     return driver
 
 
+COMMAND_S = 0.1  # what each driver command costs on the fake clock (a read is never free)
+
+
 def run(driver: ReplayDriver, mode: str = "apply", **kwargs) -> tuple:
     clock = FakeClock()
+    driver.on_command = lambda: clock.sleep(COMMAND_S)
     result = Runner(FLOW, driver, mode, clock=clock, sleeper=clock.sleep, **kwargs).run()
     return result, driver.events
 
@@ -158,7 +162,8 @@ def test_signed_out_found_before_any_tap() -> None:
 def test_app_missing_from_query_app_state() -> None:
     driver = ReplayDriver([ReplayScreen("launcher", UNKNOWN)], "launcher", app_state=0)
     result, events = run(driver)
-    assert result.status == "app_missing" and events == ["source()", "app_state()"]
+    # read at once, re-read at once (a splash would change), then ask: the same unknown screen twice
+    assert result.status == "app_missing" and events == ["source()", "source()", "app_state()"]
 
 
 def test_not_offered_after_scrolling_to_the_end() -> None:
@@ -352,3 +357,16 @@ def test_never_two_switch_taps_without_a_read_between(mode: str) -> None:
     taps = switch_taps(events)
     assert all("source()" in events[a:b] for a, b in zip(taps, taps[1:]))
     assert (len(taps) == 0) if mode == "check" else (len(taps) == 1)
+
+
+def test_cold_start_is_read_through_at_once_without_asking_the_app_state() -> None:
+    """The session started the app: its splash (the app's own package) is re-read at once, no pause and no
+    queryAppState, until Home shows; then the path goes on."""
+    splash = UNKNOWN.replace("com.google.android.apps.nexuslauncher", "com.linkedin.android")
+    driver = android_script(home=ReplayScreen("home", [splash, splash, splash, xml("home")], {PHOTO: "side_panel"}))
+    clock = FakeClock()
+    driver.on_command = lambda: clock.sleep(COMMAND_S)
+    result = Runner(FLOW, driver, "check", clock=clock, sleeper=clock.sleep).run()
+    assert result.status == "unchanged"
+    assert driver.events[:5] == ["source()"] * 4 + [f"tap({PHOTO})"]
+    assert clock.now == pytest.approx(COMMAND_S * len(driver.events))  # never slept: only commands took time

@@ -110,6 +110,24 @@ class LinkedInSimDriver extends BaseDriver {
     await super.deleteSession(sessionId);
   }
 
+  // Settings from `appium:settings[...]` capabilities reach the driver through this call after the session
+  // starts (Appium does not route it as a command); forward them, as the UiAutomator2 driver does, so the
+  // phone keeps and honours them (waitForIdleTimeout on a never-idle screen).
+  async updateSettings(settings) {
+    await this.settings.update(settings);
+    if (this.simProxy && this.jwpProxyActive) {
+      await this.simProxy.command('/appium/settings', 'POST', {settings});
+    }
+  }
+
+  async getSettings() {
+    const driverSettings = this.settings.getSettings();
+    if (!this.simProxy || !this.jwpProxyActive) {
+      return driverSettings;
+    }
+    return {...driverSettings, ...(await this.simProxy.command('/appium/settings', 'GET'))};
+  }
+
   proxyActive() {
     return this.jwpProxyActive;
   }
