@@ -33,7 +33,7 @@ class PhoneDriver:
         self.clock = clock or FakeClock()
         self.phone = Phone(platform, scenario, clock=self.clock, latency_scale=1.0)
         self.platform = platform
-        self.commands = self.source_reads = 0
+        self.commands = self.source_reads = self.screenshots = 0
         self.scrolls: list[Any] = []
         self.phone.start_session({"platformName": platform, ("appium:appPackage" if platform == "android"
                                   else "appium:bundleId"): APP_IDS[platform]})
@@ -74,6 +74,7 @@ class PhoneDriver:
 
     def screenshot(self) -> bytes:
         self._cost("screenshot")
+        self.screenshots += 1
         return self.phone.screenshot()
 
     def terminate(self) -> None:

@@ -106,7 +106,7 @@ def test_an_interruption_dismissed_by_the_switch_is_refused() -> None:
 class Driver:
     """Serves one page source and records taps (and counts nothing: the run's counts stay 0)."""
 
-    commands = source_reads = 0
+    commands = source_reads = screenshots = 0
 
     def __init__(self, xml: str, platform: str = "android") -> None:
         self.xml, self.platform, self.taps = xml, platform, []  # type: ignore[var-annotated]
