@@ -54,7 +54,31 @@ def _getprop(phone: Any, args: list[str], sim_url: str | None) -> Result:
 
 
 def _packages(phone: Any) -> list[str]:
-    return list(SYSTEM_PACKAGES) + ([APP_PACKAGE] if phone.app_installed else [])
+    extra = list(getattr(phone, "packages", []))
+    return list(SYSTEM_PACKAGES) + ([APP_PACKAGE] if phone.app_installed else []) + extra
+
+
+def _uninstall(phone: Any, args: list[str]) -> Result:
+    """`pm uninstall [-k] [--user N] PKG`: removes one of the extra packages (Appium's helpers)."""
+    names = [a for i, a in enumerate(args) if not a.startswith("-") and (i == 0 or args[i - 1] != "--user")]
+    if not names:
+        return _fail("Error: package name not specified", 255)
+    package = names[-1]
+    if package in getattr(phone, "packages", []):
+        phone.packages.remove(package)
+        return _ok("Success")
+    return _ok("Failure [DELETE_FAILED_INTERNAL_ERROR]") if package in SYSTEM_PACKAGES else \
+        _ok("Failure [not installed for 0]")
+
+
+def _resolve_activity(phone: Any, args: list[str]) -> Result:
+    """`cmd package resolve-activity --brief PKG`: the launcher entry (an activity-alias on newer builds)."""
+    package = next((a for a in args if not a.startswith("-") and "." in a), "")
+    if package != APP_PACKAGE or not phone.app_installed:
+        return _ok("No activity found")
+    launcher = str(getattr(phone, "launcher_activity", f"{APP_PACKAGE}.authenticator.LaunchActivity"))
+    short = launcher[len(APP_PACKAGE):] if launcher.startswith(APP_PACKAGE + ".") else launcher
+    return _ok(f"priority=0 preferredOrder=0 match=0x108000 specificIndex=-1 isDefault=true\n{APP_PACKAGE}/{short}")
 
 
 def _pm(phone: Any, args: list[str], _sim_url: str | None) -> Result:
@@ -66,9 +90,13 @@ def _pm(phone: Any, args: list[str], _sim_url: str | None) -> Result:
         names = [p for p in names if not wanted or wanted[0] in p]
         return _ok("\n".join(f"package:{p}" for p in names))
     if args[:1] == ["path"] and len(args) > 1:
-        if args[1] in _packages(phone) and args[1] == APP_PACKAGE:
-            return _ok(f"package:/data/app/~~sim==/{APP_PACKAGE}-sim==/base.apk")
+        if args[1] in _packages(phone) and args[1] not in SYSTEM_PACKAGES:
+            return _ok(f"package:/data/app/~~sim==/{args[1]}-sim==/base.apk")
         return b"", b"", 1
+    if args[:1] == ["uninstall"]:
+        return _uninstall(phone, args[1:])
+    if args[:1] == ["resolve-activity"]:
+        return _resolve_activity(phone, args[1:])
     return _fail(f"pm: unsupported arguments: {' '.join(args)}", 255)
 
 
@@ -91,12 +119,42 @@ def _dumpsys(phone: Any, args: list[str], _sim_url: str | None) -> Result:
                    f"  DisplayDeviceInfo{{\"Built-in Screen\": uniqueId=\"local:0\", {phone.width} x {phone.height}, "
                    f"modeId 1, defaultModeId 1, density 420, state {state}}}")
     if service == "window":
-        locked = str(bool(phone.locked)).lower()
-        focus = "NotificationShade" if phone.locked else f"{APP_PACKAGE}/{APP_PACKAGE}.infra.navigation.MainActivity"
-        return _ok(f"WINDOW MANAGER POLICY STATE (dumpsys window policy)\n    mShowingLockscreen={locked} "
-                   f"mShowingDream=false mDreamingLockscreen={locked}\n    isKeyguardShowing={locked}\n"
-                   f"  mCurrentFocus=Window{{5e1d2c1 u0 {focus}}}")
+        return _ok(_window_dump(phone))
     return _fail(f"Can't find service: {service}")
+
+
+def _window_dump(phone: Any) -> str:
+    """`dumpsys window` as Android 10+ prints it: the keyguard state sits in KeyguardServiceDelegate and
+    its KeyguardStateMonitor (mIsShowing, mInputRestricted); Android 9 and older print mShowingLockscreen."""
+    showing = bool(phone.locked)
+    secure = bool(getattr(phone, "secure", False))
+    low = lambda flag: str(flag).lower()  # noqa: E731
+    focus = ("NotificationShade" if showing else
+             f"{APP_PACKAGE}/{APP_PACKAGE}.infra.navigation.MainActivity")
+    screen = "SCREEN_STATE_ON" if phone.screen_on else "SCREEN_STATE_OFF"
+    lines = ["WINDOW MANAGER POLICY STATE (dumpsys window policy)"]
+    if int(SDK_BY_RELEASE.get(str(phone.os_version).split(".")[0], "34")) < 29:
+        lines.append(f"    mShowingLockscreen={low(showing)} mShowingDream=false mDreamingLockscreen={low(showing)}")
+    lines += [f"    mScreenOnEarly={low(phone.screen_on)} mScreenOnFully={low(phone.screen_on)}",
+              "    KeyguardServiceDelegate",
+              f"      showing={low(showing)}", f"      showingAndNotOccluded={low(showing)}",
+              f"      inputRestricted={low(showing)}", "      occluded=false", f"      secure={low(secure)}",
+              "      dreaming=false", "      systemIsReady=true", "      deviceHasKeyguard=true",
+              f"      enabled={low(phone.lock != 'none' if hasattr(phone, 'lock') else True)}",
+              f"      screenState={screen}",
+              "      KeyguardStateMonitor", f"        mIsShowing={low(showing)}", "        mSimSecure=false",
+              f"        mInputRestricted={low(showing)}", "        mTrusted=false", "        mCurrentUserId=0",
+              f"  mCurrentFocus=Window{{5e1d2c1 u0 {focus}}}"]
+    return "\n".join(lines)
+
+
+def _locksettings(phone: Any, args: list[str], _sim_url: str | None) -> Result:
+    """`locksettings get-disabled`: false while a lock screen is set (swipe or secure), as Android answers."""
+    if args[:1] == ["get-disabled"]:
+        return _ok(str(getattr(phone, "lock", "swipe") == "none").lower())
+    if args[:1] == ["help"]:
+        return _ok("Lock settings service commands: ...")
+    return _fail(f"locksettings: unsupported arguments: {' '.join(args)}", 255)
 
 
 def _wm(phone: Any, args: list[str], _sim_url: str | None) -> Result:
@@ -134,6 +192,7 @@ def _cmd(phone: Any, args: list[str], sim_url: str | None) -> Result:
 
 COMMANDS: dict[str, Callable[[Any, list[str], str | None], Result]] = {
     "getprop": _getprop, "pm": _pm, "dumpsys": _dumpsys, "wm": _wm, "input": _input, "echo": _echo, "cmd": _cmd,
+    "locksettings": _locksettings,
 }
 
 

@@ -18,8 +18,6 @@ from mobile.sim.log import InteractionLog, SimError, TapResult
 from mobile.sim.scenario import Scenario, load_scenario
 
 APP_IDS = {"android": "com.linkedin.android", "ios": "com.linkedin.LinkedIn"}
-LAUNCH_ACTIVITIES = {"com.linkedin.android.authenticator.LaunchActivity", "com.linkedin.android.splash.SplashActivity",
-                     ".authenticator.LaunchActivity", ".splash.SplashActivity"}
 SIZES = {"android": (1080, 2400), "ios": (390, 844)}
 DEVICE_DEFAULTS = {
     "android": {"serial": "LINKEDINSIM01", "model": "Pixel 7", "os_version": "14"},
@@ -59,13 +57,20 @@ class Phone:
         self.app_version: str = str(state.get("app_version", ""))
         self.screen_on: bool = state["screen_on"]
         self.locked: bool = state["locked"]
+        self.lock: str = str(state.get("lock", "swipe"))  # none | swipe | pin (any secure lock)
+        self.bouncer = False  # a secure lock asked for its PIN (wm dismiss-keyguard cannot open it)
+        self.packages: list[str] = list(state.get("packages") or [])  # other installed apps (Appium's helpers)
+        app = self.scenario.app
+        self.launcher_activity: str = app.get("launcher", "com.linkedin.android.authenticator.LaunchActivity")
+        self.exported_activities: tuple[str, ...] = tuple(app.get("exported", (self.launcher_activity,)))
         self.signed_in: bool = state["signed_in"]
         self.offered: bool = state["offered"]
         self._genai: bool = state["genai_enabled"]
         self.locale = self.scenario.locale
         self.session: dict | None = None
-        self._running = self._foreground = False
-        self._stack: list[str] = []
+        self._running = bool(app.get("running")) and self.app_installed
+        self._foreground = self._running and bool(app.get("foreground"))
+        self._stack: list[str] = list(app.get("screens") or []) if self._running else []
         self._popup: str | None = None
         self._pending: tuple[str, str | None, float] | None = None  # (op, screen, ready time)
         self._shown_at = clock()
@@ -132,7 +137,8 @@ class Phone:
         self._running = self._foreground = True
         self._popup = None
         self._stack = []
-        self._go("reset", "home" if self.signed_in else "sign_in", "launch")
+        signed_out = str(self.scenario.vars.get("signed_out_screen", "sign_in"))
+        self._go("reset", "home" if self.signed_in else signed_out, "launch")
 
     def _app_state(self) -> int:
         if not self.app_installed:
@@ -147,11 +153,23 @@ class Phone:
             self.screen_on = True
 
     def dismiss_keyguard(self) -> None:
-        """Unlock (wm dismiss-keyguard); only works with the screen on."""
+        """Unlock (wm dismiss-keyguard); only works with the screen on, and never past a PIN (it asks for it)."""
         with self._lock:
             self.log.record("dismiss_keyguard")
-            if self.screen_on:
-                self.locked = False
+            self._unlock()
+
+    def _unlock(self) -> None:
+        if not self.screen_on or not self.locked:
+            return
+        if self.lock == "pin":
+            self.bouncer = True  # the PIN pad shows; only the person can go on
+        else:
+            self.locked = False
+
+    @property
+    def secure(self) -> bool:
+        """The lock needs a credential (PIN, pattern, password): no command opens it."""
+        return self.lock == "pin"
 
     def keyevent(self, code: int) -> None:
         """Android key codes: 224 wake, 26 power, 82 menu (unlocks), 4 back, 3 home; others are ignored."""
@@ -161,9 +179,10 @@ class Phone:
                 self.screen_on = True
             elif code == KEY_POWER:
                 self.screen_on = not self.screen_on
-                self.locked = self.locked or not self.screen_on
-            elif code == KEY_MENU and self.screen_on:
-                self.locked = False
+                self.locked = self.locked or (not self.screen_on and self.lock != "none")
+                self.bouncer = False
+            elif code == KEY_MENU:
+                self._unlock()
             elif code == KEY_BACK:
                 self._back()
             elif code == KEY_HOME:
@@ -182,19 +201,37 @@ class Phone:
             if app_id is not None and app_id != APP_IDS[self.platform]:
                 raise SimError("session not created", self._not_installed_message(str(app_id)))
             activity = get("appActivity")
-            if self.platform == "android" and activity and activity not in LAUNCH_ACTIVITIES:
-                raise SimError("session not created",
-                               f"Activity class {{{APP_IDS['android']}/{activity}}} does not exist")
-            # UiAutomator2 and XCUITest wake and unlock the device while creating the session
-            self.screen_on, self.locked = True, False
+            if self.platform == "android" and activity and self.app_installed:
+                self._check_activity(str(activity))
+            # UiAutomator2 and XCUITest wake the device and dismiss a swipe keyguard; a PIN stays
+            self.screen_on = True
+            self._unlock()
             if get("autoLaunch") is not False and app_id is not None:
                 if not self.app_installed:
                     raise SimError("session not created", self._not_installed_message(app_id))
-                if get("dontStopAppOnReset") and self._running:
-                    self._foreground = True
+                keep = get("dontStopAppOnReset") or (get("noReset") and not get("forceAppLaunch"))
+                if keep and self._running:
+                    self._foreground = True  # noReset without forceAppLaunch: the app stays where it was
                 else:
                     self._launch()
             self.session = dict(caps)
+
+    def _check_activity(self, activity: str) -> None:
+        """`am start -n PKG/ACTIVITY` as appium-adb runs it: the activity must exist and be exported."""
+        package = APP_IDS["android"]
+        full = package + activity if activity.startswith(".") else activity
+        known = {"com.linkedin.android.authenticator.LaunchActivity", "com.linkedin.android.splash.SplashActivity",
+                 self.launcher_activity, *self.exported_activities}
+        if full not in known:
+            raise SimError("session not created", f"Activity class {{{package}/{full}}} does not exist")
+        if full not in self.exported_activities:
+            short = full[len(package):] if full.startswith(package) else full
+            raise SimError("session not created", (
+                f"Cannot start the '{package}' application. Original error: Error executing adbExec. "
+                f"Original error: 'Command 'adb shell am start -W -n {package}/{full} -S' exited with code 255'; "
+                f"Command output: Security exception: Permission Denial: starting Intent "
+                f"{{ flg=0x10000000 cmp={package}/{short} }} from null (pid=4242, uid=2000) not exported "
+                f"from uid 10234"))
 
     def _not_installed_message(self, app_id: str) -> str:
         if self.platform == "ios":
@@ -217,6 +254,7 @@ class Phone:
         state_text = labels["on"] if page_on else labels["off"]
         variables = {**self.scenario.vars, "locale": self.locale, "offered": self.offered,
                      "signed_in": self.signed_in, "app_installed": self.app_installed, "genai": page_on,
+                     "lock": self.lock,
                      "genai_state": state_text, "app_version": self.app_version,
                      "switch_text_value": state_text if self.scenario.vars.get("switch_text") == "on_off" else ""}
         ctx = ResolveContext(self.platform, labels, variables, {k.split(":", 1)[1]: v for k, v in
