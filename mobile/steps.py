@@ -32,6 +32,9 @@ def run_launch(ctx: RunContext, step: LaunchStep, runner: Any) -> FollowUp:
             look, _ = ctx.after_action(known, ctx.timeout(step), launch=True)
         else:
             look, _ = ctx.wait_for(known, ctx.timeout(step), look=look)
+    if step.locked and look.screen == step.locked:
+        raise Outcome("device_error", "the phone is locked with a PIN, pattern or password: unlock it "
+                      "(the tool never enters one), keep the screen on, then run again")
     if step.signed_out and look.screen == step.signed_out:
         raise Outcome("signed_out", "LinkedIn shows its sign-in screen: sign in on the phone, then run again")
     if look.screen == step.expect:
