@@ -103,7 +103,10 @@ class AppiumServer:
             self.log_path = Path(tempfile.mkdtemp(prefix="linkedin-optout-appium-")) / "appium.log"
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "APPIUM_HOME": str(self.home)}
+        from mobile.adb import android_home_env
+
+        # the same adb binary for Appium and for this tool: two adb versions kill each other's server
+        env = {**os.environ, **android_home_env(), "APPIUM_HOME": str(self.home)}
         began = time.monotonic()
         # stdout/stderr go to a side file: --log holds the server log, this catches start-up crashes.
         self._console = open(self.log_path.with_suffix(".console.txt"), "wb")
