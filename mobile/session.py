@@ -80,16 +80,20 @@ def run_device(plan: Any, device: Device, *, slot: int = 0, progress: Any = None
     began = clock()
     with ExitStack() as stack:
         try:
+            from mobile.remote import appium_target, client_timeout, is_local
+
             sim_url = _start_phone(plan, device, result, stack)
-            _prepare_adb_device(device, result)
+            local = is_local(plan.appium_url, plan.grid, device)
+            if local:  # a remote Appium or Grid has its own adb: nothing here can see its devices
+                _prepare_adb_device(device, result)
             # a phone we started faster than real (latency_scale < 1) needs proportionally shorter pauses
             factor = float(result.device_info.get("latency_scale", 1.0))
             url, log = appium_url_for(plan, device, shared, plan.verbose)
             result.appium_log = log
             from mobile.capabilities import capabilities_for
 
-            options = capabilities_for(device, sim_url=sim_url, slot=slot)
-            timeout = max(120.0, (plan.timeout or 0) * 3)
+            options = capabilities_for(device, sim_url=sim_url, slot=slot, local=local)
+            timeout = client_timeout(plan.timeout, appium_target(plan.appium_url, plan.grid, device)[1])
             driver = AppiumDriver(url, options, device.platform, app_id_for(plan.flow, device.platform), timeout)
             stack.callback(driver.close)
             _session_facts(driver, result)

@@ -93,6 +93,7 @@ def build_plan(args: argparse.Namespace, mode: str) -> RunPlan:
     if args.scenario:
         _only_simulated(config, args)  # before resolve(): a real device must not even be looked up
         scenario = validate_scenario(args.scenario)
+    _auto_is_local(config, args)  # before resolve(): `auto` asks this machine's adb
     devices = resolve(config, args.device, args.group, args.all)
     for device in devices:
         if device.platform not in flow.platforms:
@@ -107,6 +108,28 @@ def build_plan(args: argparse.Namespace, mode: str) -> RunPlan:
                    else None, expected=getattr(args, "expect", None), locale=locale, scenario=scenario,
                    appium_url=args.appium_url, timeout=args.timeout, report_dir=report_dir,
                    raw_evidence=args.raw_evidence, verbose=args.verbose, grid=config.grid)
+
+
+def _auto_is_local(config: Any, args: argparse.Namespace) -> None:
+    """`serial: auto` / `--device auto` resolve through the local adb: refused behind a remote Appium or Grid."""
+    from mobile.devices import Device
+    from mobile.remote import appium_target, auto_needs_local_adb, is_local
+
+    names = list(config.devices) if args.all else []
+    names += list(config.groups.get(args.group, ())) if args.group else []
+    names += args.device or ([] if names else [next(iter(config.devices))])
+    for name in dict.fromkeys(names):
+        if name == "auto":
+            device, where = Device(name="auto", platform="android", appium=config.default_appium), "--device auto"
+        elif name in config.devices and config.devices[name].serial == "auto":
+            device = config.devices[name]
+            where = device.where or config.path
+        else:
+            continue
+        if not is_local(args.appium_url, config.grid, device):
+            url = appium_target(args.appium_url, config.grid, device)[0] or ""
+            raise ConfigError(auto_needs_local_adb(device.name, where, url), where="--device" if name == "auto"
+                              else device.where)
 
 
 def _only_simulated(config: Any, args: argparse.Namespace) -> None:
