@@ -38,7 +38,7 @@ def client_timeout(run_timeout: float | None, through_grid: bool) -> float:
     return max(timeout, GRID_SESSION_QUEUE_S + 30.0) if through_grid else timeout
 
 
-def auto_needs_local_adb(name: str, where: str, url: str) -> str:
+def auto_needs_local_adb(name: str, url: str) -> str:
     """The config_error message for `serial: auto` / `--device auto` behind a remote Appium or a Grid."""
     return (f"device '{name}': auto needs the local adb, but its Appium is remote ({url}): name the serial "
-            f"(`adb devices` on that machine lists it) [{where}]")
+            f"(`adb devices` on that machine lists it)")

@@ -120,7 +120,7 @@ def _auto_is_local(config: Any, args: argparse.Namespace) -> None:
     names += args.device or ([] if names else [next(iter(config.devices))])
     for name in dict.fromkeys(names):
         if name == "auto":
-            device, where = Device(name="auto", platform="android", appium=config.default_appium), "--device auto"
+            device, where = Device(name="auto", platform="android", appium=config.default_appium), "--device"
         elif name in config.devices and config.devices[name].serial == "auto":
             device = config.devices[name]
             where = device.where or config.path
@@ -128,8 +128,7 @@ def _auto_is_local(config: Any, args: argparse.Namespace) -> None:
             continue
         if not is_local(args.appium_url, config.grid, device):
             url = appium_target(args.appium_url, config.grid, device)[0] or ""
-            raise ConfigError(auto_needs_local_adb(device.name, where, url), where="--device" if name == "auto"
-                              else device.where)
+            raise ConfigError(auto_needs_local_adb(device.name, url), where=where)
 
 
 def _only_simulated(config: Any, args: argparse.Namespace) -> None:
