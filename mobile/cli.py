@@ -10,7 +10,7 @@ from mobile import __version__
 from mobile.errors import ConfigError
 
 # command name -> module under mobile.commands exposing add_parser(subparsers) and run(args) -> int
-COMMANDS = ("check", "apply", "devices", "flows", "validate", "locate", "doctor", "sim")
+COMMANDS = ("check", "apply", "devices", "flows", "validate", "locate", "doctor", "sim", "cleanup")
 
 
 class _Parser(argparse.ArgumentParser):
