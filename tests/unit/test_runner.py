@@ -153,6 +153,21 @@ def test_signed_out_found_before_any_tap() -> None:
     assert events == ["source()"]
 
 
+@pytest.mark.parametrize("name", ["signin", "prereg"])
+def test_both_signed_out_screens_are_signed_out_before_any_tap(name: str) -> None:
+    driver = ReplayDriver([ReplayScreen(name, xml(name))], name)
+    result, events = run(driver)
+    assert (result.status, events) == ("signed_out", ["source()"])
+
+
+@pytest.mark.parametrize("platform", ["android", "ios"])
+def test_secure_lock_screen_is_device_error_asking_to_unlock(platform: str) -> None:
+    driver = ReplayDriver([ReplayScreen("keyguard", xml("keyguard_pin", platform))], "keyguard", platform=platform)
+    result, events = run(driver)
+    assert (result.status, result.exit_code, events) == ("device_error", 3, ["source()"])
+    assert "unlock it" in result.message
+
+
 def test_app_missing_from_query_app_state() -> None:
     driver = ReplayDriver([ReplayScreen("launcher", UNKNOWN)], "launcher", app_state=0)
     result, events = run(driver)
