@@ -54,6 +54,8 @@ class LiveDevice:
     screen_on: bool | None = None
     locked: bool | None = None
     secure: bool | None = None  # the lock needs a credential (only a person can open it)
+    manufacturer: str | None = None
+    vendor_os: str | None = None  # "MIUI V14" / "HyperOS OS1.0": Xiaomi's extra developer switches apply
     sim_url: str | None = None
     problem: str | None = None
 
@@ -156,6 +158,15 @@ def parse_getprop(text: str) -> dict[str, str]:
     return dict(re.findall(r"^\[([^\]]+)\]: \[(.*)\]\s*$", text, flags=re.M))
 
 
+def vendor_os(props: dict[str, str]) -> str | None:
+    """Xiaomi's MIUI / HyperOS from getprop, whose developer options hide two switches Appium needs."""
+    if props.get("ro.mi.os.version.name"):
+        return f"HyperOS {props['ro.mi.os.version.name']}"
+    if props.get("ro.miui.ui.version.name"):
+        return f"MIUI {props['ro.miui.ui.version.name']}"
+    return None
+
+
 def parse_wm_size(text: str) -> tuple[int, int] | None:
     """`wm size` -> (width, height); an override size wins over the physical one."""
     sizes = dict(re.findall(r"^(Physical|Override) size: (\d+x\d+)", text, flags=re.M))
@@ -217,7 +228,8 @@ def inspect(client: adbutils.AdbClient, serial: str, state: str = "device") -> L
     try:
         props = parse_getprop(_shell(device, "getprop"))
         live = replace(live, model=props.get("ro.product.model"), os_version=props.get("ro.build.version.release"),
-                       sdk=props.get("ro.build.version.sdk"), sim_url=props.get(SIM_PROP) or None)
+                       sdk=props.get("ro.build.version.sdk"), sim_url=props.get(SIM_PROP) or None,
+                       manufacturer=props.get("ro.product.manufacturer"), vendor_os=vendor_os(props))
         size = parse_wm_size(_shell(device, "wm size"))
         if size:
             live = replace(live, width=size[0], height=size[1])

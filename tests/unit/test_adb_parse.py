@@ -165,3 +165,31 @@ def test_sim_shell_app_missing():
     phone = Phone("android", "app-missing")
     assert run_shell(phone, "pm list packages -3")[0] == b""
     assert parse_version_name(run_shell(phone, "dumpsys package com.linkedin.android")[0].decode()) is None
+
+
+def test_xiaomi_phones_get_the_hidden_developer_switches_in_doctor():
+    from mobile.adb import vendor_os
+    from mobile.devices import Device
+    from mobile.doctor import check_device
+
+    assert vendor_os({"ro.miui.ui.version.name": "V14"}) == "MIUI V14"
+    assert vendor_os({"ro.miui.ui.version.name": "V816", "ro.mi.os.version.name": "OS1.0"}) == "HyperOS OS1.0"
+    assert vendor_os({"ro.product.manufacturer": "Google"}) is None
+    phone = Device(name="mi", platform="android", serial="a1b2")
+    live = LiveDevice("a1b2", "device", model="23049PCD8G", os_version="14", app_installed=True, app_version="4.1",
+                      vendor_os="HyperOS OS1.0")
+    vendor = next(c for c in check_device(phone, [live]) if c.name == "vendor")
+    assert (vendor.ok, vendor.needed) == (False, False)  # a warning: it cannot be checked over adb
+    assert "USB debugging (Security settings)" in vendor.fix and "Install via USB" in vendor.fix
+    unauthorized = check_device(phone, [LiveDevice("a1b2", "unauthorized")])[0]
+    assert "Install via USB" in unauthorized.fix
+
+
+def test_doctor_says_a_secure_lock_must_be_opened_by_the_person():
+    from mobile.devices import Device
+    from mobile.doctor import check_device
+
+    live = LiveDevice("a1b2", "device", app_installed=True, app_version="4.1", screen_on=True, locked=True, secure=True)
+    screen = next(c for c in check_device(Device(name="p", platform="android", serial="a1b2"), [live])
+                  if c.name == "screen")
+    assert (screen.ok, screen.needed) == (False, True) and "unlock the phone yourself" in screen.fix
