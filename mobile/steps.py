@@ -16,6 +16,7 @@ from mobile.errors import AmbiguousMatch
 from mobile.context import ABSENT_GRACE_S, Look, Outcome, Rewind, RunContext
 
 FollowUp = tuple[Step, Callable[..., Any]] | None
+RESTART_AFTER_S = 10.0  # an app in front on a screen the flow does not know gets this long, then a restart
 
 
 def run_launch(ctx: RunContext, step: LaunchStep, runner: Any) -> FollowUp:
@@ -31,7 +32,14 @@ def run_launch(ctx: RunContext, step: LaunchStep, runner: Any) -> FollowUp:
             ctx.driver.launch()
             look, _ = ctx.after_action(known, ctx.timeout(step), launch=True)
         else:
-            look, _ = ctx.wait_for(known, ctx.timeout(step), look=look)
+            look, ok = ctx.wait_for(known, min(ctx.timeout(step), RESTART_AFTER_S), look=look)
+            if not ok and ctx.driver.app_state() == 4:
+                # LinkedIn kept a screen of its own that the flow does not know (Messaging, a post): the
+                # session did not restart it (no forceAppLaunch). Restart it once rather than press around.
+                ctx.step_detail.append("app open on an unknown screen: restarted it")
+                ctx.driver.terminate()
+                ctx.driver.launch()
+                look, _ = ctx.after_action(known, ctx.timeout(step), launch=True)
     if step.locked and look.screen == step.locked:
         raise Outcome("device_error", "the phone is locked with a PIN, pattern or password: unlock it "
                       "(the tool never enters one), keep the screen on, then run again")

@@ -344,3 +344,16 @@ def test_never_two_switch_taps_without_a_read_between(mode: str) -> None:
     taps = switch_taps(events)
     assert all("source()" in events[a:b] for a, b in zip(taps, taps[1:]))
     assert (len(taps) == 0) if mode == "check" else (len(taps) == 1)
+
+
+def test_app_left_on_an_unknown_screen_is_restarted_once() -> None:
+    """LinkedIn in front on Messaging and a session that did not restart it: terminate + activate, then on."""
+    screens = {s.name: s for s in android_script().screens.values()} if hasattr(android_script(), "screens") else None
+    driver = android_script()
+    driver.screens["messaging"] = ReplayScreen("messaging", UNKNOWN, {"launch": "home"})
+    driver.screen = "messaging"
+    result, events = run(driver, mode="check")
+    assert result.status == "unchanged", result.message
+    assert events.index("terminate()") < events.index("launch()")
+    assert events.count("terminate()") == 1
+    assert "restarted" in result.steps[0].detail
