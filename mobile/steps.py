@@ -28,18 +28,20 @@ def run_launch(ctx: RunContext, step: LaunchStep, runner: Any) -> FollowUp:
         if state == 0:
             raise Outcome("app_missing", "LinkedIn is not installed on the device")
         known = lambda lk: lk.screen is not None  # noqa: E731
+        first_wait = min(ctx.timeout(step), RESTART_AFTER_S)
         if state != 4:
             ctx.driver.launch()
-            look, _ = ctx.after_action(known, ctx.timeout(step), launch=True)
+            look, ok = ctx.after_action(known, first_wait, launch=True)
         else:
-            look, ok = ctx.wait_for(known, min(ctx.timeout(step), RESTART_AFTER_S), look=look)
-            if not ok and ctx.driver.app_state() == 4:
-                # LinkedIn kept a screen of its own that the flow does not know (Messaging, a post): the
-                # session did not restart it (no forceAppLaunch). Restart it once rather than press around.
-                ctx.step_detail.append("app open on an unknown screen: restarted it")
-                ctx.driver.terminate()
-                ctx.driver.launch()
-                look, _ = ctx.after_action(known, ctx.timeout(step), launch=True)
+            look, ok = ctx.wait_for(known, first_wait, look=look)
+        if not ok and ctx.driver.app_state() == 4:
+            # LinkedIn is in front on a screen of its own the flow does not know (Messaging, a post): the
+            # session did not restart it (no forceAppLaunch) and activateApp returns there. Restart it once
+            # rather than press around.
+            ctx.step_detail.append("app open on an unknown screen: restarted it")
+            ctx.driver.terminate()
+            ctx.driver.launch()
+            look, _ = ctx.after_action(known, ctx.timeout(step), launch=True)
     if step.locked and look.screen == step.locked:
         raise Outcome("device_error", "the phone is locked with a PIN, pattern or password: unlock it "
                       "(the tool never enters one), keep the screen on, then run again")

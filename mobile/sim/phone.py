@@ -209,9 +209,13 @@ class Phone:
             if get("autoLaunch") is not False and app_id is not None:
                 if not self.app_installed:
                     raise SimError("session not created", self._not_installed_message(app_id))
-                keep = get("dontStopAppOnReset") or (get("noReset") and not get("forceAppLaunch"))
-                if keep and self._running:
-                    self._foreground = True  # noReset without forceAppLaunch: the app stays where it was
+                force = bool(get("forceAppLaunch"))
+                if self._running and get("noReset") and not force:
+                    # UiAutomator2 (ensureAppStarts) leaves a running app alone: still in the background
+                    # if it was; XCUITest (WDA) activates it, on the screen it was on
+                    self._foreground = self._foreground or self.platform == "ios"
+                elif self._running and get("dontStopAppOnReset") and not force:
+                    self._foreground = True  # `am start` without -S brings its task to the front
                 else:
                     self._launch()
             self.session = dict(caps)

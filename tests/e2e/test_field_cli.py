@@ -30,10 +30,12 @@ def test_installed_app_that_cannot_start_is_device_error_with_the_drivers_reason
     assert "not exported" in result["message"] and "not installed" not in result["message"]
 
 
-def test_app_left_open_elsewhere_without_forced_restart_is_restarted_by_the_runner(appium_server, tmp_path, capsys,
-                                                                                   monkeypatch):
+@pytest.mark.parametrize("scenario", ["open-elsewhere", "background"])
+def test_app_left_elsewhere_without_forced_restart_is_restarted_by_the_runner(appium_server, tmp_path, capsys,
+                                                                              monkeypatch, scenario):
     monkeypatch.setenv("LINKEDIN_SIM_LATENCY_SCALE", "0")
-    entry = '{platform: android, simulator: {scenario: open-elsewhere}, capabilities: {"appium:forceAppLaunch": false}}'
+    entry = ('{platform: android, simulator: {scenario: %s}, capabilities: {"appium:forceAppLaunch": false}}'
+             % scenario)
     code, result = _run(tmp_path, capsys, entry, "--appium-url", appium_server.url, "--timeout", "2")
     assert (code, result["status"], result["before"]) == (0, "unchanged", "on"), result
     assert "restarted" in result["steps"][0]["detail"]

@@ -452,6 +452,9 @@ def test_no_reset_without_force_launch_leaves_a_running_app_where_it_was(platfor
     phone = Phone(platform, "background", latency_scale=0)
     assert (phone.current_screen, phone.query_app_state(CAPS_APP[platform])) == ("launcher", 3)
     phone.start_session(CAPS[platform])
+    # UiAutomator2 leaves it in the background; XCUITest activates it where it was
+    assert phone.current_screen == ("launcher" if platform == "android" else "conversation")
+    phone.activate_app(CAPS_APP[platform])
     assert phone.current_screen == "conversation"
     phone.end_session()
     phone.start_session({**CAPS[platform], "appium:forceAppLaunch": True})
