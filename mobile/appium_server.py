@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import socket
 import subprocess
 import tempfile
@@ -19,6 +21,37 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 APPIUM_DIR = REPO_ROOT / "ci" / "appium"
 DEFAULT_APPIUM_HOME = REPO_ROOT / ".appium-home"
 DEFAULT_APPIUM_BINARY = APPIUM_DIR / "node_modules" / ".bin" / "appium"
+# Appium logs the first KB of every response: page sources and screenshots must not reach its log (they
+# hold names and feed text, unmasked). Appium applies these JS regexes to every message it logs
+# (`--log-filters`); scrub_log() applies the same ones to any log we keep, in case another server wrote it.
+PAGE_SOURCE_START = r"(?:<\?xml|<hierarchy|<XCUIElementType|<AppiumAUT|\\u003c\?xml|\\u003chierarchy)"
+LOG_FILTERS = (
+    {"pattern": PAGE_SOURCE_START + r"[\s\S]*", "replacer": "[page source removed]"},
+    {"pattern": r"iVBORw0KGgo[A-Za-z0-9+/=\\]*", "replacer": "[screenshot removed]"},
+)
+TEMP_PREFIX = "linkedin-optout-appium-"
+_LOG_LINE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
+_SOURCE_RX = re.compile(PAGE_SOURCE_START)
+_SHOT_RX = re.compile(LOG_FILTERS[1]["pattern"])
+
+
+def scrub_log(text: str) -> str:
+    """An Appium log without page sources (a message from the first `<?xml`/`<hierarchy` on, with its
+    continuation lines) and without base64 screenshots."""
+    out: list[str] = []
+    dropping = False
+    for line in text.splitlines(keepends=True):
+        if dropping and not _LOG_LINE.match(line):
+            continue
+        dropping = False
+        found = _SOURCE_RX.search(line)
+        if found:
+            line = line[:found.start()] + "[page source removed]\n"
+            dropping = True
+        out.append(_SHOT_RX.sub("[screenshot removed]", line))
+    return "".join(out)
+
+
 INSTALL_HINT = "run `make install` (it runs `npm ci` in ci/appium and installs the LinkedInSim driver)"
 
 
@@ -68,6 +101,7 @@ class AppiumServer:
         self.start_seconds: float | None = None
         self.external_url = False
         self._process: subprocess.Popen[bytes] | None = None
+        self._tmp: Path | None = None  # our temp folder (console output, the log unless log_path): removed by stop()
 
     @classmethod
     def external(cls, url: str, timeout: float = 10.0) -> "AppiumServer":
@@ -89,7 +123,7 @@ class AppiumServer:
         return [
             str(self.binary), "server", "--address", "127.0.0.1", "--port", str(self.port),
             "--log", str(self.log_path), "--log-no-colors", "--log-timestamp", "--local-timezone",
-            *self.extra_args,
+            *(["--log-filters", str(self._filters_path())] if self._tmp is not None else []), *self.extra_args,
         ]
 
     def start(self) -> "AppiumServer":
@@ -99,8 +133,9 @@ class AppiumServer:
         if not self.binary.exists():
             raise DeviceError(f"Appium is not installed at {self.binary}: {INSTALL_HINT}")
         self.port = self.port or free_port()
+        self._tmp = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX))
         if self.log_path is None:
-            self.log_path = Path(tempfile.mkdtemp(prefix="linkedin-optout-appium-")) / "appium.log"
+            self.log_path = self._tmp / "appium.log"
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self.url = f"http://127.0.0.1:{self.port}"
         from mobile.adb import android_home_env
@@ -109,7 +144,7 @@ class AppiumServer:
         env = {**os.environ, **android_home_env(), "APPIUM_HOME": str(self.home)}
         began = time.monotonic()
         # stdout/stderr go to a side file: --log holds the server log, this catches start-up crashes.
-        self._console = open(self.log_path.with_suffix(".console.txt"), "wb")
+        self._console = open(self._console_path(), "wb")
         self._process = subprocess.Popen(
             self.command_line(), env=env, stdin=subprocess.DEVNULL,
             stdout=self._console, stderr=subprocess.STDOUT,
@@ -125,38 +160,60 @@ class AppiumServer:
         while True:
             code = self._process.poll()
             if code is not None:
+                tail = self.console_tail()
                 self.stop()
-                raise DeviceError(f"Appium exited with code {code} while starting "
-                                  f"(log {self.log_path}): {self.console_tail()}")
+                raise DeviceError(f"Appium exited with code {code} while starting: {tail}")
             try:
                 get_status(self.url, timeout=1.0)
                 return
             except (OSError, ValueError):
                 if time.monotonic() > deadline:
+                    tail = self.console_tail()
                     self.stop()
                     raise DeviceError(f"Appium did not answer {self.url}/status within "
-                                      f"{self.start_timeout:.0f} s (log {self.log_path})") from None
+                                      f"{self.start_timeout:.0f} s: {tail[-300:]}") from None
             # Paces the /status poll and wakes at once if the process exits meanwhile.
             try:
                 self._process.wait(timeout=0.05)
             except subprocess.TimeoutExpired:
                 pass
 
+    def _filters_path(self) -> Path:
+        """LOG_FILTERS as a JSON file (the CLI splits an inline value at commas)."""
+        assert self._tmp is not None
+        path = self._tmp / "log-filters.json"
+        if not path.exists():
+            path.write_text(json.dumps(list(LOG_FILTERS)), encoding="utf-8")
+        return path
+
+    def _console_path(self) -> Path:
+        assert self._tmp is not None
+        return self._tmp / "appium.console.txt"
+
     def console_tail(self, limit: int = 2000) -> str:
         """The end of what the Appium process wrote to stdout/stderr."""
-        if self.log_path is None:
+        if self._tmp is None:
             return ""
-        path = self.log_path.with_suffix(".console.txt")
+        path = self._console_path()
         try:
             return path.read_text(errors="replace")[-limit:].strip()
         except OSError:
             return ""
 
     def stop(self, grace: float = 5.0) -> None:
-        """Terminate the Appium process we started (SIGKILL after `grace` seconds); no-op for external."""
+        """Terminate the Appium process we started (SIGKILL after `grace` seconds) and remove our temp
+        folder; no-op for an external server."""
         process, self._process = self._process, None
         if process is None:
             return
+        try:
+            self._end(process, grace)
+        finally:
+            tmp, self._tmp = self._tmp, None
+            if tmp is not None:
+                shutil.rmtree(tmp, ignore_errors=True)
+
+    def _end(self, process: "subprocess.Popen[bytes]", grace: float) -> None:
         if process.poll() is None:
             process.terminate()
             try:

@@ -4,21 +4,46 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import sys
+from typing import Any, NoReturn
 
 from mobile import __version__
-from mobile.errors import ConfigError
+from mobile.errors import ConfigError, config_lines
 
 # command name -> module under mobile.commands exposing add_parser(subparsers) and run(args) -> int
 COMMANDS = ("check", "apply", "devices", "flows", "validate", "locate", "doctor", "sim", "cleanup")
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse that reports a bad flag as one line and exit code 2."""
+class UsageExit(SystemExit):
+    """A bad flag: argparse's one line was printed; `message` is it without the program name."""
 
-    def error(self, message: str) -> None:  # noqa: D401 - argparse API
+    def __init__(self, message: str):
+        super().__init__(2)
+        self.message = message
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """Appends `(default: X)` to an option's help when it has a default worth showing."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        shown = action.default not in (None, False, [], argparse.SUPPRESS) and "default" not in text
+        if shown and action.option_strings and action.nargs != 0:
+            text += " (default: %(default)s)"
+        return text
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a bad flag as one line and exit code 2, and shows every default in --help."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)
+
+    def error(self, message: str) -> NoReturn:  # noqa: D401 - argparse API
         sys.stderr.write(f"{self.prog}: error: {message} (see --help)\n")
-        raise SystemExit(2)
+        raise UsageExit(f"{self.prog}: {message}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -43,18 +68,33 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    try:
+        args = parser.parse_args(argv)
+    except UsageExit as exc:
+        _json_usage_error(argv, exc.message)
+        raise
     if not getattr(args, "run", None):
         parser.print_help()
         return 2
     try:
         return int(args.run(args) or 0)
     except ConfigError as exc:
-        sys.stderr.write(f"linkedin-optout: error: {exc}\n")
+        for line in config_lines(exc):
+            sys.stderr.write(f"linkedin-optout: error: {line}\n")
         return 2
     except KeyboardInterrupt:
         sys.stderr.write("linkedin-optout: interrupted\n")
         return 130
+
+
+def _json_usage_error(argv: list[str], message: str) -> None:
+    """`check`/`apply` with --json still print their one document when a flag is refused."""
+    command = next((a for a in argv if not a.startswith("-")), None)
+    if command in ("check", "apply") and "--json" in argv:
+        from mobile.commands._run_options import config_error_document
+
+        sys.stdout.write(json.dumps(config_error_document(message), indent=2) + "\n")
 
 
 if __name__ == "__main__":

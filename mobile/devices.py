@@ -7,8 +7,10 @@ adb (lazily) only for `auto` and for serials that devices.yaml does not list.
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import urllib.parse
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -16,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from mobile.errors import ConfigError, EnvironmentProblem
+from mobile.core.yaml_limits import BaseLoader, check_text, check_tree, syntax_error
+from mobile.errors import ConfigError, EnvironmentProblem, Problems
 
 if TYPE_CHECKING:
     from mobile.adb import LiveDevice
@@ -29,6 +32,9 @@ W3C_CAPABILITIES = frozenset({
     "setWindowRect", "timeouts", "strictFileInteractability", "unhandledPromptBehavior", "webSocketUrl",
     "userAgent",
 })
+# simulator: {driver: ...}: the Appium driver that talks to the simulated phone, and the platforms it serves
+SIM_DRIVERS: dict[str, tuple[str, ...]] = {"linkedinsim": ("android", "ios"), "uiautomator2": ("android",),
+                                          "xcuitest": ("ios",)}
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 ENV_FILE = "LINKEDIN_OPTOUT_DEVICES"
 REPO_FILE = Path(__file__).resolve().parent.parent / "devices.yaml"
@@ -70,6 +76,7 @@ class DevicesConfig:
     default_locale: str = "auto"
     default_appium: str = "local"
     path: str = "devices.yaml"
+    scenario_lines: dict[str, str] = field(default_factory=dict)  # device -> file:line of simulator.scenario
 
 
 class _Checker:
@@ -77,6 +84,7 @@ class _Checker:
 
     def __init__(self, label: str):
         self.label = label
+        self.scenario_lines: dict[str, str] = {}  # device name -> file:line of its simulator.scenario
 
     def fail(self, node: yaml.Node, message: str) -> ConfigError:
         return ConfigError(message, where=f"{self.label}:{node.start_mark.line + 1}")
@@ -86,16 +94,19 @@ class _Checker:
         if not isinstance(node, yaml.MappingNode):
             raise self.fail(node, f"{what} must be a mapping")
         out: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+        problems = Problems()  # every bad key of the mapping, not only the first
         for key_node, value_node in node.value:
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
             if not isinstance(key, str) or key_node.tag != "tag:yaml.org,2002:str":
-                raise self.fail(key_node, f"{what}: keys must be strings")
-            if key in out:
+                problems.add(self.fail(key_node, f"{what}: keys must be strings"))
+            elif key in out:
                 first = out[key][0].start_mark.line + 1
-                raise self.fail(key_node, f"duplicate key '{key}' in {what} (first at line {first})")
-            if allowed is not None and key not in allowed:
-                raise self.fail(key_node, f"unknown key '{key}' in {what} (allowed: {', '.join(allowed)})")
-            out[key] = (key_node, value_node)
+                problems.add(self.fail(key_node, f"duplicate key '{key}' in {what} (first at line {first})"))
+            elif allowed is not None and key not in allowed:
+                problems.add(self.fail(key_node, f"unknown key '{key}' in {what} (allowed: {', '.join(allowed)})"))
+            else:
+                out[key] = (key_node, value_node)
+        problems.raise_if_any()
         return out
 
     def string(self, node: yaml.Node, what: str, choices: Sequence[str] | None = None) -> str:
@@ -107,7 +118,7 @@ class _Checker:
 
     def appium(self, node: yaml.Node, what: str) -> str:
         value = self.string(node, what)
-        if value != "local" and not re.match(r"^https?://[^\s/]+", value):
+        if value != "local" and not is_http_url(value):
             raise self.fail(node, f"{what} must be 'local' or an http(s) URL, not '{value}'")
         return value.rstrip("/") if value != "local" else value
 
@@ -116,14 +127,25 @@ class _Checker:
         return yaml.SafeLoader("").construct_document(node)
 
 
+def is_http_url(url: str) -> bool:
+    """http(s)://host[:port][/path] with a valid port and no spaces (an Appium server or a Grid)."""
+    parsed = urllib.parse.urlsplit(url)
+    try:
+        port_ok = parsed.port is None or 0 < parsed.port < 65536
+    except ValueError:
+        port_ok = False
+    return parsed.scheme in ("http", "https") and bool(parsed.hostname) and port_ok and not re.search(r"\s", url)
+
+
 def _compose(text: str, label: str) -> yaml.Node | None:
     """Stage 1: YAML text -> node tree; syntax errors become ConfigError with the line."""
+    check_text(text, label)
     try:
-        return yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"{label}:{mark.line + 1}" if mark else label
-        raise ConfigError(f"invalid YAML: {exc.problem or exc}", where=where) from None
+        root = yaml.compose(text, Loader=BaseLoader)
+    except yaml.YAMLError as exc:
+        raise syntax_error(text, label, exc) from None
+    check_tree(root, label)
+    return root
 
 
 def _device(check: _Checker, name: str, node: yaml.Node, locale: str, appium: str) -> Device:
@@ -149,16 +171,18 @@ def _device(check: _Checker, name: str, node: yaml.Node, locale: str, appium: st
         if udid == "auto":
             raise check.fail(fields["udid"][1], f"device '{name}': udid: auto is only supported for android (serial: auto)")
     if "simulator" in fields:
-        sim_fields = check.mapping(fields["simulator"][1], f"device '{name}': simulator", ("scenario",))
-        simulator = {"scenario": "default"}
-        if "scenario" in sim_fields:
-            simulator["scenario"] = check.string(sim_fields["scenario"][1], f"device '{name}': simulator.scenario")
+        simulator = _simulator(check, name, platform, fields["simulator"][1])
     caps: dict[str, Any] = {}
     if "capabilities" in fields:
         for key, (key_node, value_node) in check.mapping(fields["capabilities"][1], f"device '{name}': capabilities").items():
             if key not in W3C_CAPABILITIES and ":" not in key:
                 raise check.fail(key_node, f"device '{name}': capability '{key}' is neither W3C nor vendor-prefixed (use 'appium:{key}')")
             caps[key] = check.plain(value_node)
+            try:
+                json.dumps(caps[key])
+            except (TypeError, ValueError):
+                raise check.fail(value_node, f"device '{name}': capability '{key}' must be a string, number, "
+                                 "boolean, list or mapping (quote dates and the like)") from None
     if "locale" in fields:
         locale = check.string(fields["locale"][1], f"device '{name}': locale", LOCALES)
     if "appium" in fields:
@@ -167,63 +191,116 @@ def _device(check: _Checker, name: str, node: yaml.Node, locale: str, appium: st
                   capabilities=caps, locale=locale, where=where)
 
 
-def parse_devices(text: str, label: str = "devices.yaml") -> DevicesConfig:
-    """devices.yaml text -> DevicesConfig; every problem is a ConfigError with `label:line`."""
+def _simulator(check: _Checker, name: str, platform: str, node: yaml.Node) -> dict[str, Any]:
+    """`simulator: {scenario: NAME|FILE, driver: linkedinsim|uiautomator2|xcuitest}` (both optional)."""
+    sim_fields = check.mapping(node, f"device '{name}': simulator", ("scenario", "driver"))
+    simulator: dict[str, Any] = {"scenario": "default"}
+    if "scenario" in sim_fields:
+        simulator["scenario"] = check.string(sim_fields["scenario"][1], f"device '{name}': simulator.scenario")
+        check.scenario_lines[name] = f"{check.label}:{sim_fields['scenario'][1].start_mark.line + 1}"
+    if "driver" in sim_fields:
+        driver = check.string(sim_fields["driver"][1], f"device '{name}': simulator.driver", tuple(SIM_DRIVERS))
+        if platform not in SIM_DRIVERS[driver]:
+            raise check.fail(sim_fields["driver"][1], f"device '{name}': simulator.driver {driver} drives "
+                             f"{' and '.join(SIM_DRIVERS[driver])} only, not {platform}")
+        simulator["driver"] = driver
+    return simulator
+
+
+def parse_devices(text: str, label: str = "devices.yaml",
+                  extra_check: Callable[[DevicesConfig], None] | None = None) -> DevicesConfig:
+    """devices.yaml text -> DevicesConfig; every problem is a ConfigError with `label:line`.
+
+    `extra_check` sees the config of the valid entries, so its problems (e.g. a bad scenario file) are
+    listed together with the file's own."""
     root = _compose(text, label)
     if root is None:
         raise ConfigError("empty file: expected 'devices:'", where=f"{label}:1")
     check = _Checker(label)
     top = check.mapping(root, "devices.yaml", ("defaults", "devices", "groups", "grid"))
+    problems = Problems()
     locale, appium = "auto", "local"
     if "defaults" in top:
-        defaults = check.mapping(top["defaults"][1], "defaults", ("locale", "appium"))
-        if "locale" in defaults:
-            locale = check.string(defaults["locale"][1], "defaults.locale", LOCALES)
-        if "appium" in defaults:
-            appium = check.appium(defaults["appium"][1], "defaults.appium")
+        with problems.each():
+            defaults = check.mapping(top["defaults"][1], "defaults", ("locale", "appium"))
+            if "locale" in defaults:
+                with problems.each():
+                    locale = check.string(defaults["locale"][1], "defaults.locale", LOCALES)
+            if "appium" in defaults:
+                appium = check.appium(defaults["appium"][1], "defaults.appium")
     if "devices" not in top:
-        raise check.fail(root, "missing 'devices:'")
+        problems.add(check.fail(root, "missing 'devices:'"))
+        problems.raise_if_any()
     devices: dict[str, Device] = {}
-    for name, (key_node, value_node) in check.mapping(top["devices"][1], "devices").items():
-        if not _NAME.match(name) or name == "auto":
-            raise check.fail(key_node, f"bad device name '{name}' (letters, digits, . _ -; 'auto' is reserved)")
-        devices[name] = _device(check, name, value_node, locale, appium)
-    if not devices:
-        raise check.fail(top["devices"][1], "'devices:' is empty")
+    listed: list[str] = []
+    with problems.each():
+        for name, (key_node, value_node) in check.mapping(top["devices"][1], "devices").items():
+            listed.append(name)
+            with problems.each():
+                if not _NAME.match(name) or name == "auto":
+                    raise check.fail(key_node, f"bad device name '{name}' (letters, digits, . _ -; 'auto' is reserved)")
+                devices[name] = _device(check, name, value_node, locale, appium)
+        if not listed:
+            raise check.fail(top["devices"][1], "'devices:' is empty")
     groups: dict[str, tuple[str, ...]] = {}
     if "groups" in top:
-        for name, (_, members_node) in check.mapping(top["groups"][1], "groups").items():
-            if not isinstance(members_node, yaml.SequenceNode):
-                raise check.fail(members_node, f"group '{name}' must be a list of device names")
-            members = []
-            for member in members_node.value:
-                member_name = check.string(member, f"group '{name}': member")
-                if member_name not in devices:
-                    raise check.fail(member, f"group '{name}': unknown device '{member_name}' (known: {', '.join(devices)})")
-                members.append(member_name)
-            groups[name] = tuple(members)
+        with problems.each():
+            for name, (key_node, members_node) in check.mapping(top["groups"][1], "groups").items():
+                with problems.each():
+                    groups[name] = _group(check, name, key_node, members_node, listed)
     grid = None
     if "grid" in top and not (isinstance(top["grid"][1], yaml.ScalarNode) and top["grid"][1].tag == "tag:yaml.org,2002:null"):
-        grid = check.appium(top["grid"][1], "grid")
-        if grid == "local":
-            raise check.fail(top["grid"][1], "grid must be null or a Selenium Grid URL")
-    return DevicesConfig(devices=devices, groups=groups, grid=grid, default_locale=locale,
-                         default_appium=appium, path=label)
+        with problems.each():
+            grid = check.appium(top["grid"][1], "grid")
+            if grid == "local":
+                raise check.fail(top["grid"][1], "grid must be null or a Selenium Grid URL")
+    config = DevicesConfig(devices=devices, groups=groups, grid=grid, default_locale=locale,
+                           default_appium=appium, path=label, scenario_lines=check.scenario_lines)
+    if extra_check is not None and devices:
+        with problems.each():
+            extra_check(config)  # e.g. the scenarios the (valid) devices name: reported with the file's problems
+    problems.raise_if_any()
+    return config
 
 
-def load_devices(path: str | os.PathLike[str]) -> DevicesConfig:
+def _group(check: _Checker, name: str, key_node: yaml.Node, members_node: yaml.Node, known: list[str]) -> tuple[str, ...]:
+    """One `groups:` entry: a non-empty list of devices listed in the file."""
+    if not isinstance(members_node, yaml.SequenceNode):
+        raise check.fail(members_node, f"group '{name}' must be a list of device names")
+    if not members_node.value:
+        raise check.fail(key_node, f"group '{name}' is empty: list at least one device")
+    problems = Problems()
+    members = []
+    for member in members_node.value:
+        with problems.each():
+            member_name = check.string(member, f"group '{name}': member")
+            if member_name not in known:
+                raise check.fail(member, f"group '{name}': unknown device '{member_name}' (known: {', '.join(known)})")
+            members.append(member_name)
+    problems.raise_if_any()
+    return tuple(members)
+
+
+def load_devices(path: str | os.PathLike[str],
+                 extra_check: Callable[[DevicesConfig], None] | None = None) -> DevicesConfig:
     """Read and check a devices.yaml file."""
+    if Path(path).is_dir():
+        raise ConfigError("is a directory, not a devices file", where=str(path))
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"cannot read devices file: {exc.strerror}", where=str(path)) from None
-    return parse_devices(text, label=str(path))
+    except UnicodeDecodeError:
+        raise ConfigError("not a UTF-8 text file (a devices.yaml is YAML text)", where=str(path)) from None
+    return parse_devices(text, label=str(path), extra_check=extra_check)
 
 
 def find_devices_file(flag: str | None = None) -> Path:
     """--devices-file, else $LINKEDIN_OPTOUT_DEVICES, else ./devices.yaml, else the repository's one."""
     for chosen, origin in ((flag, "--devices-file"), (os.environ.get(ENV_FILE), ENV_FILE)):
         if chosen:
+            if Path(chosen).is_dir():
+                raise ConfigError(f"{chosen} is a directory, not a devices file", where=origin)
             if not Path(chosen).is_file():
                 raise ConfigError(f"devices file not found: {chosen}", where=origin)
             return Path(chosen)

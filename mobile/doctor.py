@@ -6,7 +6,6 @@ run); only needed failures make `doctor` exit 3.
 
 from __future__ import annotations
 
-import importlib.metadata
 import json
 import os
 import re
@@ -51,6 +50,8 @@ def _version(text: str) -> tuple[int, ...]:
 
 def check_python_packages() -> Check:
     """The Python dependencies are importable at usable versions."""
+    import importlib.metadata  # here, not at the top: every command's start-up imports this module
+
     seen, missing = [], []
     for name in PYTHON_PACKAGES:
         try:

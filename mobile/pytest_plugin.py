@@ -16,11 +16,16 @@ from typing import Any, Iterator
 
 import pytest
 
-from mobile.devices import Device, find_devices_file, load_devices, resolve
-from mobile.errors import ConfigError
+from mobile.devices import Device, resolve
+from mobile.errors import ConfigError, EnvironmentProblem, config_lines
+from mobile.inputs import check_devices_config, check_url, positive_seconds
 from mobile.result import RunResult, verdict_line
 
 _CONFIG_KEY = pytest.StashKey[Any]()
+_ABSENT_KEY = pytest.StashKey[dict[str, EnvironmentProblem]]()  # device name -> why it cannot be reached
+# the CLI's flag -> this plugin's option, so errors name what the user typed
+_OPTIONS = {"--device": "--optout-device", "--group": "--optout-group", "--devices-file": "--optout-devices-file",
+            "--appium-url": "--optout-appium-url", "--timeout": "--optout-timeout"}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -31,33 +36,71 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--optout-group", metavar="NAME", help="every device of this devices.yaml group")
     group.addoption("--optout-devices-file", metavar="FILE", help="devices.yaml to use")
     group.addoption("--optout-appium-url", metavar="URL", help="Appium server or Grid to use instead of a local one")
-    group.addoption("--optout-timeout", type=float, metavar="SECONDS", help="per-step wait limit")
+    group.addoption("--optout-timeout", type=positive_seconds, metavar="SECONDS", help="per-step wait limit")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     """Register the marker; check the chosen devices now, so a typo is a usage error, not a collection error."""
     config.addinivalue_line("markers", "optout: a test that drives LinkedIn through linkedin-optout")
+    url = config.getoption("optout_appium_url")
+    if url:
+        try:
+            check_url(url, "--appium-url")
+        except ConfigError as exc:
+            raise usage_error(exc) from None
     if any(config.getoption(name) for name in ("optout_device", "optout_group", "optout_devices_file")):
         selected_devices(config)
 
 
+def usage_error(exc: ConfigError) -> pytest.UsageError:
+    """A ConfigError as pytest's usage error, naming this plugin's options instead of the CLI's flags."""
+    lines = []
+    for line in config_lines(exc):
+        for flag, option in _OPTIONS.items():
+            if line.startswith(f"{flag}:"):
+                line = option + line[len(flag):]
+        lines.append(f"linkedin-optout: {line}")
+    return pytest.UsageError("\n".join(lines))
+
+
 def devices_config(config: pytest.Config) -> Any:
-    """devices.yaml, read once; a bad file stops the run as a usage error."""
+    """devices.yaml (and the scenarios it names), read once; a bad file stops the run as a usage error."""
     if _CONFIG_KEY not in config.stash:
         try:
-            config.stash[_CONFIG_KEY] = load_devices(find_devices_file(config.getoption("optout_devices_file")))
+            config.stash[_CONFIG_KEY] = check_devices_config(config.getoption("optout_devices_file"))
         except ConfigError as exc:
-            raise pytest.UsageError(f"linkedin-optout: {exc}") from None
+            raise usage_error(exc) from None
     return config.stash[_CONFIG_KEY]
 
 
 def selected_devices(config: pytest.Config) -> list[Device]:
-    """The devices --optout-device/--optout-group choose (default: the first in devices.yaml)."""
+    """The devices --optout-device/--optout-group choose (default: the first in devices.yaml).
+
+    A declared device whose phone cannot be reached now (`serial: auto` and no phone) still gets its test
+    items: each one reports that device's `no_device` result instead of ending pytest with a traceback."""
+    devices_yaml = devices_config(config)
+    names = list(config.getoption("optout_device"))
+    group = config.getoption("optout_group")
     try:
-        return resolve(devices_config(config), config.getoption("optout_device"), config.getoption("optout_group"))
+        if group is not None and group not in devices_yaml.groups:
+            known = ", ".join(devices_yaml.groups) or "none"
+            raise ConfigError(f"unknown group '{group}' (known: {known})", where="--group")
+        wanted = [*(devices_yaml.groups[group] if group else ()), *names] or [next(iter(devices_yaml.devices))]
+        absent = config.stash.setdefault(_ABSENT_KEY, {})
+        chosen: list[Device] = []
+        for name in dict.fromkeys(wanted):
+            try:
+                chosen.extend(resolve(devices_yaml, [name]))
+            except EnvironmentProblem as problem:
+                if name not in devices_yaml.devices:
+                    raise
+                absent[name] = problem
+                chosen.append(devices_yaml.devices[name])
+        return chosen
     except ConfigError as exc:
-        flag = {"--device": "--optout-device", "--group": "--optout-group"}.get(exc.where or "", exc.where)
-        raise pytest.UsageError(f"linkedin-optout: {flag + ': ' if flag else ''}{exc.message}") from None
+        raise usage_error(exc) from None
+    except EnvironmentProblem as problem:  # `--optout-device auto` and no phone: nothing to run on
+        raise pytest.UsageError(f"linkedin-optout: --optout-device: {problem}") from None
 
 
 def _parametrized_by_test(metafunc: pytest.Metafunc, name: str) -> bool:
@@ -139,6 +182,12 @@ class Optout:
 
         config = self.request.config
         chosen = self._device(device)
+        absent = config.stash.get(_ABSENT_KEY, {}).get(chosen.name)
+        if absent is not None:  # its phone was not there when the run started: that is its result
+            result = RunResult(device=chosen.name, platform=chosen.platform, mode=mode, flow=flow, wanted=wanted,
+                               expected=expected, status=absent.status, message=str(absent))
+            self._record(result)
+            return result
         plan = RunPlan(mode=mode, devices=[chosen], flow=find_flow(flow), wanted=wanted, expected=expected,
                        locale=locale, appium_url=config.getoption("optout_appium_url"),
                        timeout=timeout or config.getoption("optout_timeout"), grid=devices_config(config).grid)

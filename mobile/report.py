@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 from xml.etree import ElementTree as ET
 
+from mobile.appium_server import scrub_log
+from mobile.errors import ConfigError
 from mobile.redact import redact_screenshot, redact_source
-from mobile.result import RunResult, StepResult, document
+from mobile.result import NOT_OFFERED_TEXT, RunResult, StepResult, document
 
 FAILURE_STATUSES = ("mismatch", "verify_failed", "ui_drift")  # the app/setting is not as wanted
 ERROR_STATUSES = ("config_error", "no_device", "app_missing", "signed_out", "device_error")
@@ -73,31 +75,91 @@ class EvidenceRecorder:
         result.evidence_dir = str(self.dir)
 
 
-def write_report(report_dir: Path | str, results: list[RunResult], appium_logs: Iterable[str] = ()) -> Path:
-    """Write result.json, junit.xml and report.html (copying the Appium logs); returns report.html."""
+REPORT_FILES = ("result.json", "junit.xml", "report.html")
+_EVIDENCE = re.compile(r"^\d{2,}-[A-Za-z0-9._-]+\.(xml|png)$")
+_APPIUM_LOG = re.compile(r"^appium(-\d+)?\.log$")
+
+
+def _is_report(directory: Path) -> bool:
+    return any((directory / name).is_file() for name in REPORT_FILES)
+
+
+def check_report_target(path: Path) -> Path:
+    """--report DIR before anything runs: a new folder we can create, an empty one, or an earlier report."""
+    if path.exists():
+        if not path.is_dir():
+            raise ConfigError(f"{path} exists and is not a directory", where="--report")
+        if any(path.iterdir()) and not _is_report(path):
+            raise ConfigError(f"{path} is not empty and holds no earlier report: use a new or empty folder",
+                              where="--report")
+        if not os.access(path, os.W_OK | os.X_OK):
+            raise ConfigError(f"{path} is not writable", where="--report")
+        return path
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise ConfigError(f"cannot create {path}: {parent} is not a directory", where="--report")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise ConfigError(f"cannot create {path}: {parent} is not writable", where="--report")
+    return path
+
+
+def prepare_report_dir(path: Path) -> None:
+    """Create the folder, or empty an earlier report in it, so it will hold only this run."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot create {path}: {exc.strerror or exc}", where="--report") from None
+    try:
+        for entry in path.iterdir():
+            if entry.is_file() and (entry.name in REPORT_FILES or _APPIUM_LOG.match(entry.name)):
+                entry.unlink()
+            elif entry.is_dir() and not entry.is_symlink():
+                for evidence in [f for f in entry.iterdir() if f.is_file() and _EVIDENCE.match(f.name)]:
+                    evidence.unlink()
+                if not any(entry.iterdir()):
+                    entry.rmdir()
+    except OSError as exc:
+        raise ConfigError(f"cannot empty the earlier report in {path}: {exc.strerror or exc}", where="--report") from None
+
+
+def write_report(report_dir: Path | str, results: list[RunResult], appium_logs: Iterable[str] = (),
+                 wall_s: float | None = None) -> Path:
+    """Write result.json, junit.xml and report.html (copying the Appium logs); returns report.html.
+
+    `wall_s`: how long the whole run took (devices may run in parallel), the JUnit suite's time."""
     out = Path(report_dir)
     out.mkdir(parents=True, exist_ok=True)
     copied: dict[str, str] = {}
     for k, log in enumerate(dict.fromkeys(p for p in appium_logs if p)):
         if Path(log).is_file():
             name = "appium.log" if k == 0 else f"appium-{k + 1}.log"
-            shutil.copyfile(log, out / name)
+            if Path(log).resolve() == (out / name).resolve():
+                name = Path(log).name
+            # page sources and screenshots never stay in a kept log (Appium's own filter should have
+            # removed them already; this covers a log another server wrote)
+            text = scrub_log(Path(log).read_text(encoding="utf-8", errors="replace"))
+            (out / name).write_text(text, encoding="utf-8")
             copied[log] = name
     for r in results:
         if r.appium_log in copied:
             r.appium_log = copied[r.appium_log]
     (out / "result.json").write_text(json.dumps(document(results), indent=2) + "\n", encoding="utf-8")
-    (out / "junit.xml").write_text(junit_xml(results), encoding="utf-8")
+    (out / "junit.xml").write_text(junit_xml(results, wall_s), encoding="utf-8")
     (out / "report.html").write_text(report_html(results), encoding="utf-8")
     return out / "report.html"
 
 
-def junit_xml(results: list[RunResult]) -> str:
-    """One testsuite, one testcase per device; failure/error elements by status."""
+def junit_xml(results: list[RunResult], wall_s: float | None = None) -> str:
+    """One testsuite, one testcase per device; failure/error elements by status.
+
+    The suite's time is the run's wall time (devices run in parallel); without it, the longest device's."""
     failures = sum(r.status in FAILURE_STATUSES for r in results)
     errors = sum(r.status in ERROR_STATUSES for r in results)
+    wall = wall_s if wall_s is not None else max((r.duration_s for r in results), default=0.0)
     suite = ET.Element("testsuite", name="linkedin-optout", tests=str(len(results)), failures=str(failures),
-                       errors=str(errors), skipped="0", time=f"{sum(r.duration_s for r in results):.3f}")
+                       errors=str(errors), skipped="0", time=f"{wall:.3f}")
     for r in results:
         case = ET.SubElement(suite, "testcase", classname=f"{r.flow}.{r.mode}", name=r.device,
                              time=f"{r.duration_s:.3f}")
@@ -166,14 +228,26 @@ def _device_html(r: RunResult) -> str:
             ("Appium commands", r.commands), ("page-source reads", r.source_reads),
             ("duration", f"{r.duration_s:.1f} s"), ("message", r.message)]
     info += [(k, v) for k, v in sorted(r.device_info.items())]
-    rows = "".join(f"<dt>{e(k)}</dt><dd>{e(str(v))}</dd>" for k, v in info if v not in (None, ""))
+    if r.status == "not_offered":
+        info.append(("explanation", NOT_OFFERED_TEXT))
+    rows = "".join(f"<dt>{e(k)}</dt><dd>{e(_shown(v))}</dd>" for k, v in info if v not in (None, ""))
     log = (f'<p><a href="{e(r.appium_log)}">Appium server log</a></p>' if r.appium_log else "")
-    steps = "".join(_step_row(i, s) for i, s in enumerate(r.steps, 1))
+    if r.steps:
+        steps = "".join(_step_row(i, s) for i, s in enumerate(r.steps, 1))
+        table = (f"<table class=\"steps\"><tr><th>#</th><th>step</th><th>result</th><th>ms</th><th>detail</th>"
+                 f"<th>screenshot</th><th>page source</th></tr>{steps}</table>")
+    else:  # stopped before the first step (app missing, no device, ...): say so instead of an empty table
+        table = '<p class="no-steps">No step ran: the run stopped before the flow started.</p>'
     return (f'<section class="device" id="{e(safe_name(r.device))}"><h2>{e(r.device)} '
             f'<span class="status {_status_class(r.status)}">{e(r.status)}</span></h2>'
-            f"<dl>{rows}</dl>{log}"
-            f"<table class=\"steps\"><tr><th>#</th><th>step</th><th>result</th><th>ms</th><th>detail</th>"
-            f"<th>screenshot</th><th>page source</th></tr>{steps}</table></section>")
+            f"<dl>{rows}</dl>{log}{table}</section>")
+
+
+def _shown(value: object) -> str:
+    """A value as a reader expects it: yes/no rather than True/False."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
 
 
 def _step_row(number: int, s: StepResult) -> str:

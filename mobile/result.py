@@ -21,6 +21,9 @@ EXIT_CODES: dict[str, int] = {
     "ui_drift": 4,
 }
 STATUSES = tuple(EXIT_CODES)
+STATUS_WIDTH = 13  # len("verify_failed"): verdict columns line up whatever the status
+NOT_OFFERED_TEXT = ("LinkedIn does not offer this setting to this account (region or account type): "
+                    "there is nothing to turn off")
 
 
 @dataclass
@@ -128,7 +131,7 @@ def exit_code(results: Iterable[RunResult]) -> int:
 
 def verdict_line(result: RunResult, name_width: int = 12) -> str:
     """One human line per device, e.g. `sim-android  changed  on -> off  (verified, persisted)  9.8 s`."""
-    parts = [result.device.ljust(name_width), result.status]
+    parts = [result.device.ljust(name_width), result.status.ljust(STATUS_WIDTH)]
     if result.before or result.after:
         parts.append(_states(result))
     notes = [n for n, flag in (("verified", result.verified), ("persisted", result.persisted)) if flag]
@@ -141,6 +144,8 @@ def verdict_line(result: RunResult, name_width: int = 12) -> str:
     line = "  ".join(parts)
     if result.message and not result.ok:
         line += f"  — {result.message}"
+    elif result.status == "not_offered":
+        line += f"  — {result.message or NOT_OFFERED_TEXT}"
     return line
 
 

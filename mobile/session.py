@@ -7,6 +7,7 @@ import sys
 import threading
 import time
 from contextlib import ExitStack
+from pathlib import Path
 from typing import Any, Callable
 
 from mobile.devices import Device
@@ -40,7 +41,10 @@ def appium_url_for(plan: Any, device: Device, shared: dict[str, Any], verbose: i
         if server is None:
             from mobile.appium_server import AppiumServer
 
-            server = shared["appium"] = AppiumServer().start()
+            # with --report the log is written there (Appium filters page sources out of it), else in a temp
+            # folder that stopping the server removes
+            log = Path(plan.report_dir) / "appium.log" if getattr(plan, "report_dir", None) else None
+            server = shared["appium"] = AppiumServer(log_path=log).start()
             if verbose:
                 sys.stderr.write(f"appium: {server.url} (log {server.log_path})\n")
     return server.url, str(server.log_path)
@@ -90,6 +94,8 @@ def run_device(plan: Any, device: Device, *, slot: int = 0, progress: Any = None
             factor = float(result.device_info.get("latency_scale", 1.0))
             url, log = appium_url_for(plan, device, shared, plan.verbose)
             result.appium_log = log
+            if progress is not None and hasattr(progress, "on_stage"):
+                progress.on_stage("creating the Appium session...")
             from mobile.capabilities import capabilities_for
 
             options = capabilities_for(device, sim_url=sim_url, slot=slot, local=local)

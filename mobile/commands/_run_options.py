@@ -6,12 +6,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence, TextIO
 
-from mobile.devices import LOCALES, Device, find_devices_file, load_devices, resolve
-from mobile.errors import ConfigError, EnvironmentProblem
+from mobile.devices import LOCALES, Device
+from mobile.errors import ConfigError, EnvironmentProblem, config_lines
+from mobile.inputs import positive_seconds
 from mobile.result import RunResult, document, exit_code, verdict_line
 
 OFF_NOTE = ("Note: turning it off stops LinkedIn from using your data to train its AI models from now on; "
@@ -26,19 +28,23 @@ def add_run_options(parser: argparse.ArgumentParser, mode: str) -> None:
     parser.add_argument("--all", action="store_true", help="every device in devices.yaml")
     parser.add_argument("--parallel", type=_positive_int, default=1, metavar="N",
                         help="run up to N devices at a time")
-    parser.add_argument("--scenario", metavar="NAME|FILE", help="simulated phones only: scenario to run")
+    parser.add_argument("--scenario", metavar="NAME|FILE",
+                        help="simulated phones only: scenario to run (default: the device's simulator.scenario)")
     parser.add_argument("--locale", choices=LOCALES, help="app language (default: auto-detect)")
     if mode == "check":
         parser.add_argument("--expect", choices=("on", "off"), help="exit 1 (mismatch) unless the switch reads so")
     else:
         parser.add_argument("--state", choices=("off", "on"), default="off", help="wanted state (default off)")
-    parser.add_argument("--json", action="store_true", help="print one JSON document on stdout")
-    parser.add_argument("--report", metavar="DIR", help="write result.json, junit.xml, report.html and evidence")
-    parser.add_argument("--appium-url", metavar="URL", help="use this Appium server instead of starting one")
-    parser.add_argument("--timeout", type=_positive_float, metavar="SECONDS", help="per-step wait limit")
+    parser.add_argument("--json", action="store_true", help="print one JSON document on stdout (default: one verdict line per device)")
+    parser.add_argument("--report", metavar="DIR", help="write result.json, junit.xml, report.html and evidence to this new or empty folder (an "
+                        "earlier report there is replaced; default: no report)")
+    parser.add_argument("--appium-url", metavar="URL", help="use this Appium server instead of starting one (default: start one on 127.0.0.1 "
+                        "for the run, or the devices.yaml grid/appium)")
+    parser.add_argument("--timeout", type=positive_seconds, metavar="SECONDS", help="per-step wait limit (default: the flow's, 20 s for linkedin-genai)")
     parser.add_argument("--raw-evidence", action="store_true", help="keep page sources unredacted in reports")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more detail on stderr")
-    parser.add_argument("--devices-file", metavar="FILE", help="devices.yaml to use")
+    parser.add_argument("--devices-file", metavar="FILE", help="devices.yaml to use (default: $LINKEDIN_OPTOUT_DEVICES, else ./devices.yaml, else the "
+                        "repository's)")
     parser.add_argument("--flow", default="linkedin-genai", metavar="NAME|FILE", help="flow to run")
 
 
@@ -49,16 +55,6 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError("must be 1 or more")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be greater than 0")
     return value
 
 
@@ -83,62 +79,14 @@ class RunPlan:
 
 
 def build_plan(args: argparse.Namespace, mode: str) -> RunPlan:
-    """Validate every input (flags, devices.yaml, flow, scenario); ConfigError before anything starts."""
-    from mobile.core.flow import find_flow
-    from mobile.session import validate_scenario
+    """Validate every input in the one pass (mobile.inputs); ConfigError(s) before anything starts."""
+    from mobile.inputs import validate_run
 
-    config = load_devices(find_devices_file(args.devices_file))
-    flow = find_flow(args.flow)
-    scenario = None
-    if args.scenario:
-        _only_simulated(config, args)  # before resolve(): a real device must not even be looked up
-        scenario = validate_scenario(args.scenario)
-    _auto_is_local(config, args)  # before resolve(): `auto` asks this machine's adb
-    devices = resolve(config, args.device, args.group, args.all)
-    for device in devices:
-        if device.platform not in flow.platforms:
-            raise ConfigError(f"flow '{flow.name}' has no steps for {device.platform} (device {device.name})")
-    locale = args.locale
-    if locale and locale != "auto" and locale not in flow.locales:
-        raise ConfigError(f"flow '{flow.name}' has no labels for locale '{locale}'", where="--locale")
-    report_dir = Path(args.report) if args.report else None
-    if report_dir is not None and report_dir.exists() and not report_dir.is_dir():
-        raise ConfigError(f"--report {report_dir} exists and is not a directory", where="--report")
-    return RunPlan(mode=mode, devices=devices, flow=flow, wanted=getattr(args, "state", None) if mode == "apply"
-                   else None, expected=getattr(args, "expect", None), locale=locale, scenario=scenario,
-                   appium_url=args.appium_url, timeout=args.timeout, report_dir=report_dir,
-                   raw_evidence=args.raw_evidence, verbose=args.verbose, grid=config.grid)
-
-
-def _auto_is_local(config: Any, args: argparse.Namespace) -> None:
-    """`serial: auto` / `--device auto` resolve through the local adb: refused behind a remote Appium or Grid."""
-    from mobile.devices import Device
-    from mobile.remote import appium_target, auto_needs_local_adb, is_local
-
-    names = list(config.devices) if args.all else []
-    names += list(config.groups.get(args.group, ())) if args.group else []
-    names += args.device or ([] if names else [next(iter(config.devices))])
-    for name in dict.fromkeys(names):
-        if name == "auto":
-            device, where = Device(name="auto", platform="android", appium=config.default_appium), "--device"
-        elif name in config.devices and config.devices[name].serial == "auto":
-            device = config.devices[name]
-            where = device.where or config.path
-        else:
-            continue
-        if not is_local(args.appium_url, config.grid, device):
-            url = appium_target(args.appium_url, config.grid, device)[0] or ""
-            raise ConfigError(auto_needs_local_adb(device.name, url), where=where)
-
-
-def _only_simulated(config: Any, args: argparse.Namespace) -> None:
-    """--scenario is for simulated phones: every chosen devices.yaml entry must be one."""
-    names = list(config.devices) if args.all else []
-    names += list(config.groups.get(args.group, ())) if args.group else []
-    names += args.device or ([] if names else [next(iter(config.devices))])
-    real = [n for n in dict.fromkeys(names) if n not in config.devices or config.devices[n].simulator is None]
-    if real:
-        raise ConfigError(f"--scenario applies to simulated phones only, not {', '.join(real)}", where="--scenario")
+    p = validate_run(args, mode)
+    return RunPlan(mode=mode, devices=p.devices, flow=p.flow, wanted=getattr(args, "state", None) if mode == "apply"
+                   else None, expected=getattr(args, "expect", None), locale=args.locale, scenario=p.scenario,
+                   appium_url=args.appium_url, timeout=args.timeout, report_dir=p.report_dir,
+                   raw_evidence=args.raw_evidence, verbose=args.verbose, grid=p.config.grid if p.config else None)
 
 
 def run_devices(devices: Sequence[Device], run_one: Callable[[Device, int], RunResult],
@@ -157,9 +105,14 @@ class Progress:
         self.stream = stream or sys.stderr
         self.width = width
 
+    def on_stage(self, text: str) -> None:
+        """What the device is waiting for before its first step, e.g. `creating the Appium session`."""
+        self.stream.write(f"{self.device.ljust(self.width)}  {text}\n")
+        self.stream.flush()
+
     def on_step_end(self, name: str, status: str, ms: int, detail: str | None = None) -> None:
         """`sim-android  open settings  ok  0.4 s`."""
-        line = f"{self.device.ljust(self.width)}  {name:<28} {status:<7} {ms / 1000:5.1f} s"
+        line = f"{self.device.ljust(self.width)}  {name:<28} {status:<11} {ms / 1000:5.1f} s"
         if detail:
             line += f"  {detail}"
         self.stream.write(line + "\n")
@@ -172,19 +125,50 @@ def run_command(args: argparse.Namespace, mode: str) -> int:
 
     try:
         plan = build_plan(args, mode)
+    except ConfigError as exc:
+        return config_stop(exc, args.json)
     except EnvironmentProblem as problem:  # e.g. `--device auto` and adb sees no phone
         return _environment_stop(problem, mode, args.json)
     width = max(12, *(len(d.name) for d in plan.devices))
     # Each verdict is printed the moment its device finishes; --json prints one document at the end.
     stream = None if args.json else verdict_printer(width=width)
+    began = time.monotonic()
+    announce(plan)
     results = run_plan(plan, args.parallel, on_result=stream, progress=lambda d: Progress(d.name, width=width))
     report_path = None
     if plan.report_dir is not None:
         from mobile.report import write_report
 
-        report_path = write_report(plan.report_dir, results, [r.appium_log for r in results if r.appium_log])
+        report_path = write_report(plan.report_dir, results, [r.appium_log for r in results if r.appium_log],
+                                   wall_s=time.monotonic() - began)
     print_results(results, mode, as_json=args.json, report_path=report_path, streamed=stream is not None)
     return exit_code(results)
+
+
+def announce(plan: RunPlan, err: TextIO | None = None) -> None:
+    """The first line, at once: what runs where, and that Appium takes a few seconds to start."""
+    err = err or sys.stderr
+    names = ", ".join(d.name for d in plan.devices)
+    local = any(d.appium == "local" for d in plan.devices) and not (plan.appium_url or plan.grid)
+    where = "starting Appium on 127.0.0.1 (a few seconds)" if local else f"Appium at {plan.appium_url or plan.grid}"
+    err.write(f"linkedin-optout {plan.mode} on {names}: {where}...\n")
+    err.flush()
+
+
+def config_stop(exc: ConfigError, as_json: bool) -> int:
+    """Bad input: every problem on stderr (one line each), the --json document on stdout; exit 2."""
+    lines = config_lines(exc)
+    for line in lines:
+        sys.stderr.write(f"linkedin-optout: error: {line}\n")
+    if as_json:
+        sys.stdout.write(json.dumps(config_error_document("\n".join(lines)), indent=2) + "\n")
+    return 2
+
+
+def config_error_document(message: str) -> dict[str, Any]:
+    """The --json document of a run refused before it started."""
+    return {"results": [], "summary": {"total": 0, "by_status": {}},
+            "error": {"status": "config_error", "message": message}}
 
 
 def _environment_stop(problem: EnvironmentProblem, mode: str, as_json: bool) -> int:

@@ -13,7 +13,8 @@ from mobile.errors import ConfigError, EnvironmentProblem
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register `cleanup`."""
     parser = subparsers.add_parser(
-        "cleanup", help="remove what Appium installed on a phone (settings helper, UiAutomator2 server packages)")
+        "cleanup", help="remove what Appium installed on a phone (settings helper, UiAutomator2 server packages)",
+        description=__doc__)
     parser.add_argument("--device", required=True, metavar="NAME|SERIAL", help="devices.yaml name or adb serial")
     parser.add_argument("--devices-file", metavar="FILE", help="devices.yaml to use")
     parser.add_argument("--json", action="store_true", help="print one JSON document")

@@ -5,16 +5,20 @@ from __future__ import annotations
 import argparse
 import json
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mobile.adb import LiveDevice, discover
-from mobile.devices import Device, DevicesConfig, find_devices_file, load_devices
+from mobile.devices import Device, DevicesConfig
+from mobile.inputs import check_devices_config
 from mobile.errors import EnvironmentProblem
+
+if TYPE_CHECKING:  # mobile.adb (adbutils) is imported when the command runs: `--help` stays fast
+    from mobile.adb import LiveDevice
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register `devices`."""
-    parser = subparsers.add_parser("devices", help="list devices.yaml entries and live adb devices with readiness")
+    parser = subparsers.add_parser("devices", help="list devices.yaml entries and live adb devices with readiness",
+                                   description=__doc__)
     parser.add_argument("--devices-file", metavar="FILE", help="devices.yaml to use")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     parser.set_defaults(run=run)
@@ -73,7 +77,9 @@ def as_json(config: DevicesConfig, live: list[LiveDevice], adb_error: str | None
 
 def run(args: argparse.Namespace) -> int:
     """List; exit 0, or 3 when adb itself cannot be reached."""
-    config = load_devices(find_devices_file(args.devices_file))
+    config = check_devices_config(args.devices_file)
+    from mobile.adb import discover
+
     live: list[LiveDevice] = []
     adb_error = None
     try:

@@ -8,13 +8,15 @@ import sys
 
 from mobile import doctor
 from mobile.appium_server import appium_binary, appium_home
-from mobile.devices import Device, find_devices_file, load_devices, resolve
+from mobile.devices import Device, resolve
+from mobile.inputs import check_devices_config
 from mobile.errors import EnvironmentProblem
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register `doctor`."""
-    parser = subparsers.add_parser("doctor", help="check Python deps, Node/npm, Appium and drivers, adb, devices")
+    parser = subparsers.add_parser("doctor", help="check Python deps, Node/npm, Appium and drivers, adb, devices",
+                                   description=__doc__)
     parser.add_argument("--device", metavar="NAME|SERIAL|UDID|auto", help="device to check (default: the first in devices.yaml)")
     parser.add_argument("--devices-file", metavar="FILE", help="devices.yaml to use")
     parser.add_argument("--json", action="store_true", help="print the checks as JSON")
@@ -23,7 +25,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def gather(device_name: str | None, devices_file: str | None) -> tuple[Device | None, list[doctor.Check]]:
     """Every check, in the order a user fixes them; ConfigError propagates (exit 2)."""
-    config = load_devices(find_devices_file(devices_file))
+    config = check_devices_config(devices_file)
     checks = [doctor.check_python_packages(), *doctor.check_node()]
     binary, home = appium_binary(), appium_home()
     checks.append(doctor.check_appium(binary))

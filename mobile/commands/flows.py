@@ -16,7 +16,9 @@ def add_parser(subparsers: Any) -> None:
                                    description=__doc__)
     parser.set_defaults(run=run, flows_action="list", name=None)
     actions = parser.add_subparsers(dest="flows_action", metavar="ACTION")
-    show = actions.add_parser("show", help="print one flow: apps, locales, screens, targets, steps, interruptions")
+    show = actions.add_parser("show", help="print one flow: apps, locales, screens, targets, steps, interruptions",
+                              description="Print one flow in full: its apps, locales, screens, targets, steps and "
+                                          "interruptions, as the runner will use them.")
     show.add_argument("name", metavar="NAME", help="flow name (e.g. linkedin-genai) or path to a flow file")
 
 

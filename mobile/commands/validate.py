@@ -1,4 +1,5 @@
-"""`linkedin-optout validate FILE...` checks flow files and devices.yaml; errors carry `file:line`."""
+"""Check flow files, devices.yaml files (with the scenarios they name) and simulator scenario files without
+touching any device. Every problem of a file is listed as `file:line: message`; exit 2 if any file is bad."""
 
 from __future__ import annotations
 
@@ -9,18 +10,19 @@ from typing import Any, Callable
 
 from mobile.core.flow import parse_flow
 from mobile.core.flow_yaml import parse_raw
-from mobile.errors import ConfigError
+from mobile.errors import ConfigError, config_lines
 
 # top-level keys that say what a file is
 _DEVICE_KEYS = frozenset({"devices", "groups", "grid"})
-_FLOW_KEYS = frozenset({"steps", "targets", "screens", "apps", "labels"})
+_FLOW_KEYS = frozenset({"steps", "targets", "apps", "locales"})
 
 
 def add_parser(subparsers: Any) -> None:
     """Register `validate FILE...`."""
-    parser = subparsers.add_parser("validate", help="validate flow files and devices.yaml (errors carry file:line)",
+    parser = subparsers.add_parser("validate", help="validate flows, devices.yaml and scenarios (errors carry file:line)",
                                    description=__doc__)
-    parser.add_argument("files", nargs="+", metavar="FILE", help="flow .yaml files and/or devices.yaml files")
+    parser.add_argument("files", nargs="+", metavar="FILE",
+                        help="flow, devices.yaml and/or simulator scenario .yaml files")
     parser.set_defaults(run=run)
 
 
@@ -31,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             validate_file(name)
         except ConfigError as exc:
-            print(str(exc))
+            print("\n".join(config_lines(exc)))
             code = 2
         else:
             print(f"ok  {name}")
@@ -39,7 +41,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def validate_file(name: str) -> str:
-    """Check one file; returns its kind ("flow" or "devices"); ConfigError when it is invalid."""
+    """Check one file; returns its kind ("flow", "devices" or "scenario"); ConfigError(s) when it is invalid."""
+    if Path(name).is_dir():
+        raise ConfigError("is a directory, not a YAML file", where=name)
     try:
         text = Path(name).read_text(encoding="utf-8")
     except OSError as exc:
@@ -54,8 +58,13 @@ def validate_file(name: str) -> str:
     if keys & _FLOW_KEYS:
         parse_flow(text, name)
         return "flow"
-    raise ConfigError("neither a flow file (steps, targets, ...) nor a devices file (devices, groups, ...)",
-                      where=f"{name}:{raw.line}")
+    from mobile.sim.scenario import TOP_KEYS, load_scenario
+
+    if keys & (TOP_KEYS - {"name", "description"}) and keys <= TOP_KEYS:
+        load_scenario(name if name.endswith((".yaml", ".yml")) or "/" in name else f"./{name}")
+        return "scenario"
+    raise ConfigError("neither a flow file (steps, targets, ...), a devices file (devices, groups, ...) nor a "
+                      "scenario (state, vars, latency, ...)", where=f"{name}:{raw.line}")
 
 
 def _devices_loader() -> Callable[[str], object]:
@@ -64,5 +73,8 @@ def _devices_loader() -> Callable[[str], object]:
         devices = importlib.import_module("mobile.devices")
     except ModuleNotFoundError as exc:
         raise ConfigError(f"cannot check devices files: {exc}") from None
-    loader: Callable[[str], object] = devices.load_devices
+    inputs = importlib.import_module("mobile.inputs")
+    def loader(path: str) -> object:
+        return devices.load_devices(path, extra_check=inputs.check_scenarios)
+
     return loader

@@ -48,20 +48,28 @@ def parse_flow(text: str, source_name: str) -> Flow:
         ("description", "apps", "defaults", "locales", "labels", "screens", "targets", "steps", "interruptions"),
         ("apps", "locales", "labels", "screens", "targets", "steps"),
     )
-    description = ck.string(top["description"], "'description'") if "description" in top else ""
-    apps = _apps(ck, top["apps"])
-    timeout = 20.0
-    if "defaults" in top:
-        defaults = ck.mapping(top["defaults"], "'defaults'", ("timeout",))
-        if "timeout" in defaults:
-            timeout = ck.number(defaults["timeout"], "'timeout' in 'defaults'")
-    locales = _locales(ck, top["locales"])
-    labels = _labels(ck, top["labels"], locales)
+    ok = ck.each
+    description, apps, timeout, locales, labels = "", {}, 20.0, ("en",), MappingProxyType({})
+    with ok():
+        description = ck.string(top["description"], "'description'") if "description" in top else ""
+    with ok():
+        apps = _apps(ck, top["apps"])
+    with ok():
+        if "defaults" in top:
+            defaults = ck.mapping(top["defaults"], "'defaults'", ("timeout",))
+            if "timeout" in defaults:
+                timeout = ck.number(defaults["timeout"], "'timeout' in 'defaults'")
+    with ok():
+        locales = _locales(ck, top["locales"])
+    with ok():
+        labels = _labels(ck, top["labels"], locales)
+    ck.problems.raise_if_any()  # everything below refers to apps, locales and labels
     platforms = tuple(apps)
     screens = _screens(ck, top["screens"], labels, platforms)
     targets = _targets(ck, top["targets"], labels, platforms)
     steps = _steps(ck, top["steps"], screens, targets, labels)
     interruptions = _interruptions(ck, top["interruptions"], labels) if "interruptions" in top else ()
+    ck.problems.raise_if_any()
     return Flow(
         name=Path(source_name).stem,
         description=description,
@@ -168,17 +176,23 @@ def _require_platforms(ck: Checker, raw: Raw, what: str, given: Mapping[str, Raw
 
 def _screens(ck: Checker, raw: Raw, labels: Labels, platforms: tuple[str, ...]) -> dict[str, Screen]:
     screens: dict[str, Screen] = {}
-    for name, value in ck.items(raw, "'screens'").items():
-        ck.name(name, raw.key_lines[name], "a screen name")
-        what = f"screen '{name}'"
-        spec = ck.mapping(value, what, ("description",) + PLATFORMS)
-        _require_platforms(ck, value, what, spec, platforms)
-        anchors: dict[str, AnchorSpec] = {}
-        for platform in (p for p in PLATFORMS if p in spec):
-            anchors[platform] = _anchor(ck, spec[platform], f"{what} on {platform}", labels)
-        desc = ck.string(spec["description"], "'description'") if "description" in spec else ""
-        screens[name] = Screen(name, MappingProxyType(anchors), desc, value.line, labels)
+    with ck.each():
+        for name, value in ck.items(raw, "'screens'").items():
+            with ck.each(name):
+                screens[name] = _screen(ck, name, raw, value, labels, platforms)
     return screens
+
+
+def _screen(ck: Checker, name: str, raw: Raw, value: Raw, labels: Labels, platforms: tuple[str, ...]) -> Screen:
+    ck.name(name, raw.key_lines[name], "a screen name")
+    what = f"screen '{name}'"
+    spec = ck.mapping(value, what, ("description",) + PLATFORMS)
+    _require_platforms(ck, value, what, spec, platforms)
+    anchors: dict[str, AnchorSpec] = {}
+    for platform in (p for p in PLATFORMS if p in spec):
+        anchors[platform] = _anchor(ck, spec[platform], f"{what} on {platform}", labels)
+    desc = ck.string(spec["description"], "'description'") if "description" in spec else ""
+    return Screen(name, MappingProxyType(anchors), desc, value.line, labels)
 
 
 def _anchor(ck: Checker, raw: Raw, what: str, labels: Labels) -> AnchorSpec:
@@ -193,34 +207,38 @@ def _anchor(ck: Checker, raw: Raw, what: str, labels: Labels) -> AnchorSpec:
 
 def _targets(ck: Checker, raw: Raw, labels: Labels, platforms: tuple[str, ...]) -> dict[str, Target]:
     targets: dict[str, Target] = {}
-    for name, value in ck.items(raw, "'targets'").items():
-        ck.name(name, raw.key_lines[name], "a target name")
-        what = f"target '{name}'"
-        spec = ck.mapping(value, what, ("description",) + PLATFORMS)
-        _require_platforms(ck, value, what, spec, platforms)
-        cands = {p: _candidates(ck, spec[p], f"{what} on {p}", labels) for p in PLATFORMS if p in spec}
-        desc = ck.string(spec["description"], "'description'") if "description" in spec else ""
-        targets[name] = Target(name, MappingProxyType(cands), desc, value.line, labels)
+    with ck.each():
+        for name, value in ck.items(raw, "'targets'").items():
+            with ck.each(name):
+                ck.name(name, raw.key_lines[name], "a target name")
+                what = f"target '{name}'"
+                spec = ck.mapping(value, what, ("description",) + PLATFORMS)
+                _require_platforms(ck, value, what, spec, platforms)
+                cands = {p: _candidates(ck, spec[p], f"{what} on {p}", labels) for p in PLATFORMS if p in spec}
+                desc = ck.string(spec["description"], "'description'") if "description" in spec else ""
+                targets[name] = Target(name, MappingProxyType(cands), desc, value.line, labels)
     return targets
 
 
 def _steps(ck: Checker, raw: Raw, screens: Mapping[str, Screen], targets: Mapping[str, Target],
            labels: Labels) -> tuple[Step, ...]:
     steps: list[Step] = []
-    for number, item in enumerate(ck.listing(raw, "'steps'"), 1):
-        what = f"step {number}"
-        if isinstance(item.value, str):  # `- launch`
-            kind, body = item.value, Raw({}, item.line)
-        else:
-            step = ck.items(item, what)
-            if len(step) != 1:
-                ck.fail(f"{what} must have exactly one of {', '.join(STEP_KINDS)}", item.line)
-            kind, body = next(iter(step.items()))
-        if kind not in STEP_KINDS:
-            ck.fail(f"{what}: unknown step '{kind}' (known: {', '.join(STEP_KINDS)})", item.line)
-        if isinstance(body.value, str) and kind != "launch":  # `- tap: settings`
-            body = Raw({"target": body}, body.line, {"target": body.line})
-        steps.append(_step(ck, kind, body, f"{what} ({kind})", screens, targets, labels))
+    with ck.each():
+        for number, item in enumerate(ck.listing(raw, "'steps'"), 1):
+            with ck.each():
+                what = f"step {number}"
+                if isinstance(item.value, str):  # `- launch`
+                    kind, body = item.value, Raw({}, item.line)
+                else:
+                    step = ck.items(item, what)
+                    if len(step) != 1:
+                        ck.fail(f"{what} must have exactly one of {', '.join(STEP_KINDS)}", item.line)
+                    kind, body = next(iter(step.items()))
+                if kind not in STEP_KINDS:
+                    ck.fail(f"{what}: unknown step '{kind}' (known: {', '.join(STEP_KINDS)})", item.line)
+                if isinstance(body.value, str) and kind != "launch":  # `- tap: settings`
+                    body = Raw({"target": body}, body.line, {"target": body.line})
+                steps.append(_step(ck, kind, body, f"{what} ({kind})", screens, targets, labels))
     return tuple(steps)
 
 
@@ -259,24 +277,30 @@ def _step(ck: Checker, kind: str, raw: Raw, what: str, screens: Mapping[str, Scr
 
 def _interruptions(ck: Checker, raw: Raw, labels: Labels) -> tuple[Interruption, ...]:
     result: list[Interruption] = []
-    for item in ck.listing(raw, "'interruptions'", non_empty=False):
-        spec = ck.mapping(item, "an interruption", ("name", "description") + PLATFORMS, ("name",))
-        name = ck.name(spec["name"], spec["name"].line, "an interruption name")
-        if any(i.name == name for i in result):
-            ck.fail(f"interruption '{name}' is defined twice", spec["name"].line)
-        what = f"interruption '{name}'"
-        per: dict[str, InterruptionSpec] = {}
-        for platform in (p for p in PLATFORMS if p in spec):
-            body = ck.mapping(spec[platform], f"{what} on {platform}", ("detect", "dismiss"), ("detect", "dismiss"))
-            per[platform] = InterruptionSpec(
-                _candidates(ck, body["detect"], f"'detect' of {what} on {platform}", labels),
-                _candidates(ck, body["dismiss"], f"'dismiss' of {what} on {platform}", labels),
-            )
-        if not per:
-            ck.fail(f"{what} needs 'android' and/or 'ios'", item.line)
-        desc = ck.string(spec["description"], "'description'") if "description" in spec else ""
-        result.append(Interruption(name, MappingProxyType(per), desc, item.line, labels))
+    with ck.each():
+        for item in ck.listing(raw, "'interruptions'", non_empty=False):
+            with ck.each():
+                result.append(_interruption(ck, item, labels, result))
     return tuple(result)
+
+
+def _interruption(ck: Checker, item: Raw, labels: Labels, result: list[Interruption]) -> Interruption:
+    spec = ck.mapping(item, "an interruption", ("name", "description") + PLATFORMS, ("name",))
+    name = ck.name(spec["name"], spec["name"].line, "an interruption name")
+    if any(i.name == name for i in result):
+        ck.fail(f"interruption '{name}' is defined twice", spec["name"].line)
+    what = f"interruption '{name}'"
+    per: dict[str, InterruptionSpec] = {}
+    for platform in (p for p in PLATFORMS if p in spec):
+        body = ck.mapping(spec[platform], f"{what} on {platform}", ("detect", "dismiss"), ("detect", "dismiss"))
+        per[platform] = InterruptionSpec(
+            _candidates(ck, body["detect"], f"'detect' of {what} on {platform}", labels),
+            _candidates(ck, body["dismiss"], f"'dismiss' of {what} on {platform}", labels),
+        )
+    if not per:
+        ck.fail(f"{what} needs 'android' and/or 'ios'", item.line)
+    desc = ck.string(spec["description"], "'description'") if "description" in spec else ""
+    return Interruption(name, MappingProxyType(per), desc, item.line, labels)
 
 
 def load_flow(path: str | os.PathLike[str]) -> Flow:
@@ -285,8 +309,8 @@ def load_flow(path: str | os.PathLike[str]) -> Flow:
     try:
         text = Path(source).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read flow file: {exc.strerror if isinstance(exc, OSError) else exc}",
-                          where=source) from None
+        message = f"cannot read flow file: {exc.strerror}" if isinstance(exc, OSError) else "not a UTF-8 text file"
+        raise ConfigError(message, where=source) from None
     return parse_flow(text, source)
 
 

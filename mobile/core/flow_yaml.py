@@ -8,7 +8,8 @@ from typing import Any, Mapping, NoReturn, Union
 
 import yaml
 
-from mobile.errors import ConfigError
+from mobile.core.yaml_limits import BaseLoader, check_text, check_tree, syntax_error
+from mobile.errors import ConfigError, Problems
 
 Scalar = Union[str, int, float, bool, None]
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -43,7 +44,7 @@ def type_name(value: object) -> str:
     return "string"
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(BaseLoader):  # type: ignore[misc,valid-type]
     """SafeLoader whose booleans are only true/false (YAML 1.2), so `on: On` and `off: No` stay strings."""
 
 
@@ -60,19 +61,16 @@ _Loader.add_implicit_resolver(
 
 def parse_raw(text: str, source: str) -> Raw:
     """Parse YAML text into `Raw` values; syntax errors become ConfigError at `source:line`."""
+    check_text(text, source)
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:
             raise ConfigError("the file is empty", where=f"{source}:1")
+        check_tree(node, source)
         return _convert(loader, node, source)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else 1
-        problem = exc.problem or exc.context or "invalid YAML"
-        raise ConfigError(f"invalid YAML: {problem}", where=f"{source}:{line}") from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"invalid YAML: {exc}", where=f"{source}:1") from None
+        raise syntax_error(text, source, exc) from None
     finally:
         loader.dispose()
 
@@ -103,11 +101,35 @@ def _convert(loader: _Loader, node: yaml.Node, source: str) -> Raw:
     return Raw(value, line)
 
 
+class _Each:
+    """Context manager of Checker.each()."""
+
+    def __init__(self, checker: "Checker", name: str | None):
+        self.checker, self.name = checker, name
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: Any, exc: Any, tb: Any) -> bool:
+        if isinstance(exc, ConfigError):
+            self.checker.problems.add(exc)
+            if self.name is not None:
+                self.checker.failed.add(self.name)
+            return True
+        return False
+
+
 class Checker:
     """Type and key checks over Raw values; every failure names `source:line`."""
 
     def __init__(self, source: str):
         self.source = source
+        self.problems = Problems()  # what `each()` blocks found; the caller raises them all at the end
+        self.failed: set[str] = set()  # names whose definition had a problem (referring to them is no new one)
+
+    def each(self, name: str | None = None) -> Any:
+        """A block whose ConfigError is recorded (every problem is reported); `name` marks what failed."""
+        return _Each(self, name)
 
     def fail(self, message: str, line: int) -> NoReturn:
         raise ConfigError(message, where=f"{self.source}:{line}")
@@ -115,12 +137,15 @@ class Checker:
     def mapping(self, raw: Raw, what: str, allowed: tuple[str, ...], required: tuple[str, ...] = ()) -> dict[str, Raw]:
         if not isinstance(raw.value, dict):
             self.fail(f"{what} must be a mapping, got {raw.kind}", raw.line)
+        problems = Problems()  # every bad or missing key of the mapping, not only the first
         for key in raw.value:
             if key not in allowed:
-                self.fail(f"unknown key '{key}' in {what} (allowed: {', '.join(allowed)})", raw.key_lines[key])
+                problems.add(ConfigError(f"unknown key '{key}' in {what} (allowed: {', '.join(allowed)})",
+                                         where=f"{self.source}:{raw.key_lines[key]}"))
         for key in required:
             if key not in raw.value:
-                self.fail(f"{what} is missing required key '{key}'", raw.line)
+                problems.add(ConfigError(f"{what} is missing required key '{key}'", where=f"{self.source}:{raw.line}"))
+        problems.raise_if_any()
         return raw.value
 
     def items(self, raw: Raw, what: str) -> dict[str, Raw]:
@@ -170,6 +195,6 @@ class Checker:
 
     def one_of(self, raw: Raw, noun: str, where: str, choices: tuple[str, ...] | Mapping[str, Any]) -> str:
         value = self.string(raw, f"{noun} {where}")
-        if value not in choices:
+        if value not in choices and value not in self.failed:
             self.fail(f"unknown {noun} '{value}' {where} (known: {', '.join(choices)})", raw.line)
         return value

@@ -24,7 +24,8 @@ def appium_capabilities(platform: str, url: str) -> dict[str, Any]:
 
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     """The options shared by `python -m mobile.sim serve` and `linkedin-optout sim serve`."""
-    parser.add_argument("--platform", choices=("android", "ios"), default="android")
+    parser.add_argument("--platform", choices=("android", "ios"), default="android",
+                        help="which phone to simulate (page sources in UiAutomator2 or XCUITest form)")
     parser.add_argument("--scenario", default="default", help="a built-in scenario name or a scenario YAML file")
     parser.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (0 = a free one)")
     parser.add_argument("--latency-scale", type=float, default=None,

@@ -9,7 +9,8 @@ from typing import Any
 
 import yaml
 
-from mobile.errors import ConfigError
+from mobile.core.yaml_limits import BaseLoader, check_text, check_tree, syntax_error
+from mobile.errors import ConfigError, Problems
 
 DATA_DIR = Path(__file__).parent / "data"
 DESIGN_WIDTH, DESIGN_HEIGHT = 1080, 2400  # screens are laid out in Android pixels; iOS is scaled
@@ -47,8 +48,12 @@ class LineDict(dict):
     key_lines: dict
 
 
-class _Loader(yaml.SafeLoader):
-    pass
+class _Loader(BaseLoader):  # type: ignore[misc,valid-type]
+    """SafeLoader building LineDicts; `source_name` is the file named in errors."""
+
+    def __init__(self, stream: Any):
+        super().__init__(str(stream))  # libyaml wants a plain str
+        self.source_name = getattr(stream, "name", "<yaml>")
 
 
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
@@ -58,7 +63,9 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         if key in result:
-            raise ConfigError(f"duplicate key {key!r}", f"{node.start_mark.name}:{key_node.start_mark.line + 1}")
+            first = result.key_lines.get(key)
+            raise ConfigError(f"duplicate key {key!r} (first at line {first})",
+                              f"{loader.source_name}:{key_node.start_mark.line + 1}")
         result[key] = loader.construct_object(value_node, deep=True)
         result.key_lines[key] = key_node.start_mark.line + 1
     return result
@@ -69,15 +76,24 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _constru
 
 def load_yaml(path: Path) -> Any:
     """Parse a YAML file into LineDicts; syntax errors become ConfigError with file:line."""
+    if path.is_dir():
+        raise ConfigError("is a directory, not a YAML file", str(path))
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ConfigError(f"cannot read: {exc.strerror}", str(path)) from exc
+        raise ConfigError(f"cannot read: {exc.strerror}", str(path)) from None
+    except UnicodeDecodeError:
+        raise ConfigError("not a UTF-8 text file", str(path)) from None
+    check_text(text, str(path))
+    loader = _Loader(_Stream(text, str(path)))
     try:
-        return yaml.load(_Stream(text, str(path)), Loader=_Loader)  # noqa: S506 - SafeLoader subclass
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        raise ConfigError(f"invalid YAML: {exc.problem}", f"{path}:{mark.line + 1 if mark else 1}") from exc
+        node = loader.get_single_node()
+        check_tree(node, str(path))
+        return None if node is None else loader.construct_document(node)
+    except yaml.YAMLError as exc:
+        raise syntax_error(text, str(path), exc) from None
+    finally:
+        loader.dispose()
 
 
 class _Stream(str):
@@ -99,10 +115,12 @@ def check_keys(path: Path | str, mapping: Any, allowed: set[str], what: str) -> 
     """Reject unknown keys in a mapping, naming the line of the first one."""
     if not isinstance(mapping, dict):
         raise ConfigError(f"{what} must be a mapping", where(path, mapping))
+    problems = Problems()  # every unknown key, not only the first
     for key in mapping:
         if key not in allowed:
-            raise ConfigError(f"unknown key {key!r} in {what} (allowed: {', '.join(sorted(allowed))})",
-                              where(path, mapping, key))
+            problems.add(ConfigError(f"unknown key {key!r} in {what} (allowed: {', '.join(sorted(allowed))})",
+                                     where(path, mapping, key)))
+    problems.raise_if_any()
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mobile.errors import ConfigError
+from mobile.errors import ConfigError, Problems
 from mobile.sim.app import DATA_DIR, LineDict, Screen, check_keys, default_screens, load_labels, load_yaml, \
     parse_screens, where
+from mobile.sim.scenario_checks import TRANSITION_KINDS, Latency, check_gotos, check_labels, check_vars, node_keys
+from mobile.sim.scenario_checks import latency as latency_of
+
+__all__ = ["TRANSITION_KINDS", "Latency", "Scenario", "Interruption", "known_scenarios", "load_scenario"]
 
 SCENARIO_DIR = DATA_DIR / "scenarios"
 LABELS_FILE = DATA_DIR / "screens" / "labels.yaml"
@@ -24,7 +28,6 @@ DEVICE_KEYS = {"serial", "model", "os_version"}
 FAULT_KEYS = {"crash_once_at", "no_persist"}
 LATENCY_KEYS = {"scale", "commands", "transitions", "late"}
 INTERRUPTION_KEYS = {"screen", "popup", "once"}
-TRANSITION_KINDS = {"native", "webview", "system", "launch", "back"}
 
 
 @dataclass(frozen=True)
@@ -34,16 +37,6 @@ class Interruption:
     screen: str
     popup: str
     once: bool = True
-
-
-@dataclass(frozen=True)
-class Latency:
-    """Milliseconds per W3C command and per screen transition, and late elements (node key -> ms)."""
-
-    scale: float
-    commands: dict[str, float]
-    transitions: dict[str, float]
-    late: dict[str, float]
 
 
 @dataclass(frozen=True)
@@ -82,29 +75,46 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
     return _build(raw, origin, path)
 
 
-def _find(name_or_path: str | Path) -> Path:
+def _find(name_or_path: str | Path, where_from: str | None = None) -> Path:
+    """A scenario file by path or built-in name; `where_from` (file:line) names who asked for it."""
     text = str(name_or_path)
     if text.endswith((".yaml", ".yml")) or "/" in text or "\\" in text:
         path = Path(text)
+        if path.is_dir():
+            raise ConfigError(f"scenario file {text} is a directory", where_from)
         if not path.is_file():
-            raise ConfigError(f"scenario file not found: {text}")
+            raise ConfigError(f"scenario file not found: {text}", where_from)
         return path
     path = SCENARIO_DIR / f"{text}.yaml"
     if not path.is_file():
-        raise ConfigError(f"unknown scenario {text!r}; known: {', '.join(known_scenarios())}")
+        raise ConfigError(f"unknown scenario {text!r}; known: {', '.join(known_scenarios())}", where_from)
     return path
 
 
-def _load_merged(path: Path, seen: set[Path]) -> tuple[dict, dict[str, str]]:
+def _load_merged(path: Path, seen: set[Path], asked_at: str | None = None) -> tuple[dict, dict[str, str]]:
     """Raw mapping after applying `extends` chains; origin maps top-level key -> file:line for errors."""
     if path.resolve() in seen:
-        raise ConfigError("scenario extends itself (cycle)", str(path))
+        raise ConfigError(f"scenario extends itself (cycle through {path})", asked_at or str(path))
     seen.add(path.resolve())
     raw = load_yaml(path)
-    check_keys(path, raw, TOP_KEYS, "scenario")
-    _check_sections(path, raw)
-    parent_name = raw.get("extends", None if path.resolve() == (SCENARIO_DIR / "default.yaml").resolve() else "default")
-    base, origin = ({}, {}) if parent_name is None else _load_merged(_find(parent_name), seen)
+    if raw is None:
+        raise ConfigError("the scenario file is empty", f"{path}:1")
+    problems = Problems()
+    with problems.each():
+        check_keys(path, raw, TOP_KEYS, "scenario")
+    problems.raise_if_any()  # not a mapping: nothing more can be checked
+    _check_sections(path, raw, problems)
+    is_default = path.resolve() == (SCENARIO_DIR / "default.yaml").resolve()
+    parent_name = raw.get("extends", None if is_default else "default")
+    base: dict = {}
+    origin: dict[str, str] = {}
+    if parent_name is not None:
+        with problems.each():
+            if not isinstance(parent_name, str) or not parent_name:
+                raise ConfigError("extends must be a scenario name or file", where(path, raw, "extends"))
+            asked = where(path, raw, "extends")
+            base, origin = _load_merged(_find(parent_name, asked), seen, asked)
+    problems.raise_if_any()
     merged = _merge(base, raw)
     origin.update({key: where(path, raw, key) for key in raw})
     origin.update({f"{key}.{sub}": where(path, raw[key], sub) for key in raw if isinstance(raw[key], dict)
@@ -112,16 +122,21 @@ def _load_merged(path: Path, seen: set[Path]) -> tuple[dict, dict[str, str]]:
     return merged, origin
 
 
-def _check_sections(path: Path, raw: dict) -> None:
+def _check_sections(path: Path, raw: dict, problems: Problems) -> None:
     """Unknown keys are reported per file, so the line is the one in the file that has them."""
     for section, keys in (("state", STATE_KEYS), ("faults", FAULT_KEYS), ("latency", LATENCY_KEYS),
-                          ("app", APP_KEYS)):
+                          ("app", APP_KEYS), ("vars", None), ("labels", None), ("device", {"android", "ios"})):
         if section in raw:
-            check_keys(path, raw[section], keys, section)
+            with problems.each():
+                if keys is None:
+                    if not isinstance(raw[section], dict):
+                        raise ConfigError(f"{section} must be a mapping", where(path, raw, section))
+                else:
+                    check_keys(path, raw[section], keys, section)
     device = raw.get("device") or {}
-    check_keys(path, device, {"android", "ios"}, "device")
-    for platform, facts in device.items():
-        check_keys(path, facts, DEVICE_KEYS, f"device.{platform}")
+    for platform, facts in device.items() if isinstance(device, dict) else ():
+        with problems.each():
+            check_keys(path, facts, DEVICE_KEYS, f"device.{platform}")
 
 
 def _merge(base: Any, over: Any) -> Any:
@@ -136,54 +151,68 @@ def _merge(base: Any, over: Any) -> Any:
 
 
 def _build(raw: dict, origin: dict[str, str], path: Path) -> Scenario:
+    """Check the merged scenario (every problem, each at its file:line) and build it."""
     def at(key: str) -> str:
         return origin.get(key) or origin.get(key.split(".")[0]) or str(path)
 
+    problems = Problems()
     labels = load_labels(LABELS_FILE)
+    with problems.each():
+        check_labels(raw.get("labels") or {}, labels, at)
     for locale, table in (raw.get("labels") or {}).items():
-        labels[str(locale)] = {**labels.get(str(locale), {}), **table}
+        if str(locale) in labels and isinstance(table, dict):
+            labels[str(locale)] = {**labels[str(locale)], **table}
     locale = str(raw.get("locale", "en"))
     if locale not in labels:
-        raise ConfigError(f"unknown locale {locale!r}; known: {', '.join(sorted(labels))}", at("locale"))
+        problems.add(ConfigError(f"unknown locale {locale!r}; known: {', '.join(sorted(labels))}", at("locale")))
     screens = default_screens()
     if raw.get("screens"):
-        screens.update(parse_screens(raw["screens"], path))
+        with problems.each():
+            screens.update(parse_screens(raw["screens"], path))
+    with problems.each():
+        check_gotos(screens)
     state = dict(raw.get("state", {}))
-    for key in BOOL_STATE_KEYS:
+    for key in sorted(BOOL_STATE_KEYS):
         if not isinstance(state.get(key), bool):
-            raise ConfigError(f"state.{key} must be true or false", at(f"state.{key}"))
+            problems.add(ConfigError(f"state.{key} must be true or false", at(f"state.{key}")))
     if state.get("lock", "swipe") not in LOCK_KINDS:
-        raise ConfigError(f"state.lock must be one of {', '.join(LOCK_KINDS)}", at("state.lock"))
+        problems.add(ConfigError(f"state.lock must be one of {', '.join(LOCK_KINDS)}", at("state.lock")))
     packages = state.get("packages") or []
     if not isinstance(packages, list) or not all(isinstance(p, str) for p in packages):
-        raise ConfigError("state.packages must be a list of package names", at("state.packages"))
-    app = _app_section(raw.get("app") or {}, screens, at)
+        problems.add(ConfigError("state.packages must be a list of package names", at("state.packages")))
+    with problems.each():
+        check_vars(raw.get("vars") or {}, at, load_yaml(SCENARIO_DIR / "default.yaml").get("vars", {}))
+    app: dict[str, Any] = {}
+    with problems.each():
+        app = _app_section(raw.get("app") or {}, screens, at)
     interruptions = []
     for item in raw.get("interruptions") or []:
-        check_keys(at("interruptions"), item, INTERRUPTION_KEYS, "interruption")
-        for key in ("screen", "popup"):
-            if item.get(key) not in screens:
-                raise ConfigError(f"interruption {key} {item.get(key)!r} is not a known screen",
-                                  where(path, item, key) if hasattr(item, "line") else at("interruptions"))
-        interruptions.append(Interruption(item["screen"], item["popup"], bool(item.get("once", True))))
+        with problems.each():
+            check_keys(at("interruptions"), item, INTERRUPTION_KEYS, "interruption")
+            for key in ("screen", "popup"):
+                if item.get(key) not in screens:
+                    raise ConfigError(f"interruption {key} {item.get(key)!r} is not a known screen",
+                                      where(path, item, key) if hasattr(item, "line") else at("interruptions"))
+            if not isinstance(item.get("once", True), bool):
+                raise ConfigError("interruption once must be true or false", where(path, item, "once"))
+            interruptions.append(Interruption(item["screen"], item["popup"], item.get("once", True)))
     faults = raw.get("faults", {})
+    if not isinstance(faults.get("no_persist", False), bool):
+        problems.add(ConfigError("faults.no_persist must be true or false", at("faults.no_persist")))
     crash_at = faults.get("crash_once_at")
     if crash_at is not None and crash_at not in screens:
-        raise ConfigError(f"faults.crash_once_at {crash_at!r} is not a known screen", at("faults.crash_once_at"))
-    lat = raw.get("latency", {})
-    transitions = dict(lat.get("transitions", {}))
-    bad = set(transitions) - TRANSITION_KINDS
-    if bad:
-        raise ConfigError(f"unknown transition kind(s) {sorted(bad)}; known: {sorted(TRANSITION_KINDS)}",
-                          at("latency.transitions"))
-    latency = Latency(float(lat.get("scale", 1.0)), {k: float(v) for k, v in lat.get("commands", {}).items()},
-                      {k: float(v) for k, v in transitions.items()},
-                      {k: float(v) for k, v in (lat.get("late") or {}).items()})
+        problems.add(ConfigError(f"faults.crash_once_at {crash_at!r} is not a known screen",
+                                 at("faults.crash_once_at")))
+    lat = None
+    with problems.each():
+        lat = latency_of(raw.get("latency", {}), at, node_keys(screens))
+    problems.raise_if_any()
+    assert lat is not None
     return Scenario(
         name=str(raw.get("name", path.stem)), source=str(path), description=str(raw.get("description", "")),
         locale=locale, state=state, device={k: dict(v) for k, v in raw.get("device", {}).items()},
         vars=dict(raw.get("vars", {})), interruptions=tuple(interruptions), crash_once_at=crash_at,
-        no_persist=bool(faults.get("no_persist", False)), latency=latency, screens=screens, labels=labels, app=app,
+        no_persist=bool(faults.get("no_persist", False)), latency=lat, screens=screens, labels=labels, app=app,
     )
 
 

@@ -141,7 +141,7 @@ def test_human_output_names_states_and_the_training_note(appium_server, phone_lo
     code = main(["apply", "--device", "sim-android", "--appium-url", appium_server.url])
     out, err = capsys.readouterr()
     assert code == 0
-    assert "sim-android" in out and "changed  on -> off  (verified, persisted)" in out
+    assert "sim-android" in out and "changed        on -> off  (verified, persisted)" in out
     assert "data already used for training is not removed" in out
     assert "tap settings" in err and " ok " in err
 

@@ -83,3 +83,51 @@ def test_unknown_device_is_a_usage_error(qa_project: pytest.Pytester) -> None:
                                           timeout=120)
     assert run.ret == pytest.ExitCode.USAGE_ERROR
     run.stderr.fnmatch_lines(["*linkedin-optout: --optout-device: unknown device 'nope'*"])
+
+
+def test_option_errors_name_the_plugins_own_options(qa_project: pytest.Pytester) -> None:
+    run = qa_project.runpytest_subprocess("--optout-devices-file", "nope.yaml", timeout=120)
+    assert run.ret == pytest.ExitCode.USAGE_ERROR
+    run.stderr.fnmatch_lines(["*linkedin-optout: --optout-devices-file: devices file not found: nope.yaml*"])
+    bad = qa_project.makefile(".yaml", bad="devices:\n  a: {platform: android, simulator: {scenario: nosuch}}\n"
+                                           "groups:\n  g: []\n")
+    run = qa_project.runpytest_subprocess("--optout-devices-file", str(bad), timeout=120)
+    assert run.ret == pytest.ExitCode.USAGE_ERROR
+    run.stderr.fnmatch_lines([f"*linkedin-optout: {bad}:2: device 'a': unknown scenario 'nosuch'*",
+                              f"*linkedin-optout: {bad}:4: group 'g' is empty*"])
+    for option, value, message in (("--optout-timeout", "nan", "must be a finite number of seconds"),
+                                   ("--optout-appium-url", "notaurl", "--optout-appium-url: not an http(s) URL")):
+        run = qa_project.runpytest_subprocess(option, value, timeout=120)
+        assert run.ret == pytest.ExitCode.USAGE_ERROR
+        run.stderr.fnmatch_lines([f"*{message}*"])
+    assert "INTERNALERROR" not in run.stdout.str() + run.stderr.str()
+
+
+def test_declared_phone_that_is_absent_reports_no_device(qa_project: pytest.Pytester, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--optout-device phone` (serial: auto) with no phone: its tests get `no_device`, never an INTERNALERROR."""
+    import socket
+    import subprocess
+
+    from mobile.adb import adb_binary
+
+    with socket.socket() as sock:  # a private adb server that sees no phone; killed at the end
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("ANDROID_ADB_SERVER_PORT", str(port))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("ADB_LOCAL_TRANSPORT_MAX_PORT", "5553")
+    qa_project.makefile(".yaml", phone="devices:\n  phone: {platform: android, serial: auto}\n")
+    qa_project.makepyfile(test_phone="""
+def test_phone(optout, device):
+    result = optout.check(device)
+    assert (result.device, result.status) == ("phone", "no_device"), result
+""")
+    try:
+        run = qa_project.runpytest_subprocess("test_phone.py", "--optout-device", "phone", "--optout-devices-file",
+                                              "phone.yaml", timeout=120)
+    finally:
+        subprocess.run([adb_binary(), "-P", str(port), "kill-server"], capture_output=True, timeout=30)
+    run.assert_outcomes(passed=1)
+    assert "INTERNALERROR" not in run.stdout.str() + run.stderr.str()
+    run.stdout.fnmatch_lines(["*phone*no_device*"])

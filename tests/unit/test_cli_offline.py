@@ -83,7 +83,8 @@ def test_validate_unknown_kind_of_file(capsys: pytest.CaptureFixture[str], tmp_p
     other.write_text("name: x\n")
     code, out, _ = run_cli(capsys, "validate", str(other))
     assert code == 2
-    assert out == f"{other}:1: neither a flow file (steps, targets, ...) nor a devices file (devices, groups, ...)\n"
+    assert out == (f"{other}:1: neither a flow file (steps, targets, ...), a devices file (devices, groups, ...) "
+                   "nor a scenario (state, vars, latency, ...)\n")
 
 
 def test_validate_through_the_installed_script() -> None:

@@ -46,7 +46,7 @@ def test_exit_code_is_the_highest_among_devices() -> None:
 
 
 def test_verdict_line_reads_like_the_spec() -> None:
-    assert verdict_line(result()) == "sim-android   changed  on -> off  (verified, persisted)  9.8 s"
+    assert verdict_line(result()) == "sim-android   changed        on -> off  (verified, persisted)  9.8 s"
     line = verdict_line(result(status="verify_failed", after="on", persisted=False, message="did not persist"))
     assert "on -> on" in line and "not persisted" in line and "did not persist" in line
 
