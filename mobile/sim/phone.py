@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 from mobile.sim import render, screenshot
 from mobile.sim.app import DESIGN_HEIGHT, DESIGN_WIDTH, ResolveContext, View, resolve
+from mobile.sim.activities import check_activity
 from mobile.sim.log import InteractionLog, SimError, TapResult
 from mobile.sim.scenario import Scenario, load_scenario
 
@@ -202,7 +203,7 @@ class Phone:
                 raise SimError("session not created", self._not_installed_message(str(app_id)))
             activity = get("appActivity")
             if self.platform == "android" and activity and self.app_installed:
-                self._check_activity(str(activity))
+                check_activity(str(activity), self.launcher_activity, self.exported_activities)
             # UiAutomator2 and XCUITest wake the device and dismiss a swipe keyguard; a PIN stays
             self.screen_on = True
             self._unlock()
@@ -219,23 +220,6 @@ class Phone:
                 else:
                     self._launch()
             self.session = dict(caps)
-
-    def _check_activity(self, activity: str) -> None:
-        """`am start -n PKG/ACTIVITY` as appium-adb runs it: the activity must exist and be exported."""
-        package = APP_IDS["android"]
-        full = package + activity if activity.startswith(".") else activity
-        known = {"com.linkedin.android.authenticator.LaunchActivity", "com.linkedin.android.splash.SplashActivity",
-                 self.launcher_activity, *self.exported_activities}
-        if full not in known:
-            raise SimError("session not created", f"Activity class {{{package}/{full}}} does not exist")
-        if full not in self.exported_activities:
-            short = full[len(package):] if full.startswith(package) else full
-            raise SimError("session not created", (
-                f"Cannot start the '{package}' application. Original error: Error executing adbExec. "
-                f"Original error: 'Command 'adb shell am start -W -n {package}/{full} -S' exited with code 255'; "
-                f"Command output: Security exception: Permission Denial: starting Intent "
-                f"{{ flg=0x10000000 cmp={package}/{short} }} from null (pid=4242, uid=2000) not exported "
-                f"from uid 10234"))
 
     def _not_installed_message(self, app_id: str) -> str:
         if self.platform == "ios":
