@@ -174,7 +174,12 @@ def check_report_dir(p: Pass) -> None:
 
 def check_devices(p: Pass) -> None:
     """--device/--group/--all -> devices (asks adb only now, when every file is known to be good)."""
-    if p.config is None or p.problems:
+    if p.config is None:
+        return
+    group = getattr(p.args, "group", None)
+    if group is not None and group not in p.config.groups:  # known without adb: report it with the rest
+        raise ConfigError(f"unknown group '{group}' (known: {', '.join(p.config.groups) or 'none'})", where="--group")
+    if p.problems:
         return
     p.devices = resolve(p.config, p.args.device, p.args.group, p.args.all)
     if p.flow is None:

@@ -169,9 +169,17 @@ class Optout:
         return self._run("apply", device, wanted=state, **options)
 
     def _device(self, device: Device | str) -> Device:
+        """A Device; a declared name whose phone is absent now is recorded as absent (its result says so)."""
         if isinstance(device, Device):
             return device
-        return resolve(devices_config(self.request.config), [device])[0]
+        config = devices_config(self.request.config)
+        try:
+            return resolve(config, [device])[0]
+        except EnvironmentProblem as problem:
+            if device not in config.devices:
+                raise
+            self.request.config.stash.setdefault(_ABSENT_KEY, {})[device] = problem
+            return config.devices[device]
 
     def _run(self, mode: str, device: Device | str, *, wanted: str | None = None, expected: str | None = None,
              locale: str | None = None, scenario: str | None = None, timeout: float | None = None,

@@ -81,7 +81,18 @@ _APPIUM_LOG = re.compile(r"^appium(-\d+)?\.log$")
 
 
 def _is_report(directory: Path) -> bool:
-    return any((directory / name).is_file() for name in REPORT_FILES)
+    """An earlier linkedin-optout report: its result.json is our document, or its report.html our page
+    (a junit.xml alone, e.g. pytest's, does not make a folder ours to empty)."""
+    try:
+        doc = json.loads((directory / "result.json").read_text(encoding="utf-8"))
+        if isinstance(doc, dict) and {"results", "summary"} <= set(doc):
+            return True
+    except (OSError, ValueError):
+        pass
+    try:
+        return "<title>linkedin-optout report</title>" in (directory / "report.html").read_text(encoding="utf-8")
+    except (OSError, ValueError):
+        return False
 
 
 def check_report_target(path: Path) -> Path:
@@ -121,7 +132,8 @@ def prepare_report_dir(path: Path) -> None:
                 if not any(entry.iterdir()):
                     entry.rmdir()
     except OSError as exc:
-        raise ConfigError(f"cannot empty the earlier report in {path}: {exc.strerror or exc}", where="--report") from None
+        raise ConfigError(f"cannot empty the earlier report in {path}: {exc.strerror or exc}",
+                          where="--report") from None
 
 
 def write_report(report_dir: Path | str, results: list[RunResult], appium_logs: Iterable[str] = (),

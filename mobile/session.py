@@ -12,20 +12,10 @@ from typing import Any, Callable
 
 from mobile.devices import Device
 from mobile.drivers import AppiumDriver
-from mobile.errors import ConfigError, EnvironmentProblem
+from mobile.errors import EnvironmentProblem
 from mobile.result import RunResult
 from mobile.context import SafetyViolation
 from mobile.runner import Callbacks, Runner
-
-
-def validate_scenario(name_or_file: str) -> Any:
-    """Load a scenario by name or file now, so a bad one is a config_error before anything starts."""
-    from mobile.sim.scenario import load_scenario
-
-    try:
-        return load_scenario(name_or_file)
-    except ConfigError as exc:
-        raise ConfigError(exc.message, where=exc.where or "--scenario") from None
 
 
 _APPIUM_START = threading.Lock()

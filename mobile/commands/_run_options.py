@@ -35,16 +35,21 @@ def add_run_options(parser: argparse.ArgumentParser, mode: str) -> None:
         parser.add_argument("--expect", choices=("on", "off"), help="exit 1 (mismatch) unless the switch reads so")
     else:
         parser.add_argument("--state", choices=("off", "on"), default="off", help="wanted state (default off)")
-    parser.add_argument("--json", action="store_true", help="print one JSON document on stdout (default: one verdict line per device)")
-    parser.add_argument("--report", metavar="DIR", help="write result.json, junit.xml, report.html and evidence to this new or empty folder (an "
-                        "earlier report there is replaced; default: no report)")
-    parser.add_argument("--appium-url", metavar="URL", help="use this Appium server instead of starting one (default: start one on 127.0.0.1 "
-                        "for the run, or the devices.yaml grid/appium)")
-    parser.add_argument("--timeout", type=positive_seconds, metavar="SECONDS", help="per-step wait limit (default: the flow's, 20 s for linkedin-genai)")
+    parser.add_argument("--json", action="store_true",
+                        help="print one JSON document on stdout (default: one verdict line per device)")
+    parser.add_argument("--report", metavar="DIR",
+                        help="write result.json, junit.xml, report.html and evidence to this new or empty folder "
+                             "(an earlier report there is replaced; default: no report)")
+    parser.add_argument("--appium-url", metavar="URL",
+                        help="use this Appium server instead of starting one (default: start one on 127.0.0.1 for "
+                             "the run, or the devices.yaml grid/appium)")
+    parser.add_argument("--timeout", type=positive_seconds, metavar="SECONDS",
+                        help="per-step wait limit (default: the flow's, 20 s for linkedin-genai)")
     parser.add_argument("--raw-evidence", action="store_true", help="keep page sources unredacted in reports")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more detail on stderr")
-    parser.add_argument("--devices-file", metavar="FILE", help="devices.yaml to use (default: $LINKEDIN_OPTOUT_DEVICES, else ./devices.yaml, else the "
-                        "repository's)")
+    parser.add_argument("--devices-file", metavar="FILE",
+                        help="devices.yaml to use (default: $LINKEDIN_OPTOUT_DEVICES, else ./devices.yaml, else the "
+                             "repository's)")
     parser.add_argument("--flow", default="linkedin-genai", metavar="NAME|FILE", help="flow to run")
 
 

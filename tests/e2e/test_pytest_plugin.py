@@ -122,12 +122,16 @@ def test_declared_phone_that_is_absent_reports_no_device(qa_project: pytest.Pyte
 def test_phone(optout, device):
     result = optout.check(device)
     assert (result.device, result.status) == ("phone", "no_device"), result
+
+
+def test_phone_by_name(optout):
+    assert optout.apply("phone").status == "no_device"
 """)
     try:
         run = qa_project.runpytest_subprocess("test_phone.py", "--optout-device", "phone", "--optout-devices-file",
                                               "phone.yaml", timeout=120)
     finally:
         subprocess.run([adb_binary(), "-P", str(port), "kill-server"], capture_output=True, timeout=30)
-    run.assert_outcomes(passed=1)
+    run.assert_outcomes(passed=2)
     assert "INTERNALERROR" not in run.stdout.str() + run.stderr.str()
     run.stdout.fnmatch_lines(["*phone*no_device*"])

@@ -350,3 +350,19 @@ def test_extends_cycle_names_the_line(tmp_path) -> None:
     write(b, f"extends: {a}\n")
     with pytest.raises(ConfigError, match=rf"^{b}:1: scenario extends itself \(cycle through {a}\)$"):
         load_scenario(a)
+
+
+def test_unknown_group_is_reported_with_other_problems(capsys) -> None:
+    code, _, err = run(capsys, "check", "--group", "nosuch", "--appium-url", "x")
+    assert code == 2 and err.splitlines() == [
+        "linkedin-optout: error: --appium-url: not an http(s) URL: 'x' (e.g. http://127.0.0.1:4723)",
+        "linkedin-optout: error: --group: unknown group 'nosuch' (known: sims)",
+    ]
+
+
+def test_every_shipped_yaml_file_validates(capsys) -> None:
+    root = Path(__file__).resolve().parents[2]
+    files = [root / "devices.yaml", *sorted((root / "flows").glob("*.yaml")),
+             *sorted((root / "mobile" / "sim" / "data" / "scenarios").glob("*.yaml"))]
+    code, out, _ = run(capsys, "validate", *map(str, files))
+    assert code == 0 and out.splitlines() == [f"ok  {f}" for f in files]

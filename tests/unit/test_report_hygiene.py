@@ -73,8 +73,9 @@ def test_appium_gets_the_filters_and_its_temp_folder_is_removed(tmp_path: Path, 
 def test_reused_report_folder_holds_only_the_new_run(tmp_path: Path) -> None:
     rep = tmp_path / "rep"
     (rep / "old-device").mkdir(parents=True)
-    for name in ("result.json", "junit.xml", "report.html", "appium.log", "appium-2.log"):
+    for name in ("junit.xml", "report.html", "appium.log", "appium-2.log"):
         (rep / name).write_text("old")
+    (rep / "result.json").write_text('{"results": [], "summary": {"total": 0, "by_status": {}}}')
     (rep / "old-device" / "01-launch.xml").write_text("old")
     (rep / "old-device" / "01-launch.png").write_bytes(b"old")
     (rep / "notes.txt").write_text("mine")  # the user's own file is left alone
@@ -85,6 +86,8 @@ def test_reused_report_folder_holds_only_the_new_run(tmp_path: Path) -> None:
 
 def test_report_target_refuses_a_folder_that_is_not_a_report(tmp_path: Path) -> None:
     (tmp_path / "thesis.tex").write_text("mine")
+    (tmp_path / "junit.xml").write_text("<testsuite/>")  # pytest's, say: not ours to delete
+    (tmp_path / "result.json").write_text('{"other": "tool"}')
     with pytest.raises(ConfigError, match="not empty and holds no earlier report"):
         check_report_target(tmp_path)
     assert check_report_target(tmp_path / "new" / "deeper") == tmp_path / "new" / "deeper"
