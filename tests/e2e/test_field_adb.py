@@ -37,6 +37,8 @@ def test_pin_locked_phone_is_device_error_before_any_session(attach, capsys: pyt
     assert "unlock the phone yourself" in result["message"] and "PIN, pattern or password" in result["message"]
     assert "start_session" not in _cmds(handle) and "tap" not in _cmds(handle)
     assert handle.phone.locked is True
+    assert main(["devices"]) == 0
+    assert "locked with a PIN/pattern/password: unlock it yourself" in capsys.readouterr().out
 
 
 def test_swipe_locked_phone_is_dismissed_then_the_run_goes_on(attach, capsys: pytest.CaptureFixture[str]):
