@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 
 import adbutils
 
+from mobile import abort as lifecycle
 from mobile.errors import AppMissing, ConfigError, DeviceError, NoDevice
 
 APP_PACKAGE = "com.linkedin.android"
@@ -141,8 +142,26 @@ def _listening(port: int) -> bool:
         return False
 
 
+class StartedAdbServer:
+    """An adb server this tool started (adb daemonizes it): ended with `adb kill-server` on the way out."""
+
+    def __init__(self, port: int):
+        self.port = port
+
+    def stop(self) -> None:
+        lifecycle.disown(self)
+        try:
+            subprocess.run([adb_binary(), "-P", str(self.port), "kill-server"], capture_output=True, timeout=30)
+        except (OSError, subprocess.SubprocessError):
+            pass  # already gone
+
+    def __repr__(self) -> str:
+        return f"adb server on port {self.port}"
+
+
 def ensure_server(port: int | None = None) -> adbutils.AdbClient:
-    """A client of a running adb server on `port`, starting the server when nothing listens there."""
+    """A client of a running adb server on `port`, starting the server when nothing listens there (the
+    server we start is registered, so the way out of the tool ends it)."""
     port = port or server_port()
     if not _listening(port):
         try:
@@ -150,6 +169,7 @@ def ensure_server(port: int | None = None) -> adbutils.AdbClient:
         except (OSError, subprocess.SubprocessError) as exc:
             raise DeviceError(f"cannot start the adb server on port {port}: {exc} "
                               "(fix: `sudo apt-get install adb`, or `make install` for the bundled one)") from None
+        lifecycle.own(StartedAdbServer(port))
     return adbutils.AdbClient(host="127.0.0.1", port=port, socket_timeout=20)
 
 

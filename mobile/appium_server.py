@@ -14,7 +14,9 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 from types import TracebackType
+from typing import Callable
 
+from mobile import abort as lifecycle
 from mobile.errors import DeviceError
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -90,6 +92,7 @@ class AppiumServer:
         log_path: Path | None = None,
         start_timeout: float = 60.0,
         extra_args: tuple[str, ...] = (),
+        cancel: Callable[[], bool] | None = None,
     ) -> None:
         self.port = port
         self.home = Path(home) if home else appium_home()
@@ -97,6 +100,7 @@ class AppiumServer:
         self.log_path = Path(log_path) if log_path else None
         self.start_timeout = start_timeout
         self.extra_args = tuple(extra_args)
+        self.cancel = cancel  # polled while starting: True stops the start (a signal arrived)
         self.url: str | None = None
         self.start_seconds: float | None = None
         self.external_url = False
@@ -148,7 +152,11 @@ class AppiumServer:
         self._process = subprocess.Popen(
             self.command_line(), env=env, stdin=subprocess.DEVNULL,
             stdout=self._console, stderr=subprocess.STDOUT,
+            # its own session: a Ctrl-C in the terminal reaches the tool, which stops every device before
+            # its next tap and then stops this server (never the server first, under running sessions)
+            start_new_session=True,
         )
+        lifecycle.own(self)  # whatever happens next, the way out of the tool ends it
         self._wait_until_ready(began)
         self.start_seconds = time.monotonic() - began
         return self
@@ -158,6 +166,9 @@ class AppiumServer:
         assert self._process is not None and self.url is not None
         deadline = began + self.start_timeout
         while True:
+            if self.cancel is not None and self.cancel():
+                self.stop()
+                raise DeviceError("Appium's start was cancelled: the run was stopped")
             code = self._process.poll()
             if code is not None:
                 tail = self.console_tail()
@@ -204,6 +215,7 @@ class AppiumServer:
         """Terminate the Appium process we started (SIGKILL after `grace` seconds) and remove our temp
         folder; no-op for an external server."""
         process, self._process = self._process, None
+        lifecycle.disown(self)
         if process is None:
             return
         try:

@@ -9,6 +9,7 @@ import sys
 from typing import Any, NoReturn
 
 from mobile import __version__
+from mobile import abort as lifecycle
 from mobile.errors import ConfigError, config_lines
 
 # command name -> module under mobile.commands exposing add_parser(subparsers) and run(args) -> int
@@ -77,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "run", None):
         parser.print_help()
         return 2
+    since = lifecycle.mark()
     try:
         return int(args.run(args) or 0)
     except ConfigError as exc:
@@ -86,6 +88,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("linkedin-optout: interrupted\n")
         return 130
+    finally:
+        # every process this command started and did not stop itself (Appium, phones, an adb server)
+        lifecycle.stop_owned(since, log=lambda line: sys.stderr.write(f"linkedin-optout: {line}\n"))
 
 
 def _json_usage_error(argv: list[str], message: str) -> None:

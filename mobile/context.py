@@ -12,10 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from mobile.abort import Abort
 from mobile.core import match
-from mobile.core.flow_schema import Flow, Step
+from mobile.core.flow_schema import Candidate, Flow, Step, ToggleStep
+from mobile.core.guards import describe, tap_refusal
+from mobile.core.locate import SwitchFor, locate_one
 from mobile.core.tree import Node, Tree, parse_page_source
-from mobile.errors import PageSourceError
+from mobile.errors import AmbiguousMatch, PageSourceError, SafetyViolation
 from mobile.result import RunResult
 
 POLL_S = 0.05
@@ -45,10 +48,6 @@ class Rewind(Exception):
         super().__init__(screen)
 
 
-class SafetyViolation(AssertionError):
-    """A tap the safety rules forbid was about to happen (a bug, never an outcome)."""
-
-
 @dataclass(frozen=True)
 class Look:
     """One page-source read: the XML, its tree, the screen it shows (None when unknown)."""
@@ -63,8 +62,11 @@ class RunContext:
 
     def __init__(self, flow: Flow, driver: Any, result: RunResult, mode: str, locale: str | None,
                  clock: Callable[[], float], sleeper: Callable[[float], None], timeout: float | None,
-                 poll: float = POLL_S, nav_wait: float = NAV_WAIT_S, launch_wait: float = LAUNCH_WAIT_S):
+                 poll: float = POLL_S, nav_wait: float = NAV_WAIT_S, launch_wait: float = LAUNCH_WAIT_S,
+                 abort: Abort | None = None):
         self.flow, self.driver, self.result, self.mode = flow, driver, result, mode
+        self.abort = abort or Abort()  # tripped by a signal or another device's safety guard
+        self.step: Step | None = None  # the step running now (set by the runner)
         self.platform: str = driver.platform
         self.locale = locale if locale and locale != "auto" else None
         self.clock, self.sleeper, self.poll = clock, sleeper, poll
@@ -79,6 +81,7 @@ class RunContext:
     # --- reading -------------------------------------------------------------------------------------
     def read(self) -> Look:
         """One page-source read, identified against the flow's anchors."""
+        self.abort.check()
         self.last_read_at = self.clock()
         xml = self.driver.source()
         try:
@@ -220,7 +223,7 @@ class RunContext:
                 raise Outcome("ui_drift", f"interruption '{interruption.name}' cannot be dismissed ({why})")
             self.interruptions += 1
             self.step_detail.append(f"dismissed {interruption.name}")
-            self.driver.tap(dismiss)
+            self.tap_path(dismiss, look)
             self.sleeper(self.poll)
             look = self.read()
 
@@ -247,16 +250,44 @@ class RunContext:
         return Outcome("ui_drift", f"step '{step.name}': looked for {wanted}; {had}" + (f" ({note})" if note else ""))
 
     # --- guarded taps ----------------------------------------------------------------------------------
-    def tap_path(self, node: Node) -> None:
-        """Tap a node the current step declares (the switch never goes through this door)."""
+    # Every tap goes through one of these two doors; each checks the run's abort first.
+    def tap_path(self, node: Node, look: Look | None = None) -> None:
+        """Tap a node the current step declares, or an interruption's dismiss control. Never a switch, a
+        checkable node, a node holding one or the switch's label, whatever the flow says."""
+        self.abort.check()
+        look = look or self.look
+        if look is None:
+            raise SafetyViolation(f"refused to tap {describe(node)}: no page source was read before the tap")
+        why = tap_refusal(self.flow, look.tree, node, self.flow.locales)
+        if why is not None:
+            step = self.step.name if self.step is not None else "no step"
+            raise SafetyViolation(f"refused to tap in step '{step}': {why}; only the toggle step touches the switch")
         self.driver.tap(node)
 
     def tap_switch(self, node: Node) -> None:
-        """Tap the switch: never in check mode, never twice without a read between."""
+        """Tap the switch: only from the toggle step, only in apply mode, only the flow's switch on the
+        screen just read, never twice without a read between."""
+        self.abort.check()
         if self.mode != "apply":
             raise SafetyViolation("check mode must never tap the switch")
+        if not isinstance(self.step, ToggleStep):
+            step = self.step.name if self.step is not None else "no step"
+            raise SafetyViolation(f"the switch may only be tapped by the toggle step, not by '{step}'")
         if self.reads_since_switch_tap == 0:
             raise SafetyViolation("the switch was tapped twice without reading the tree between")
+        try:
+            switch, _ = match.read_genai_toggle(self.flow, self.look.tree, self.active_locale) if self.look \
+                else (None, None)
+            label = Candidate(label=self.step.confirm_label).locator(self.flow.labels, self.active_locale)
+            confirmed = locate_one(self.look.tree, SwitchFor(label)) if self.look else None
+        except AmbiguousMatch:
+            switch = confirmed = None
+        if switch is None or switch.index != node.index:
+            raise SafetyViolation(f"refused to tap {describe(node)}: it is not the flow's switch on the screen "
+                                  "just read")
+        if confirmed is None or confirmed.index != node.index:
+            raise SafetyViolation(f"refused to tap {describe(node)}: its label does not read "
+                                  f"{label.describe()}")
         self.reads_since_switch_tap = 0
         self.driver.tap(node)
 

@@ -54,6 +54,9 @@ class Device:
     locale: str = "auto"
     where: str | None = None
     sim_url: str | None = None  # set when adb shows this serial is a simulated phone (linkedin.sim.server)
+    # (status, message) when its phone is absent (`serial: auto` and adb sees none): that device alone gets
+    # this verdict and the other devices of the run still run
+    absent: tuple[str, str] | None = None
 
     @property
     def simulated(self) -> bool:
@@ -334,13 +337,18 @@ class _Live:
         return self._devices
 
 
-def _with_live(device: Device, live: _Live) -> Device:
+def _with_live(device: Device, live: _Live, mark_absent: bool = False) -> Device:
     """Fill `serial: auto` and mark serials that adb reports as simulated phones."""
     if device.platform != "android" or device.simulator is not None or device.serial is None:
         return device
     if device.serial == "auto":
         from mobile.adb import pick_auto
-        picked = pick_auto(live.get(required=True))
+        try:
+            picked = pick_auto(live.get(required=True))
+        except EnvironmentProblem as exc:
+            if not mark_absent:
+                raise
+            return replace(device, absent=(exc.status, str(exc)))
         return replace(device, serial=picked.serial, sim_url=picked.sim_url)
     for seen in live.get(required=False):
         if seen.serial == device.serial and seen.sim_url:
@@ -354,13 +362,19 @@ def _adhoc(config: DevicesConfig, live_device: LiveDevice) -> Device:
                   locale=config.default_locale, sim_url=live_device.sim_url, where="adb")
 
 
-def _one(config: DevicesConfig, name: str, live: _Live) -> Device:
+def _one(config: DevicesConfig, name: str, live: _Live, mark_absent: bool = False) -> Device:
     """NAME, `auto`, a listed SERIAL/UDID, or a live adb serial."""
     if name in config.devices:
-        return _with_live(config.devices[name], live)
+        return _with_live(config.devices[name], live, mark_absent)
     if name == "auto":
         from mobile.adb import pick_auto
-        return _adhoc(config, pick_auto(live.get(required=True)))
+        try:
+            return _adhoc(config, pick_auto(live.get(required=True)))
+        except EnvironmentProblem as exc:
+            if not mark_absent:
+                raise
+            return Device(name="auto", platform="android", appium=config.default_appium,
+                          locale=config.default_locale, where="--device auto", absent=(exc.status, str(exc)))
     for device in config.devices.values():
         if name in (device.serial, device.udid):
             return _with_live(device, live)
@@ -372,10 +386,12 @@ def _one(config: DevicesConfig, name: str, live: _Live) -> Device:
 
 
 def resolve(config: DevicesConfig, names: Sequence[str] = (), group: str | None = None, all: bool = False,
-            live: LiveSource = None) -> list[Device]:
+            live: LiveSource = None, mark_absent: bool = False) -> list[Device]:
     """The devices a run targets, in order, without duplicates; the first entry when nothing is chosen.
 
     `live` is the adb device list, or a callable returning it; None means `mobile.adb.discover`.
+    `mark_absent`: a device whose phone is absent (`auto` and no ready phone, adb unusable) comes back with
+    `absent=(status, message)` instead of raising, so that a run of several devices still runs the others.
     """
     wanted: list[str] = list(config.devices) if all else []
     if group is not None:
@@ -388,7 +404,7 @@ def resolve(config: DevicesConfig, names: Sequence[str] = (), group: str | None 
     cache = _Live(live)
     out: list[Device] = []
     for name in wanted:
-        device = _one(config, name, cache)
+        device = _one(config, name, cache, mark_absent)
         if (device.name, device.serial) not in {(seen.name, seen.serial) for seen in out}:
             out.append(device)
     return out

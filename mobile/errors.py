@@ -9,12 +9,15 @@ OptoutError                     base of everything the tool raises on purpose
 └── EnvironmentProblem          the environment stops the run                         -> exit 3
     ├── NoDevice, AppMissing, SignedOut
     └── DeviceError             Appium or the device failed
+
+SafetyViolation (an AssertionError, deliberately outside OptoutError: nothing may catch it as an outcome)
+                                a safety guard refused a tap; aborts the whole run            -> exit 5
 """
 
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Iterable, Iterator
+from typing import Any, Iterable, Iterator
 
 
 class OptoutError(Exception):
@@ -123,3 +126,15 @@ class SignedOut(EnvironmentProblem):
 
 class DeviceError(EnvironmentProblem):
     status = "device_error"
+
+
+class SafetyViolation(AssertionError):
+    """A tap the safety rules forbid was about to happen (a bug, or a flow that asks for it): never an
+    outcome. It aborts the whole run; `result` is the device's RunResult once the run has recorded it."""
+
+    status = "safety_violation"
+    exit_code = 5
+
+    def __init__(self, message: str, result: Any = None):
+        self.result = result
+        super().__init__(message)

@@ -181,7 +181,8 @@ def check_devices(p: Pass) -> None:
         raise ConfigError(f"unknown group '{group}' (known: {', '.join(p.config.groups) or 'none'})", where="--group")
     if p.problems:
         return
-    p.devices = resolve(p.config, p.args.device, p.args.group, p.args.all)
+    # a declared device whose phone is absent gets its own `no_device` verdict; the others still run
+    p.devices = resolve(p.config, p.args.device, p.args.group, p.args.all, mark_absent=True)
     if p.flow is None:
         return
     for device in p.devices:

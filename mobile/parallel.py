@@ -2,8 +2,12 @@
 
 Every device gets a slot (0..N-1) that no concurrent session holds, which keeps device-side ports
 (appium:systemPort, wdaLocalPort) apart. A device whose run raises becomes a `device_error` result:
-it never stops or corrupts another device's run. Results come back in the order the devices were given
-(for reports), and `on_result` sees each one the moment it is done (for the verdict line).
+it never stops or corrupts another device's run. The one exception is a SafetyViolation: that device
+gets `safety_violation` and the run's Abort is tripped, so every other device stops before its next tap
+(`interrupted`). SIGINT/SIGTERM trip the same Abort. After an abort, devices still running get GRACE_S
+to reach their next check; any that does not is reported `interrupted` without waiting longer (the
+threads are daemons: a device stuck in a network call never holds the process). Results come back in the
+order the devices were given (for reports), and `on_result` sees each one the moment it is done.
 """
 
 from __future__ import annotations
@@ -13,15 +17,16 @@ import sys
 import threading
 import time
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Sequence, TextIO
 
+from mobile.abort import Abort, Aborted
 from mobile.devices import Device
-from mobile.errors import EnvironmentProblem, OptoutError
+from mobile.errors import EnvironmentProblem, OptoutError, SafetyViolation
 from mobile.result import RunResult, exit_code, verdict_line
 
 RunOne = Callable[[Device, int], RunResult]
 OnResult = Callable[[RunResult], None]
+GRACE_S = 3.0  # after an abort: how long running devices get to reach their next tap or read
 
 
 def failed_result(device: Device, mode: str, exc: BaseException, started: float) -> RunResult:
@@ -33,65 +38,126 @@ def failed_result(device: Device, mode: str, exc: BaseException, started: float)
                      duration_s=time.monotonic() - started)
 
 
-def run_devices(devices: Sequence[Device], run_one: RunOne, parallel: int = 1, *,
-                on_result: OnResult | None = None, mode: str = "check") -> list[RunResult]:
-    """Run `run_one(device, slot)` for every device, at most `parallel` at a time; never raises for one."""
-    workers = max(1, min(parallel, len(devices)))
-    free_slots: queue.SimpleQueue[int] = queue.SimpleQueue()
-    for slot in range(workers):
-        free_slots.put(slot)
-    report_lock = threading.Lock()
+def stopped_result(device: Device, mode: str, abort: Abort, started: float | None = None) -> RunResult:
+    """A device the abort stopped before it finished (or before it started): `interrupted`."""
+    return RunResult(device=device.name, platform=device.platform, mode=mode, serial=device.serial,
+                     udid=device.udid, status=Aborted.status,
+                     message=abort.cause.message if abort.cause else "interrupted",
+                     duration_s=time.monotonic() - started if started is not None else 0.0)
 
-    def run(device: Device) -> RunResult:
-        slot = free_slots.get()  # never blocks: a worker only runs while it holds one of `workers` slots
-        started = time.monotonic()
+
+def violation_result(device: Device, mode: str, exc: SafetyViolation, started: float) -> RunResult:
+    """The result a SafetyViolation carries, or one made for it: `safety_violation`, never an outcome."""
+    result = exc.result if isinstance(exc.result, RunResult) else failed_result(device, mode, exc, started)
+    result.status = SafetyViolation.status
+    result.message = result.message if result.message.startswith("safety guard") else f"safety guard: {exc}"
+    return result
+
+
+def run_devices(devices: Sequence[Device], run_one: RunOne, parallel: int = 1, *,
+                on_result: OnResult | None = None, mode: str = "check", abort: Abort | None = None,
+                grace: float = GRACE_S) -> list[RunResult]:
+    """Run `run_one(device, slot)` for every device, at most `parallel` at a time; one result per device,
+    never an exception for one device (a SafetyViolation trips `abort` for all of them)."""
+    abort = abort if abort is not None else Abort()
+    count = len(devices)
+    if count == 0:
+        return []
+    results: list[RunResult | None] = [None] * count
+    pending: queue.SimpleQueue[int] = queue.SimpleQueue()
+    for index in range(count):
+        pending.put(index)
+    lock = threading.Lock()  # verdict lines from several threads must not interleave
+    finished = threading.Event()
+    state = {"left": count, "closed": False}
+
+    def record(index: int, result: RunResult) -> None:
+        with lock:
+            if state["closed"] or results[index] is not None:
+                return  # the run was already reported without this late device
+            results[index] = result
+            if on_result is not None:
+                on_result(result)
+            state["left"] -= 1
+            if state["left"] == 0:
+                finished.set()
+
+    def run(index: int, slot: int) -> None:
+        device, started = devices[index], time.monotonic()
+        if abort.tripped and device.absent is None:  # an absent phone's verdict is known without a tap
+            record(index, stopped_result(device, mode, abort))
+            return
         try:
             result = run_one(device, slot)
+        except SafetyViolation as exc:
+            abort.safety(device.name, str(exc))
+            result = violation_result(device, mode, exc, started)
+        except Aborted:
+            result = stopped_result(device, mode, abort, started)
         except Exception as exc:  # noqa: BLE001 - one device's crash is that device's result
-            result = failed_result(device, mode, exc, started)
-        finally:
-            free_slots.put(slot)
-        if on_result is not None:
-            with report_lock:  # verdict lines from several threads must not interleave
-                on_result(result)
-        return result
+            result = stopped_result(device, mode, abort, started) if abort.tripped else \
+                failed_result(device, mode, exc, started)
+        record(index, result)
 
-    if workers == 1:
-        return [run(device) for device in devices]
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="optout-device") as pool:
-        futures = [pool.submit(run, device) for device in devices]
-        return [future.result() for future in futures]
+    def worker(slot: int) -> None:  # each worker holds one slot for its whole life
+        while True:
+            try:
+                index = pending.get_nowait()
+            except queue.Empty:
+                return
+            run(index, slot)
+
+    for slot in range(max(1, min(parallel, count))):
+        threading.Thread(target=worker, args=(slot,), name=f"optout-device-{slot}", daemon=True).start()
+    # The main thread only waits (signal handlers run here); after an abort it waits `grace` at most.
+    while not finished.wait(0.1 if abort.tripped else 0.5):
+        if abort.tripped and time.monotonic() - (abort.tripped_at or 0.0) >= grace:
+            break
+    with lock:
+        state["closed"] = True
+        late = [i for i in range(count) if results[i] is None]
+    for index in late:
+        result = stopped_result(devices[index], mode, abort)
+        results[index] = result
+        if on_result is not None:
+            on_result(result)
+    return [r for r in results if r is not None]
 
 
 def run_plan(plan: Any, parallel: int = 1, *, on_result: OnResult | None = None,
-             progress: Callable[[Device], Any] | None = None, shared: dict[str, Any] | None = None) -> list[RunResult]:
+             progress: Callable[[Device], Any] | None = None, shared: dict[str, Any] | None = None,
+             abort: Abort | None = None) -> list[RunResult]:
     """Run a validated RunPlan on all its devices, `parallel` at a time, through one Appium or the Grid.
 
     Without --appium-url or a Grid, one local Appium server serves every concurrent session: it is
-    started here, before any thread, so that the threads never race to start their own.
+    started here, before any thread, so that the threads never race to start their own. `abort` stops
+    every device before its next tap (signals, a safety guard).
     """
     from mobile.session import appium_url_for, run_device
 
+    abort = abort if abort is not None else Abort()
     shared = {} if shared is None else shared
+    shared.setdefault("abort", abort)
     owned = "appium" not in shared
     try:
-        local = [d for d in plan.devices if d.appium == "local"]
-        if local and not (plan.appium_url or plan.grid):
+        local = [d for d in plan.devices if d.appium == "local" and d.absent is None]
+        if local and not (plan.appium_url or plan.grid) and not abort.tripped:
             try:
                 appium_url_for(plan, local[0], shared, plan.verbose)
             except OptoutError as exc:
                 started = time.monotonic()
-                results = [failed_result(d, plan.mode, exc, started) for d in plan.devices]
+                results = [stopped_result(d, plan.mode, abort) if abort.tripped else
+                           failed_result(d, plan.mode, exc, started) for d in plan.devices]
                 for result in results:
                     if on_result is not None:
                         on_result(result)
                 return results
 
         def run_one(device: Device, slot: int) -> RunResult:
-            return run_device(plan, device, slot=slot, shared=shared,
+            return run_device(plan, device, slot=slot, shared=shared, abort=abort,
                               progress=progress(device) if progress is not None else None)
 
-        return run_devices(plan.devices, run_one, parallel, on_result=on_result, mode=plan.mode)
+        return run_devices(plan.devices, run_one, parallel, on_result=on_result, mode=plan.mode, abort=abort)
     finally:
         server = shared.pop("appium", None) if owned else None
         if server is not None:
@@ -107,7 +173,7 @@ def verdict_printer(stream: TextIO | None = None, width: int = 12) -> OnResult:
     return show
 
 
-def summary_table(results: Sequence[RunResult]) -> str:
+def summary_table(results: Sequence[RunResult], code: int | None = None) -> str:
     """A table of every device's outcome, then the totals by status and the exit code."""
     header = ("device", "platform", "status", "before", "after", "time")
     rows = [(r.device, r.platform, r.status, r.before or "-", r.after or "-", f"{r.duration_s:.1f} s")
@@ -117,5 +183,5 @@ def summary_table(results: Sequence[RunResult]) -> str:
     lines.insert(1, "  ".join("-" * w for w in widths))
     counts = Counter(r.status for r in results)
     totals = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-    lines.append(f"{len(results)} device{'s' if len(results) != 1 else ''}: {totals}; exit code {exit_code(results)}")
+    lines.append(f"{len(results)} device{'s' if len(results) != 1 else ''}: {totals}; exit code {exit_code(results) if code is None else code}")
     return "\n".join(lines)

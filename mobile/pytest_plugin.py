@@ -5,7 +5,8 @@ Loaded through the `pytest11` entry point `linkedin_optout`. Options pick device
 argument runs once per chosen device. The `optout` fixture runs check/apply and attaches each result to
 the test's JUnit entry. Under pytest-xdist each worker has its own Appium server and its own slot, so
 device-side ports never clash. A simulated phone lives as long as the worker: like a real phone, it
-keeps the switch's state from one test to the next.
+keeps the switch's state from one test to the next. A safety guard that fires is never a result: the
+test fails with the SafetyViolation and the test session stops after it.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any, Iterator
 import pytest
 
 from mobile.devices import Device, resolve
-from mobile.errors import ConfigError, EnvironmentProblem, config_lines
+from mobile.errors import ConfigError, EnvironmentProblem, SafetyViolation, config_lines
 from mobile.inputs import check_devices_config, check_url, positive_seconds
 from mobile.result import RunResult, verdict_line
 
@@ -200,7 +201,14 @@ class Optout:
                        locale=locale, appium_url=config.getoption("optout_appium_url"),
                        timeout=timeout or config.getoption("optout_timeout"), grid=devices_config(config).grid)
         target = self.resources.reachable(chosen, scenario)
-        result = run_device(plan, target, slot=worker_slot(), shared=self.resources.shared)
+        try:
+            result = run_device(plan, target, slot=worker_slot(), shared=self.resources.shared)
+        except SafetyViolation as violation:
+            # never an ordinary outcome: this test fails with it, and the test session stops after it
+            if isinstance(violation.result, RunResult):
+                self._record(violation.result)
+            self.request.session.shouldstop = f"linkedin-optout: safety violation on {chosen.name}: {violation}"
+            raise
         if chosen.simulator is not None:
             result.scenario = scenario or chosen.simulator.get("scenario", "default")
         self._record(result)

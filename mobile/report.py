@@ -16,8 +16,8 @@ from mobile.errors import ConfigError
 from mobile.redact import redact_screenshot, redact_source
 from mobile.result import NOT_OFFERED_TEXT, RunResult, StepResult, document
 
-FAILURE_STATUSES = ("mismatch", "verify_failed", "ui_drift")  # the app/setting is not as wanted
-ERROR_STATUSES = ("config_error", "no_device", "app_missing", "signed_out", "device_error")
+FAILURE_STATUSES = ("mismatch", "verify_failed", "ui_drift", "safety_violation")  # not as wanted, or refused
+ERROR_STATUSES = ("config_error", "no_device", "app_missing", "signed_out", "device_error", "interrupted")
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,8 @@ EXIT_CODES: dict[str, int] = {
     "signed_out": 3,
     "device_error": 3,
     "ui_drift": 4,
+    "safety_violation": 5,
+    "interrupted": 130,  # 143 when SIGTERM stopped the run: the run's exit code comes from its Abort
 }
 STATUSES = tuple(EXIT_CODES)
 STATUS_WIDTH = 13  # len("verify_failed"): verdict columns line up whatever the status
@@ -124,9 +126,14 @@ def document(results: Iterable[RunResult]) -> dict[str, Any]:
     return {"results": [r.to_json() for r in results], "summary": summary(results)}
 
 
-def exit_code(results: Iterable[RunResult]) -> int:
-    """The highest exit code among the devices (0 when there are none)."""
-    return max((r.exit_code for r in results), default=0)
+def exit_code(results: Iterable[RunResult], abort: Any = None) -> int:
+    """The highest exit code among the devices (0 when there are none). When the run was aborted
+    (`abort` tripped), its devices stopped `interrupted` count as the abort's code: 128 + the signal,
+    or 5 when another device's safety guard stopped them."""
+    cause = getattr(abort, "cause", None)
+    if cause is None:
+        return max((r.exit_code for r in results), default=0)
+    return max([cause.exit_code] + [r.exit_code for r in results if r.status != "interrupted"])
 
 
 def verdict_line(result: RunResult, name_width: int = 12) -> str:

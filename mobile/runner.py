@@ -11,10 +11,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from mobile.abort import Abort, Aborted
 from mobile.context import NAV_WAIT_S, LAUNCH_WAIT_S, POLL_S, Look, Outcome, Rewind, RunContext
 from mobile.core import match
 from mobile.core.flow_schema import Flow, LaunchStep, Step
-from mobile.errors import AmbiguousMatch, EnvironmentProblem
+from mobile.errors import AmbiguousMatch, EnvironmentProblem, SafetyViolation
 from mobile.report import ScreenEvent
 from mobile.result import RunResult, StepResult
 
@@ -36,7 +37,7 @@ class Runner:
                  expected: str | None = None, locale: str | None = None, timeout: float | None = None,
                  clock: Callable[[], float] = time.monotonic, sleeper: Callable[[float], None] = time.sleep,
                  callbacks: Callbacks | None = None, evidence: bool = False, poll: float = POLL_S,
-                 nav_wait: float = NAV_WAIT_S, launch_wait: float = LAUNCH_WAIT_S):
+                 nav_wait: float = NAV_WAIT_S, launch_wait: float = LAUNCH_WAIT_S, abort: Abort | None = None):
         if mode not in ("check", "apply"):
             raise ValueError(f"mode must be check or apply, not {mode!r}")
         self.flow, self.driver, self.mode = flow, driver, mode
@@ -47,9 +48,13 @@ class Runner:
         self.clock, self.sleeper = clock, sleeper
         self.callbacks = callbacks or Callbacks()
         self.evidence = evidence
+        self.abort = abort or Abort()
 
     def run(self, result: RunResult | None = None) -> RunResult:
-        """Interpret every step; the outcome comes from what the screens showed."""
+        """Interpret every step; the outcome comes from what the screens showed.
+
+        A SafetyViolation is recorded (status `safety_violation`) and raised again: it is never an outcome.
+        An aborted run (signal, or another device's safety guard) ends `interrupted` before its next tap."""
         from mobile.steps import HANDLERS
 
         result = result or RunResult(device="device", platform=self.driver.platform, mode=self.mode)
@@ -57,7 +62,7 @@ class Runner:
         result.wanted, result.expected = self.wanted, self.expected
         result.locale = self.locale if self.locale and self.locale != "auto" else None
         ctx = RunContext(self.flow, self.driver, result, self.mode, self.locale, self.clock, self.sleeper,
-                         self.timeout, self.poll, self.nav_wait, self.launch_wait)
+                         self.timeout, self.poll, self.nav_wait, self.launch_wait, abort=self.abort)
         started = self.clock()
         index = 0
         try:
@@ -69,6 +74,18 @@ class Runner:
             result.status, result.message = outcome.status, outcome.message
         except EnvironmentProblem as problem:
             result.status, result.message = problem.status, str(problem)
+            if self.abort.tripped:  # the server or phone went away because the run was stopped
+                result.status, result.message = Aborted.status, self.abort.cause.message  # type: ignore[union-attr]
+        except Aborted as aborted:
+            result.status, result.message = aborted.status, str(aborted)
+        except SafetyViolation as violation:
+            result.status, result.message = violation.status, f"safety guard: {violation}"
+            self._finish(ctx, result, started)
+            violation.result = result
+            raise
+        return self._finish(ctx, result, started)
+
+    def _finish(self, ctx: RunContext, result: RunResult, started: float) -> RunResult:
         result.locale = ctx.locale or result.locale
         result.duration_s = self.clock() - started
         result.commands = getattr(self.driver, "commands", 0)
@@ -80,7 +97,7 @@ class Runner:
         for cb in self.callbacks.on_step_start:
             cb(step.name)
         began = self.clock()
-        ctx.step_detail = []
+        ctx.step_detail, ctx.step = [], step
         status, nxt, failure, follow = "ok", index + 1, None, None
         try:
             follow = handler(ctx, step, self)
@@ -95,6 +112,8 @@ class Runner:
             status, failure = "failed", exc
         except AmbiguousMatch as exc:
             status, failure = "failed", Outcome("ui_drift", f"step '{step.name}': {exc}")
+        except (Aborted, SafetyViolation) as exc:
+            status, failure = exc.status, exc
         self._end_step(ctx, step.name, status, began, failure)
         if failure is not None:
             raise failure
@@ -108,6 +127,8 @@ class Runner:
         ms = int(round((self.clock() - began) * 1000))
         detail = "; ".join(ctx.step_detail) or (failure.message if isinstance(failure, Outcome) and
                                                 status == "failed" else None)
+        if isinstance(failure, (Aborted, SafetyViolation)):
+            detail = "; ".join(filter(None, [detail, str(failure)]))
         step_result = StepResult(name, status, ms, detail, ctx.look.screen if ctx.look else None)
         ctx.result.steps.append(step_result)
         if self.evidence and ctx.look is not None and self.callbacks.on_screen:

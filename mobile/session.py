@@ -10,11 +10,11 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, Callable
 
+from mobile.abort import Abort, Aborted
 from mobile.devices import Device
 from mobile.drivers import AppiumDriver
-from mobile.errors import EnvironmentProblem
+from mobile.errors import EnvironmentProblem, SafetyViolation
 from mobile.result import RunResult
-from mobile.context import SafetyViolation
 from mobile.runner import Callbacks, Runner
 
 
@@ -34,7 +34,9 @@ def appium_url_for(plan: Any, device: Device, shared: dict[str, Any], verbose: i
             # with --report the log is written there (Appium filters page sources out of it), else in a temp
             # folder that stopping the server removes
             log = Path(plan.report_dir) / "appium.log" if getattr(plan, "report_dir", None) else None
-            server = shared["appium"] = AppiumServer(log_path=log).start()
+            abort = shared.get("abort")
+            server = AppiumServer(log_path=log, cancel=(lambda: abort.tripped) if abort is not None else None)
+            shared["appium"] = server.start()
             if verbose:
                 sys.stderr.write(f"appium: {server.url} (log {server.log_path})\n")
     return server.url, str(server.log_path)
@@ -64,18 +66,29 @@ def subscribers(plan: Any, device: Device, progress: Any) -> tuple[Callbacks, An
 
 
 def run_device(plan: Any, device: Device, *, slot: int = 0, progress: Any = None,
-               shared: dict[str, Any] | None = None, clock: Callable[[], float] = time.monotonic) -> RunResult:
-    """Run the plan on one device; environment failures become statuses, never tracebacks."""
+               shared: dict[str, Any] | None = None, clock: Callable[[], float] = time.monotonic,
+               abort: Abort | None = None) -> RunResult:
+    """Run the plan on one device; environment failures become statuses, never tracebacks.
+
+    `abort` (shared by every device of the run) stops this one before its next tap: `interrupted`.
+    A SafetyViolation is never a status of an ordinary run: it is raised, after everything this device
+    opened is closed, with the finished result (status `safety_violation`) as its `.result`."""
     shared = shared if shared is not None else {}
+    abort = abort or Abort()
     result = RunResult(device=device.name, platform=device.platform, mode=plan.mode, flow=plan.flow.name,
                        serial=device.serial, udid=device.udid)
+    if device.absent is not None:  # `serial: auto` and no phone: this device's verdict, the others still run
+        result.status, result.message = device.absent
+        return result
     recorder = None
     driver: AppiumDriver | None = None
+    violation: SafetyViolation | None = None
     began = clock()
     with ExitStack() as stack:
         try:
             from mobile.remote import appium_target, client_timeout, is_local
 
+            abort.check()
             sim_url = _start_phone(plan, device, result, stack)
             local = is_local(plan.appium_url, plan.grid, device)
             if local:  # a remote Appium or Grid has its own adb: nothing here can see its devices
@@ -90,19 +103,27 @@ def run_device(plan: Any, device: Device, *, slot: int = 0, progress: Any = None
 
             options = capabilities_for(device, sim_url=sim_url, slot=slot, local=local)
             timeout = client_timeout(plan.timeout, appium_target(plan.appium_url, plan.grid, device)[1])
+            abort.check()
             driver = AppiumDriver(url, options, device.platform, app_id_for(plan.flow, device.platform), timeout)
             stack.callback(driver.close)
             _session_facts(driver, result)
             callbacks, recorder = subscribers(plan, device, progress)
             locale = plan.locale or device.locale
             Runner(plan.flow, driver, plan.mode, wanted=plan.wanted, expected=plan.expected, locale=locale,
-                   timeout=plan.timeout, callbacks=callbacks, evidence=recorder is not None,
+                   timeout=plan.timeout, callbacks=callbacks, evidence=recorder is not None, abort=abort,
                    **pacing(factor)).run(result)
         except EnvironmentProblem as problem:
-            result.status, result.message = problem.status, str(problem)
+            if abort.tripped:  # e.g. the Appium server was stopped under a session that was starting
+                result.status, result.message = Aborted.status, abort.cause.message if abort.cause else "aborted"
+            else:
+                result.status, result.message = problem.status, str(problem)
             result.commands = getattr(problem, "commands", result.commands)
-        except SafetyViolation:
-            raise  # a bug in the runner's guards: never turned into an ordinary outcome
+        except Aborted as aborted:
+            result.status, result.message = aborted.status, str(aborted)
+        except SafetyViolation as exc:  # never an ordinary outcome: raised again below, once all is closed
+            violation = exc
+            result.status = exc.status
+            result.message = result.message if exc.result is result else f"safety guard: {exc}"
         except Exception as exc:  # noqa: BLE001 - one device's failure must not end the other devices' runs
             result.status, result.message = "device_error", f"internal error: {type(exc).__name__}: {exc}"
     if driver is not None:
@@ -111,6 +132,9 @@ def run_device(plan: Any, device: Device, *, slot: int = 0, progress: Any = None
     result.duration_s = clock() - began
     if recorder is not None:
         recorder.attach(result)
+    if violation is not None:
+        violation.result = result
+        raise violation
     return result
 
 

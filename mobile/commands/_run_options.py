@@ -125,29 +125,39 @@ class Progress:
 
 
 def run_command(args: argparse.Namespace, mode: str) -> int:
-    """The whole `check`/`apply` command: plan, run each device, print, report; returns the exit code."""
+    """The whole `check`/`apply` command: plan, run each device, print, report; returns the exit code.
+
+    SIGINT/SIGTERM (from here on) and a safety guard trip one Abort: every device stops before its next
+    tap, the results so far are still printed and written (--json, --report), and the exit code is the
+    abort's (130 / 143 for a signal, 5 for a safety violation)."""
+    from mobile.abort import Abort, signals_trip
     from mobile.parallel import run_plan, verdict_printer
 
-    try:
-        plan = build_plan(args, mode)
-    except ConfigError as exc:
-        return config_stop(exc, args.json)
-    except EnvironmentProblem as problem:  # e.g. `--device auto` and adb sees no phone
-        return _environment_stop(problem, mode, args.json)
-    width = max(12, *(len(d.name) for d in plan.devices))
-    # Each verdict is printed the moment its device finishes; --json prints one document at the end.
-    stream = None if args.json else verdict_printer(width=width)
-    began = time.monotonic()
-    announce(plan)
-    results = run_plan(plan, args.parallel, on_result=stream, progress=lambda d: Progress(d.name, width=width))
-    report_path = None
-    if plan.report_dir is not None:
-        from mobile.report import write_report
+    abort = Abort()
+    with signals_trip(abort):
+        try:
+            plan = build_plan(args, mode)
+        except ConfigError as exc:
+            return config_stop(exc, args.json)
+        except EnvironmentProblem as problem:  # e.g. adb itself cannot be started
+            return _environment_stop(problem, mode, args.json)
+        width = max(12, *(len(d.name) for d in plan.devices))
+        # Each verdict is printed the moment its device finishes; --json prints one document at the end.
+        stream = None if args.json else verdict_printer(width=width)
+        began = time.monotonic()
+        announce(plan)
+        results = run_plan(plan, args.parallel, on_result=stream, abort=abort,
+                           progress=lambda d: Progress(d.name, width=width))
+        code = exit_code(results, abort)
+        report_path = None
+        if plan.report_dir is not None:
+            from mobile.report import write_report
 
-        report_path = write_report(plan.report_dir, results, [r.appium_log for r in results if r.appium_log],
-                                   wall_s=time.monotonic() - began)
-    print_results(results, mode, as_json=args.json, report_path=report_path, streamed=stream is not None)
-    return exit_code(results)
+            report_path = write_report(plan.report_dir, results, [r.appium_log for r in results if r.appium_log],
+                                       wall_s=time.monotonic() - began)
+        print_results(results, mode, as_json=args.json, report_path=report_path, streamed=stream is not None,
+                      code=code)
+        return code
 
 
 def announce(plan: RunPlan, err: TextIO | None = None) -> None:
@@ -186,7 +196,8 @@ def _environment_stop(problem: EnvironmentProblem, mode: str, as_json: bool) -> 
 
 
 def print_results(results: list[RunResult], mode: str, as_json: bool, report_path: Path | None = None,
-                  out: TextIO | None = None, err: TextIO | None = None, streamed: bool = False) -> None:
+                  out: TextIO | None = None, err: TextIO | None = None, streamed: bool = False,
+                  code: int | None = None) -> None:
     """Verdicts (or the JSON document) on stdout; the report location where the user sees it.
 
     `streamed`: the verdict lines were already printed as devices finished; several devices then get the
@@ -202,7 +213,7 @@ def print_results(results: list[RunResult], mode: str, as_json: bool, report_pat
         if len(results) > 1:
             from mobile.parallel import summary_table
 
-            out.write("\n" + summary_table(results) + "\n")
+            out.write("\n" + summary_table(results, code) + "\n")
     else:
         for result in results:
             out.write(verdict_line(result, width) + "\n")

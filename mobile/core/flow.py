@@ -30,6 +30,7 @@ from mobile.core.flow_schema import (
     ToggleStep,
 )
 from mobile.core.flow_yaml import Checker, Raw, parse_raw
+from mobile.core.guards import flow_problems
 from mobile.errors import ConfigError
 
 FLOWS_ENV = "LINKEDIN_OPTOUT_FLOWS"
@@ -70,7 +71,7 @@ def parse_flow(text: str, source_name: str) -> Flow:
     steps = _steps(ck, top["steps"], screens, targets, labels)
     interruptions = _interruptions(ck, top["interruptions"], labels) if "interruptions" in top else ()
     ck.problems.raise_if_any()
-    return Flow(
+    flow = Flow(
         name=Path(source_name).stem,
         description=description,
         apps=MappingProxyType(apps),
@@ -83,6 +84,10 @@ def parse_flow(text: str, source_name: str) -> Flow:
         source=source_name,
         default_timeout=timeout,
     )
+    for line, message in flow_problems(flow):  # the safety rules: only the toggle step touches the switch
+        ck.problems.add(ConfigError(message, where=f"{source_name}:{line}"))
+    ck.problems.raise_if_any()
+    return flow
 
 
 def _apps(ck: Checker, raw: Raw) -> dict[str, App]:

@@ -11,6 +11,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from mobile import abort as lifecycle
 from mobile.sim.phone import LATENCY_ENV, Phone
 from mobile.sim.server import SimServer
 
@@ -71,6 +72,7 @@ class SimProcess:
 
     def stop(self, grace: float = 5.0) -> None:
         """Terminate the child, killing it after `grace` seconds."""
+        lifecycle.disown(self)
         if self.process.poll() is None:
             self.process.terminate()
             try:
@@ -81,6 +83,7 @@ class SimProcess:
 
     def kill(self) -> None:
         """SIGKILL the phone at once, as a crashing device would vanish."""
+        lifecycle.disown(self)
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait(timeout=10)
@@ -98,17 +101,21 @@ def spawn_phone(platform: str = "android", scenario: str = "default", *, latency
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))}
     process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE)
+    handle = SimProcess(process, "")
+    lifecycle.own(handle)  # whatever happens next, the way out of the tool ends it
     deadline = time.monotonic() + timeout
     while not (ready_file.exists() and ready_file.read_text().strip()):
         if process.poll() is not None:
             error = process.stderr.read().decode(errors="replace") if process.stderr else ""
+            lifecycle.disown(handle)
             raise RuntimeError(f"the phone process exited with {process.returncode}: {error.strip()[-2000:]}")
         if time.monotonic() > deadline:
-            process.kill()
+            handle.kill()
             raise RuntimeError(f"the phone process did not become ready within {timeout:.0f} s")
         try:
             # Paces the poll of the ready file; returns early when the child exits.
             process.wait(timeout=0.02)
         except subprocess.TimeoutExpired:
             pass
-    return SimProcess(process, ready_file.read_text().strip())
+    handle.url = ready_file.read_text().strip()
+    return handle

@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 import urllib.request
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
 
+from mobile.abort import Abort
 from mobile.commands._run_options import RunPlan
-from mobile.core.flow import find_flow
+from mobile.core.flow import find_flow, load_flow
 from mobile.devices import Device
 from mobile.grid import Farm, local_farm
 from mobile.parallel import run_plan
@@ -68,6 +70,24 @@ def test_apply_on_every_phone_through_the_grid(farm: Farm, tmp_path: Path) -> No
     assert sessions_created(farm) - before == PHONES
     again = run_plan(plan_for(farm, "check", tmp_path / "check"), parallel=PHONES)
     assert [(r.status, r.after) for r in again] == [("unchanged", "off")] * PHONES
+
+
+def test_a_safety_violation_through_the_grid_aborts_every_phone(farm: Farm, tmp_path: Path) -> None:
+    # A flow that `validate` accepts: "On"/"Off" is no label of the switch; on these phones it is the switch's
+    # text (earlier tests of this module may have turned it off).
+    text = (Path(__file__).resolve().parents[2] / "flows" / "linkedin-genai.yaml").read_text(encoding="utf-8")
+    toggle = "  - toggle: {target: genai_toggle, on: genai, confirm_label: genai_toggle}\n"
+    text = text.replace("targets:\n", "targets:\n  word_on:\n    android: [{text: 'On'}, {text: 'Off'}]\n"
+                                      "    ios: [{text: 'On'}, {text: 'Off'}]\n", 1).replace(toggle, "  - tap: {target: word_on, on: genai}\n")
+    (tmp_path / "word-on.yaml").write_text(text, encoding="utf-8")
+    states = [sim_state(phone.url)["genai"] for phone in farm.phones]
+    abort = Abort()
+    plan = replace(plan_for(farm, "check", tmp_path / "report"), flow=load_flow(tmp_path / "word-on.yaml"))
+    results = run_plan(plan, parallel=PHONES, abort=abort)
+    statuses = [r.status for r in results]
+    assert "safety_violation" in statuses and set(statuses) <= {"safety_violation", "interrupted"}, statuses
+    assert exit_code(results, abort) == 5
+    assert [sim_state(phone.url)["genai"] for phone in farm.phones] == states  # no switch moved
 
 
 def test_a_phone_killed_mid_run_fails_alone(tmp_path: Path) -> None:
