@@ -33,6 +33,8 @@ LOCAL_DRIVERS = (
     LocalDriver("linkedinsim", APPIUM_DIR / "linkedinsim-driver"),
     # the real Android driver, pinned in ci/appium/package.json and installed from node_modules
     LocalDriver("uiautomator2", APPIUM_DIR / "node_modules" / "appium-uiautomator2-driver"),
+    # the real iOS driver, pinned the same way; on Linux it drives the simulated iPhone's WebDriverAgent
+    LocalDriver("xcuitest", APPIUM_DIR / "node_modules" / "appium-xcuitest-driver"),
 )
 
 

@@ -55,6 +55,19 @@ def scrub_log(text: str) -> str:
 
 
 INSTALL_HINT = "run `make install` (it runs `npm ci` in ci/appium and installs the LinkedInSim driver)"
+# Preloaded into every Appium we start: a listener that names no host binds 127.0.0.1, not every
+# interface (the XCUITest driver's MJPEG forwarder does that). See the file's header.
+LOOPBACK_SHIM = APPIUM_DIR / "loopback-only.cjs"
+
+
+def loopback_node_options(existing: str | None) -> str:
+    """NODE_OPTIONS with the loopback shim required first (kept once; the user's own options after it)."""
+    path = str(LOOPBACK_SHIM).replace("\\", "\\\\").replace('"', '\\"')
+    shim = f'--require "{path}"'
+    rest = (existing or "").strip()
+    if shim in rest:
+        return rest
+    return f"{shim} {rest}" if rest else shim
 
 
 def appium_home() -> Path:
@@ -93,6 +106,7 @@ class AppiumServer:
         start_timeout: float = 60.0,
         extra_args: tuple[str, ...] = (),
         cancel: Callable[[], bool] | None = None,
+        env: dict[str, str] | None = None,
     ) -> None:
         self.port = port
         self.home = Path(home) if home else appium_home()
@@ -101,6 +115,7 @@ class AppiumServer:
         self.start_timeout = start_timeout
         self.extra_args = tuple(extra_args)
         self.cancel = cancel  # polled while starting: True stops the start (a signal arrived)
+        self.env = dict(env or {})
         self.url: str | None = None
         self.start_seconds: float | None = None
         self.external_url = False
@@ -145,7 +160,9 @@ class AppiumServer:
         from mobile.adb import android_home_env
 
         # the same adb binary for Appium and for this tool: two adb versions kill each other's server
-        env = {**os.environ, **android_home_env(), "APPIUM_HOME": str(self.home)}
+        # (`self.env`, e.g. a private adb server's ANDROID_HOME, wins)
+        env = {**os.environ, **android_home_env(), "APPIUM_HOME": str(self.home), **self.env}
+        env["NODE_OPTIONS"] = loopback_node_options(env.get("NODE_OPTIONS"))
         began = time.monotonic()
         # stdout/stderr go to a side file: --log holds the server log, this catches start-up crashes.
         self._console = open(self._console_path(), "wb")

@@ -30,6 +30,16 @@ SYSTEM_PORT_BASE = 8200  # UiAutomator2 server ports 8200-8299
 WDA_PORT_BASE = 8100
 MJPEG_PORT_BASE = 9100
 MAX_SLOTS = 100
+# iOS (issue 13 point 11): the first session on an iPhone builds and signs WebDriverAgent with Xcode, which
+# takes minutes; WDA's own launch wait and the client's HTTP timeout must outlast it.
+WDA_LAUNCH_TIMEOUT_MS = 300_000
+IOS_SESSION_TIMEOUT_S = 600.0
+IOS_SETTINGS = {
+    # LinkedIn's feed never idles; XCTest's default 10 s quiescence wait would be paid by every command.
+    "waitForIdleTimeout": 1,
+    # WebKit settings pages nest deeper than WDA's default snapshot depth of 50.
+    "snapshotMaxDepth": 80,
+}
 ANDROID_SETTINGS = {
     # Bare WebView ids (e.g. "ACCOUNT") must not be auto-prefixed with "com.linkedin.android:id/".
     "disableIdLocatorAutocompletion": True,
@@ -96,6 +106,19 @@ def _xcuitest(device: Device, slot: int, local: bool) -> AppiumOptions:
         options.mjpeg_server_port = MJPEG_PORT_BASE + slot
         options.derived_data_path = wda_derived_data(slot)
     options.new_command_timeout = NEW_COMMAND_TIMEOUT
+    options.set_capability("appium:wdaLaunchTimeout", WDA_LAUNCH_TIMEOUT_MS)
+    options.set_capability("appium:waitForIdleTimeout", IOS_SETTINGS["waitForIdleTimeout"])
+    options.set_capability("appium:settings[snapshotMaxDepth]", IOS_SETTINGS["snapshotMaxDepth"])
+    return options
+
+
+def _xcuitest_simulated(device: Device, sim_url: str, slot: int, mjpeg_port: int | None) -> AppiumOptions:
+    """A simulated iPhone through the real XCUITest driver: a real iPhone's capabilities (its udid is the
+    phone's), plus `webDriverAgentUrl`, the phone's WebDriverAgent, so nothing needs Xcode."""
+    options = _xcuitest(device, slot, local=True)  # the phone runs next to the Appium the tool starts
+    options.set_capability("appium:webDriverAgentUrl", sim_url)
+    if mjpeg_port is not None:
+        options.mjpeg_server_port = mjpeg_port
     return options
 
 
@@ -113,8 +136,9 @@ def _simulated(device: Device, sim_url: str) -> AppiumOptions:
 
 
 def capabilities_for(device: Device, *, sim_url: str | None = None, slot: int = 0,
-                     local: bool = True) -> AppiumOptions:
-    """The options for one session on `device`; `sim_url` is the simulated phone's server URL.
+                     mjpeg_port: int | None = None, local: bool = True) -> AppiumOptions:
+    """The options for one session on `device`; `sim_url` is the simulated phone's server URL (its
+    WebDriverAgent for simulator.driver xcuitest, whose `udid` is the phone's serial).
 
     `local` is False when the session goes to a remote Appium or through a Grid: device-side ports
     (systemPort, adbPort, wdaLocalPort, mjpegServerPort) and derivedDataPath are then left to the lab
@@ -123,7 +147,11 @@ def capabilities_for(device: Device, *, sim_url: str | None = None, slot: int = 
     if not 0 <= slot < MAX_SLOTS:
         raise ValueError(f"slot {slot} out of range 0..{MAX_SLOTS - 1}")
     url = sim_url or device.sim_url
-    if device.simulated:
+    if device.simulated and device.sim_driver == "xcuitest":
+        if not url:
+            raise ValueError(f"simulated device '{device.name}' needs sim_url (start the phone first)")
+        options = _xcuitest_simulated(device, url, slot, mjpeg_port)
+    elif device.simulated:
         if not url:
             raise ValueError(f"simulated device '{device.name}' needs sim_url (start the phone first)")
         options = _simulated(device, url)

@@ -30,6 +30,7 @@ ABSENT_GRACE_S = 3.0  # how long a finished, settled list must stay without a ro
 MAX_INTERRUPTIONS = 5  # a dialog that keeps coming back is drift, not a popup
 MAX_RECOVERIES = 3
 MAX_SCROLLS = 30
+BACK_TARGET = "back"  # the flow's control that leaves a page (used on iOS)
 
 
 class Outcome(Exception):
@@ -238,11 +239,25 @@ class RunContext:
                 raise Outcome("app_missing", "LinkedIn is not installed (queryAppState 0)")
             launch = state != 4
             self.step_detail.append("app was not in front: relaunched" if launch else "unknown screen: back")
-            self.driver.launch() if launch else self.driver.back()
+            self.driver.launch() if launch else self.go_back(step, look)
             look, _ = self.after_action(lambda lk: lk.screen is not None, self.timeout(step), launch=launch)
         if look.screen is None:
             raise self.drift(step, "a known screen", look, "after recovery")
         raise Rewind(look.screen)
+
+    def go_back(self, step: Step, look: Look) -> None:
+        """Leave the page. Android: the Back key. iOS has none, and the XCUITest driver's `back` taps the
+        first navigation-bar button it finds (or nothing): the flow's declared `back` control is tapped."""
+        if self.platform != "ios":
+            self.driver.back()
+            return
+        if BACK_TARGET not in self.flow.targets:
+            raise Outcome("ui_drift", f"step '{step.name}': the flow declares no '{BACK_TARGET}' target, "
+                          "and on iOS a page is left only through its declared Back control")
+        node, look = self.seek(BACK_TARGET, look, self.timeout(step), scroll=False)
+        if node is None:
+            raise self.drift(step, self.describe_target(BACK_TARGET), look)
+        self.tap_path(node)
 
     def drift(self, step: Step, wanted: str, look: Look, note: str = "") -> Outcome:
         """A ui_drift outcome naming the step, what was looked for and what the screen had."""

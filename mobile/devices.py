@@ -35,6 +35,18 @@ W3C_CAPABILITIES = frozenset({
 # simulator: {driver: ...}: the Appium driver that talks to the simulated phone, and the platforms it serves
 SIM_DRIVERS: dict[str, tuple[str, ...]] = {"linkedinsim": ("android", "ios"), "uiautomator2": ("android",),
                                           "xcuitest": ("ios",)}
+# capabilities whose type the tool checks (a wrong one fails late and obscurely inside WDA's build)
+TYPED_CAPABILITIES: dict[str, tuple[type, str]] = {
+    "appium:xcodeOrgId": (str, "a string (the Apple team id)"),
+    "appium:xcodeSigningId": (str, "a string (e.g. 'Apple Development')"),
+    "appium:updatedWDABundleId": (str, "a string (a bundle id your team may sign)"),
+    "appium:usePreinstalledWDA": (bool, "true or false"),
+    "appium:prebuiltWDAPath": (str, "a string (path to a signed WebDriverAgentRunner-Runner.app)"),
+    "appium:wdaLaunchTimeout": (int, "a whole number of milliseconds"),
+    "appium:wdaConnectionTimeout": (int, "a whole number of milliseconds"),
+    "appium:allowProvisioningDeviceRegistration": (bool, "true or false"),
+    "appium:webDriverAgentUrl": (str, "a string (http://host:port of a running WebDriverAgent)"),
+}
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 ENV_FILE = "LINKEDIN_OPTOUT_DEVICES"
 REPO_FILE = Path(__file__).resolve().parent.parent / "devices.yaml"
@@ -62,6 +74,13 @@ class Device:
     def simulated(self) -> bool:
         """True for the built-in simulated phone, started by us or attached over adb."""
         return self.simulator is not None or self.sim_url is not None
+
+    @property
+    def sim_driver(self) -> str | None:
+        """The real Appium driver a simulated phone is driven through (`xcuitest`, `uiautomator2`), or None
+        for our LinkedInSim driver (the default)."""
+        driver = (self.simulator or {}).get("driver")
+        return None if driver in (None, "linkedinsim") else driver
 
     @property
     def device_id(self) -> str | None:
@@ -151,6 +170,11 @@ def _compose(text: str, label: str) -> yaml.Node | None:
     return root
 
 
+def _has_type(value: Any, kind: type) -> bool:
+    """isinstance, except that a YAML true/false is never taken for a number."""
+    return isinstance(value, bool) if kind is bool else isinstance(value, kind) and not isinstance(value, bool)
+
+
 def _device(check: _Checker, name: str, node: yaml.Node, locale: str, appium: str) -> Device:
     """One `devices:` entry."""
     keys = ("platform", "serial", "udid", "simulator", "appium", "capabilities", "locale")
@@ -186,6 +210,9 @@ def _device(check: _Checker, name: str, node: yaml.Node, locale: str, appium: st
             except (TypeError, ValueError):
                 raise check.fail(value_node, f"device '{name}': capability '{key}' must be a string, number, "
                                  "boolean, list or mapping (quote dates and the like)") from None
+            wanted = TYPED_CAPABILITIES.get(key)
+            if wanted is not None and not _has_type(caps[key], wanted[0]):
+                raise check.fail(value_node, f"device '{name}': capability '{key}' must be {wanted[1]}")
     if "locale" in fields:
         locale = check.string(fields["locale"][1], f"device '{name}': locale", LOCALES)
     if "appium" in fields:

@@ -114,16 +114,25 @@ def installed_drivers(binary: Path, home: Path) -> dict[str, dict] | None:
 
 
 def pinned_drivers() -> set[str]:
-    """Drivers `make install` puts into APPIUM_HOME: ours, plus UiAutomator2 once ci/appium pins it."""
+    """Drivers `make install` puts into APPIUM_HOME: ours, plus the real ones ci/appium pins."""
     from mobile.appium_server import APPIUM_DIR
 
     names = {"linkedinsim"}
     try:
-        if "appium-uiautomator2-driver" in json.loads((APPIUM_DIR / "package.json").read_text()).get("dependencies", {}):
-            names.add("uiautomator2")
+        pinned = json.loads((APPIUM_DIR / "package.json").read_text()).get("dependencies", {})
     except (OSError, ValueError):
-        pass
+        return names
+    for package, name in (("appium-uiautomator2-driver", "uiautomator2"), ("appium-xcuitest-driver", "xcuitest")):
+        if package in pinned:
+            names.add(name)
     return names
+
+
+def check_openssl(needed: bool) -> Check:
+    """The simulated usbmuxd makes its throw-away TLS certificate with the openssl command."""
+    found = shutil.which("openssl")
+    return Check("openssl", found is not None, found or "not found (the simulated iPhone on XCUITest needs it)",
+                 None if found else "apt-get install openssl", needed)
 
 
 def check_driver(name: str, drivers: dict[str, dict] | None, binary: Path, home: Path, needed: bool) -> Check:

@@ -183,6 +183,8 @@ def check_devices(p: Pass) -> None:
         return
     # a declared device whose phone is absent gets its own `no_device` verdict; the others still run
     p.devices = resolve(p.config, p.args.device, p.args.group, p.args.all, mark_absent=True)
+    for device in p.devices:
+        check_simulated_iphone(p, device)
     if p.flow is None:
         return
     for device in p.devices:
@@ -192,6 +194,24 @@ def check_devices(p: Pass) -> None:
         if not getattr(p.args, "locale", None) and device.locale not in ("auto", *p.flow.locales):
             p.problems.add(ConfigError(f"device '{device.name}': flow '{p.flow.name}' has no labels for locale "
                                        f"'{device.locale}'", where=device.where))
+
+
+def check_simulated_iphone(p: Pass, device: Device) -> None:
+    """A simulated iPhone on the real XCUITest driver needs the Appium this tool starts (it is handed the
+    simulated usbmuxd): --appium-url, a Grid or the device's own `appium: URL` cannot reach it."""
+    from mobile.xcuitest_sim import uses_xcuitest_sim
+
+    if not uses_xcuitest_sim(device):
+        return
+    why = "needs the Appium this tool starts (it is given the simulated usbmuxd)"
+    if getattr(p.args, "appium_url", None):
+        p.problems.add(ConfigError(f"device '{device.name}' (simulator driver xcuitest) {why}", where="--appium-url"))
+    elif p.config is not None and p.config.grid:
+        p.problems.add(ConfigError(f"device '{device.name}' (simulator driver xcuitest) {why}, not the grid",
+                                   where=device.where))
+    elif device.appium != "local":
+        p.problems.add(ConfigError(f"device '{device.name}' (simulator driver xcuitest) {why}: drop its appium: URL",
+                                   where=device.where))
 
 
 # The pass, in order. A new input adds its check here.

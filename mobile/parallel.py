@@ -136,14 +136,22 @@ def run_plan(plan: Any, parallel: int = 1, *, on_result: OnResult | None = None,
     from mobile.session import appium_url_for, run_device
 
     abort = abort if abort is not None else Abort()
+    from mobile.xcuitest_sim import SHARED_KEY, close_stack, stack_for, uses_xcuitest_sim
+
     shared = {} if shared is None else shared
     shared.setdefault("abort", abort)
     owned = "appium" not in shared
+    owned_sim_stack = SHARED_KEY not in shared
     try:
-        local = [d for d in plan.devices if d.appium == "local" and d.absent is None]
-        if local and not (plan.appium_url or plan.grid) and not abort.tripped:
+        # simulated iPhones on the real XCUITest driver get their own Appium (mobile/xcuitest_sim.py)
+        local = [d for d in plan.devices if d.appium == "local" and d.absent is None and not uses_xcuitest_sim(d)]
+        sim_iphones = [d for d in plan.devices if uses_xcuitest_sim(d) and d.appium == "local" and d.absent is None]
+        if (local or sim_iphones) and not (plan.appium_url or plan.grid) and not abort.tripped:
             try:
-                appium_url_for(plan, local[0], shared, plan.verbose)
+                if local:
+                    appium_url_for(plan, local[0], shared, plan.verbose)
+                if sim_iphones:
+                    stack_for(shared, plan.verbose)
             except OptoutError as exc:
                 started = time.monotonic()
                 results = [stopped_result(d, plan.mode, abort) if abort.tripped else
@@ -162,6 +170,8 @@ def run_plan(plan: Any, parallel: int = 1, *, on_result: OnResult | None = None,
         server = shared.pop("appium", None) if owned else None
         if server is not None:
             server.stop()
+        if owned_sim_stack:
+            close_stack(shared)
 
 
 def verdict_printer(stream: TextIO | None = None, width: int = 12) -> OnResult:

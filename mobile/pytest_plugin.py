@@ -136,8 +136,8 @@ class _Resources:
 
     def reachable(self, device: Device, scenario: str | None) -> Device:
         """A simulated device pointed at this worker's phone for it (started on first use)."""
-        if device.simulator is None:
-            return device
+        if device.simulator is None or device.sim_driver is not None:
+            return device  # a phone behind a real driver is started per run (its WDA and usbmuxd go with it)
         from mobile.sim.launch import start_phone
 
         name = scenario or device.simulator.get("scenario", "default")
@@ -147,9 +147,12 @@ class _Resources:
         return replace(device, simulator=None, sim_url=self.phones[key].url)
 
     def close(self) -> None:
+        from mobile.xcuitest_sim import close_stack
+
         server = self.shared.pop("appium", None)
         if server is not None:
             server.stop()
+        close_stack(self.shared)
         for handle in self.phones.values():
             handle.stop()
 

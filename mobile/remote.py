@@ -11,7 +11,6 @@ LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 # Grid 4's session queue holds a request up to `session-request-timeout` (300 s by default) before it
 # answers "New session request timed out": the client's HTTP timeout must outlast it to read that answer.
 GRID_SESSION_QUEUE_S = 300.0
-SESSION_TIMEOUT_S = 120.0
 
 
 def appium_target(appium_url: str | None, grid: str | None, device: Any) -> tuple[str | None, bool]:
@@ -32,9 +31,8 @@ def is_local(appium_url: str | None, grid: str | None, device: Any) -> bool:
     return url is None or (urlparse(url).hostname or "") in LOOPBACK
 
 
-def client_timeout(run_timeout: float | None, through_grid: bool) -> float:
-    """The Appium client's HTTP timeout: long enough for session creation, and past Grid's queue timeout."""
-    timeout = max(SESSION_TIMEOUT_S, (run_timeout or 0) * 3)
+def outlast_grid_queue(timeout: float, through_grid: bool) -> float:
+    """The Appium client's HTTP timeout: through a Grid, longer than Grid's session queue timeout."""
     return max(timeout, GRID_SESSION_QUEUE_S + 30.0) if through_grid else timeout
 
 

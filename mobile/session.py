@@ -7,6 +7,7 @@ import sys
 import threading
 import time
 from contextlib import ExitStack
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -16,6 +17,7 @@ from mobile.drivers import AppiumDriver
 from mobile.errors import EnvironmentProblem, SafetyViolation
 from mobile.result import RunResult
 from mobile.runner import Callbacks, Runner
+from mobile.xcuitest_sim import check_local_appium, stack_for, uses_xcuitest_sim
 
 
 _APPIUM_START = threading.Lock()
@@ -73,6 +75,7 @@ def run_device(plan: Any, device: Device, *, slot: int = 0, progress: Any = None
     `abort` (shared by every device of the run) stops this one before its next tap: `interrupted`.
     A SafetyViolation is never a status of an ordinary run: it is raised, after everything this device
     opened is closed, with the finished result (status `safety_violation`) as its `.result`."""
+    owns_shared = shared is None
     shared = shared if shared is not None else {}
     abort = abort or Abort()
     result = RunResult(device=device.name, platform=device.platform, mode=plan.mode, flow=plan.flow.name,
@@ -86,23 +89,36 @@ def run_device(plan: Any, device: Device, *, slot: int = 0, progress: Any = None
     began = clock()
     with ExitStack() as stack:
         try:
-            from mobile.remote import appium_target, client_timeout, is_local
+            from mobile.remote import appium_target, is_local, outlast_grid_queue
 
             abort.check()
-            sim_url = _start_phone(plan, device, result, stack)
-            local = is_local(plan.appium_url, plan.grid, device)
+            xcuitest_sim = uses_xcuitest_sim(device)
+            if xcuitest_sim:
+                check_local_appium(plan, device)
+            sim_url = _start_phone(plan, device, result, stack, shared)
+            local = xcuitest_sim or is_local(plan.appium_url, plan.grid, device)
             if local:  # a remote Appium or Grid has its own adb: nothing here can see its devices
                 _prepare_adb_device(device, result)
             # a phone we started faster than real (latency_scale < 1) needs proportionally shorter pauses
             factor = float(result.device_info.get("latency_scale", 1.0))
-            url, log = appium_url_for(plan, device, shared, plan.verbose)
+            from mobile.capabilities import capabilities_for
+
+            mjpeg_port = None
+            if xcuitest_sim:
+                sim_stack = stack_for(shared, plan.verbose)
+                url, log = sim_stack.appium.url, str(sim_stack.appium.log_path)
+                device = replace(device, udid=result.udid)
+                from mobile.appium_server import free_port
+
+                mjpeg_port = free_port()  # the driver's MJPEG forwarder: a free loopback port, never a fixed one
+            else:
+                url, log = appium_url_for(plan, device, shared, plan.verbose)
             result.appium_log = log
             if progress is not None and hasattr(progress, "on_stage"):
                 progress.on_stage("creating the Appium session...")
-            from mobile.capabilities import capabilities_for
-
-            options = capabilities_for(device, sim_url=sim_url, slot=slot, local=local)
-            timeout = client_timeout(plan.timeout, appium_target(plan.appium_url, plan.grid, device)[1])
+            options = capabilities_for(device, sim_url=sim_url, slot=slot, mjpeg_port=mjpeg_port, local=local)
+            through_grid = not xcuitest_sim and appium_target(plan.appium_url, plan.grid, device)[1]
+            timeout = outlast_grid_queue(client_timeout(device, plan.timeout), through_grid)
             abort.check()
             driver = AppiumDriver(url, options, device.platform, app_id_for(plan.flow, device.platform), timeout)
             stack.callback(driver.close)
@@ -126,6 +142,10 @@ def run_device(plan: Any, device: Device, *, slot: int = 0, progress: Any = None
             result.message = result.message if exc.result is result else f"safety guard: {exc}"
         except Exception as exc:  # noqa: BLE001 - one device's failure must not end the other devices' runs
             result.status, result.message = "device_error", f"internal error: {type(exc).__name__}: {exc}"
+    if owns_shared:  # called alone: what this run started for simulated iPhones stops with it
+        from mobile.xcuitest_sim import close_stack
+
+        close_stack(shared)
     if driver is not None:
         result.commands = driver.commands  # after close: the session deletion counts too
         result.source_reads = driver.source_reads
@@ -138,16 +158,33 @@ def run_device(plan: Any, device: Device, *, slot: int = 0, progress: Any = None
     return result
 
 
-def _start_phone(plan: Any, device: Device, result: RunResult, stack: ExitStack) -> str | None:
+def client_timeout(device: Device, step_timeout: float | None) -> float:
+    """The Appium client's HTTP timeout: it must outlast session creation, which on a real iPhone first
+    builds and signs WebDriverAgent (minutes)."""
+    from mobile.capabilities import IOS_SESSION_TIMEOUT_S
+
+    timeout = max(120.0, (step_timeout or 0) * 3)
+    if device.platform == "ios" and not device.simulated:
+        timeout = max(timeout, IOS_SESSION_TIMEOUT_S)
+    return timeout
+
+
+def _start_phone(plan: Any, device: Device, result: RunResult, stack: ExitStack,
+                 shared: dict[str, Any]) -> str | None:
     """Start the simulated phone this device stands for (closed with the stack); its URL or None."""
     if device.simulator is None:
         return device.sim_url
     from mobile.sim.launch import start_phone
 
     scenario = plan.scenario if plan.scenario is not None else device.simulator.get("scenario", "default")
-    handle = start_phone(device.platform, scenario)
+    xcuitest = uses_xcuitest_sim(device)
+    handle = start_phone(device.platform, scenario, dialect="wda" if xcuitest else "w3c")
     stack.callback(handle.stop)
     phone = handle.phone
+    if xcuitest:  # the driver finds the phone's lockdownd and apps through the run's simulated usbmuxd
+        usbmuxd = stack_for(shared, plan.verbose).usbmuxd
+        usbmuxd.add(phone)
+        stack.callback(usbmuxd.remove, phone)
     # a phone we started faster than real (latency_scale < 1) needs proportionally shorter pauses
     result.device_info["latency_scale"] = phone.latency_scale
     result.scenario = getattr(phone.scenario, "name", str(scenario))

@@ -168,7 +168,7 @@ def run_persisted(ctx: RunContext, step: Step, runner: Any) -> FollowUp:
     assert toggle is not None and toggle.on is not None
     opener = opener_of(ctx, toggle.on)
     timeout = ctx.timeout(step)
-    ctx.driver.back()
+    ctx.go_back(step, ctx.current())
     look, ok = ctx.after_action(lambda lk: lk.screen == opener.on, timeout)
     if not ok:
         raise ctx.drift(step, f"screen {opener.on} after going back", look)

@@ -45,10 +45,14 @@ def gather(device_name: str | None, devices_file: str | None) -> tuple[Device | 
                                    "connect a phone with USB debugging on, or use --device sim-android"))
     real_android = device is not None and device.platform == "android" and not device.simulated
     drivers = doctor.installed_drivers(binary, home)
-    checks.append(doctor.check_driver("linkedinsim", drivers, binary, home, needed=device is not None and device.simulated))
+    sim_xcuitest = device is not None and device.simulated and device.sim_driver == "xcuitest"
+    checks.append(doctor.check_driver("linkedinsim", drivers, binary, home,
+                                      needed=device is not None and device.simulated and not sim_xcuitest))
     checks.append(doctor.check_driver("uiautomator2", drivers, binary, home, needed=real_android))
-    checks.append(doctor.check_driver("xcuitest", drivers, binary, home,
-                                      needed=device is not None and device.platform == "ios" and not device.simulated))
+    checks.append(doctor.check_driver("xcuitest", drivers, binary, home, needed=sim_xcuitest or (
+        device is not None and device.platform == "ios" and not device.simulated)))
+    if sim_xcuitest:
+        checks.append(doctor.check_openssl(needed=True))
     uses_adb = device is None or (device.platform == "android" and device.simulator is None)
     adb_check = doctor.check_adb(needed=uses_adb)
     checks.append(adb_check)

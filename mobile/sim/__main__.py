@@ -22,6 +22,27 @@ def appium_capabilities(platform: str, url: str) -> dict[str, Any]:
     return capabilities_for(device).to_capabilities()
 
 
+def xcuitest_capabilities(url: str, udid: str) -> dict[str, Any]:
+    """What the tool sends for a simulated iPhone on the real XCUITest driver: a real iPhone's capabilities
+    plus appium:webDriverAgentUrl."""
+    from mobile.capabilities import capabilities_for
+    from mobile.devices import Device
+
+    device = Device(name="sim-ios-xcuitest", platform="ios", udid=udid,
+                    simulator={"scenario": "default", "driver": "xcuitest"})
+    return capabilities_for(device, sim_url=url).to_capabilities()
+
+
+def xcuitest_instructions(url: str, udid: str, usbmuxd_address: str) -> str:
+    """How to start an Appium that reaches this phone (its usbmuxd, loopback only, XCUITest only)."""
+    from mobile.appium_server import LOOPBACK_SHIM, appium_binary
+
+    return (f"WebDriverAgent at {url}, UDID {udid}; simulated usbmuxd at {usbmuxd_address}\n"
+            f"start Appium with:\n  USBMUXD_SOCKET_ADDRESS={usbmuxd_address} "
+            f"NODE_OPTIONS='--require \"{LOOPBACK_SHIM}\"' \\\n"
+            f"  {appium_binary()} server --address 127.0.0.1 --use-drivers xcuitest\n")
+
+
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     """The options shared by `python -m mobile.sim serve` and `linkedin-optout sim serve`."""
     parser.add_argument("--platform", choices=("android", "ios"), default="android",
@@ -30,6 +51,9 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (0 = a free one)")
     parser.add_argument("--latency-scale", type=float, default=None,
                         help="multiply the scenario's latency (0 = instant; default $LINKEDIN_SIM_LATENCY_SCALE or 1)")
+    parser.add_argument("--driver", choices=("linkedinsim", "xcuitest"), default="linkedinsim",
+                        help="xcuitest (iOS only): serve WebDriverAgent and a simulated usbmuxd for the real "
+                             "XCUITest driver instead of the W3C server LinkedInSim forwards to")
     parser.add_argument("--adb", action="store_true",
                         help="also attach the phone to the adb server ($ANDROID_ADB_SERVER_PORT, default 5037) "
                              "so `adb devices` and `linkedin-optout devices` list it (Android only)")
@@ -43,8 +67,12 @@ def serve(args: argparse.Namespace, out: Any = sys.stdout) -> int:
         raise ConfigError("--latency-scale must be >= 0", "--latency-scale")
     if getattr(args, "adb", False) and args.platform != "android":
         raise ConfigError("--adb needs --platform android", "--adb")
-    handle = start_phone(args.platform, args.scenario, latency_scale=args.latency_scale, port=args.port)
-    serial = None
+    xcuitest = getattr(args, "driver", "linkedinsim") == "xcuitest"
+    if xcuitest and args.platform != "ios":
+        raise ConfigError("--driver xcuitest needs --platform ios", "--driver")
+    handle = start_phone(args.platform, args.scenario, latency_scale=args.latency_scale, port=args.port,
+                         dialect="wda" if xcuitest else "w3c")
+    serial = usbmuxd = None
     done = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: done.set())
@@ -54,9 +82,17 @@ def serve(args: argparse.Namespace, out: Any = sys.stdout) -> int:
 
             serial = attach_to_adb(handle)
             out.write(f"attached to adb as {serial} (`adb devices` lists it; `--device auto` finds it)\n")
-        caps = appium_capabilities(args.platform, handle.url)
+        if xcuitest:
+            from mobile.sim.wda.usbmuxd import SimUsbmuxd
+
+            usbmuxd = SimUsbmuxd()
+            usbmuxd.add(handle.phone)
+            out.write(xcuitest_instructions(handle.url, handle.phone.serial, usbmuxd.address))
+        caps = appium_capabilities(args.platform, handle.url) if not xcuitest else \
+            xcuitest_capabilities(handle.url, handle.phone.serial)
+        driver = "XCUITest driver, through the phone's WebDriverAgent" if xcuitest else "LinkedInSim driver"
         out.write(f"simulated {args.platform} phone (scenario {args.scenario}) at {handle.url}\n"
-                  f"Appium capabilities (LinkedInSim driver, installed by `make install`):\n"
+                  f"Appium capabilities ({driver}, installed by `make install`):\n"
                   f"{json.dumps(caps, indent=2)}\n"
                   f"interaction log: {handle.url}/sim/log   state: {handle.url}/sim/state\n"
                   f"Ctrl-C stops the phone.\n")
@@ -73,6 +109,8 @@ def serve(args: argparse.Namespace, out: Any = sys.stdout) -> int:
             from mobile.sim.adb_device import detach_from_adb
 
             detach_from_adb(serial)
+        if usbmuxd is not None:
+            usbmuxd.stop()
         handle.stop()
     return 0
 

@@ -55,11 +55,20 @@ def resolve_latency_scale(latency_scale: float | None) -> float:
 
 
 def start_phone(platform: str = "android", scenario: Any = "default", *, latency_scale: float | None = None,
-                port: int = 0, host: str = "127.0.0.1") -> SimHandle:
-    """Make a Phone for the scenario (name, file or Scenario) and serve it on host:port (0 = free port)."""
+                port: int = 0, host: str = "127.0.0.1", dialect: str = "w3c") -> SimHandle:
+    """Make a Phone for the scenario (name, file or Scenario) and serve it on host:port (0 = free port).
+    `dialect`: "w3c" (what our LinkedInSim driver forwards to) or "wda" (WebDriverAgent, iOS only: what the
+    real XCUITest driver talks to through appium:webDriverAgentUrl)."""
     began = time.monotonic()
     phone = Phone(platform, scenario, latency_scale=resolve_latency_scale(latency_scale))
-    server = SimServer(phone, host=host, port=port).start()
+    if dialect == "wda":
+        from mobile.sim.wda.server import WdaServer
+
+        server: SimServer = WdaServer(phone, host=host, port=port).start()
+    elif dialect == "w3c":
+        server = SimServer(phone, host=host, port=port).start()
+    else:
+        raise ValueError(f"dialect must be w3c or wda, not {dialect!r}")
     return SimHandle(server.url, phone, server, time.monotonic() - began)
 
 

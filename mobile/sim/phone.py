@@ -340,10 +340,22 @@ class Phone:
             self._foreground = False  # back on Home leaves the app in the background
 
     def back(self) -> None:
-        """The system back button: closes a popup, goes back a screen, or leaves the app from Home."""
+        """Android: the Back key (closes a popup, goes back, leaves the app from Home). iOS: the XCUITest
+        driver's `back` (the nav bar's "Back" button, else its first; nothing without a bar)."""
         with self._lock:
             self.log.record("back", screen=self.current_screen)
-            self._back()
+            if self.platform == "ios":
+                self._nav_bar_back()
+            else:
+                self._back()
+
+    def _nav_bar_back(self) -> None:
+        name, views = self._views()
+        bars = [v for root in views for v in root.walk() if v.ios_type == "XCUIElementTypeNavigationBar"]
+        buttons = [v for v in bars[0].walk() if v.ios_type == "XCUIElementTypeButton"] if bars else []
+        chosen = next((b for b in buttons if b.ios_label == "Back"), buttons[0] if buttons else None)
+        if chosen is not None and chosen.on_tap not in (None, "none"):
+            self._do(chosen.on_tap, name)
 
     def swipe(self, x1: int, y1: int, x2: int, y2: int, duration_ms: int = 300) -> bool:
         """Drag from (x1,y1) to (x2,y2): scrolls the scrollable under the start point; True if content moved."""

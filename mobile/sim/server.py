@@ -12,6 +12,7 @@ import json
 import re
 import socket
 import threading
+import urllib.parse
 import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -42,10 +43,16 @@ class Request:
     params: dict[str, str]
     body: Any
     session: Session | None = None
+    query: dict[str, str] = field(default_factory=dict)
 
 
 class SimServer:
-    """Routes W3C requests to a Phone, one command at a time (a lock guards the phone)."""
+    """Routes W3C requests to a Phone, one command at a time (a lock guards the phone).
+
+    Subclasses speak another dialect of the same protocol (mobile/sim/wda/): they set `routes` and may
+    override `envelope` / `error_envelope` (the JSON around a value or an error) and `unknown_route`."""
+
+    routes: tuple["Route", ...] = ()
 
     def __init__(self, phone: Any, host: str = "127.0.0.1", port: int = 0):
         self.phone = phone
@@ -99,25 +106,42 @@ class SimServer:
 
     def dispatch(self, method: str, path: str, body: Any) -> tuple[int, dict[str, Any]]:
         """Answer one request: (HTTP status, JSON body). Never raises."""
+        session_id = self.session.session_id if self.session else None
         try:
-            route, params = _match_route(method, path)
-            request = Request(params, body)
+            try:
+                route, params = _match_route(method, path, self.routes or ROUTES)
+            except W3CError as exc:
+                self.unknown_route(method, path, exc)
+                raise
+            query = dict(urllib.parse.parse_qsl(path.partition("?")[2]))
+            request = Request(params, body, query=query)
             if route.session:
                 request.session = self._session_for(params["sid"])
             if route.latency_key is not None:
                 self._wait_latency(route.latency_key, body)
             with self.lock:
                 value = route.handler(self, request)
-            return 200, {"value": value}
+            return 200, self.envelope(value, request)
         except W3CError as exc:
-            return exc.status, exc.body()
+            return exc.status, self.error_envelope(exc, session_id)
         except Exception as exc:  # noqa: BLE001 - the phone's own errors carry a W3C code; others are bugs
             error = getattr(exc, "error", None)
             if isinstance(error, str):
                 failure = W3CError(error, str(getattr(exc, "message", exc)))
             else:
                 failure = W3CError("unknown error", f"{type(exc).__name__}: {exc}")
-            return failure.status, failure.body()
+            return failure.status, self.error_envelope(failure, session_id)
+
+    def envelope(self, value: Any, request: "Request") -> dict[str, Any]:
+        """The JSON body of a successful answer."""
+        return {"value": value}
+
+    def error_envelope(self, error: W3CError, session_id: str | None) -> dict[str, Any]:
+        """The JSON body of an error answer."""
+        return error.body()
+
+    def unknown_route(self, method: str, path: str, error: W3CError) -> None:
+        """Called for a request no route answers (the W3C server just answers the error)."""
 
     def _session_for(self, session_id: str) -> Session:
         session = self.session
@@ -161,18 +185,19 @@ class Route:
     session: bool
 
 
-def _route(method: str, path: str, latency_key: str | None, handler: Handler) -> Route:
+def make_route(method: str, path: str, latency_key: str | None, handler: Handler) -> Route:
+    """A Route from a (method, path pattern with :params, latency key, handler) spec."""
     regex = re.sub(r":(\w+)", r"(?P<\1>[^/]+)", path)
     return Route(method, re.compile(f"^{regex}/?$"), latency_key, handler, ":sid" in path)
 
 
-ROUTES: tuple[Route, ...] = tuple(_route(*spec) for spec in w3c_commands.ROUTE_SPECS)
+ROUTES: tuple[Route, ...] = tuple(make_route(*spec) for spec in w3c_commands.ROUTE_SPECS)
 
 
-def _match_route(method: str, path: str) -> tuple[Route, dict[str, str]]:
+def _match_route(method: str, path: str, routes: tuple[Route, ...]) -> tuple[Route, dict[str, str]]:
     path = path.split("?", 1)[0].rstrip("/") or "/"
     path_known = False
-    for route in ROUTES:
+    for route in routes:
         match = route.pattern.match(path)
         if match:
             path_known = True

@@ -148,8 +148,13 @@ class ElementStore:
             return [node for node in candidates if NodeView(node, self.platform).tag_name() == value]
         if using == "name" and self.platform == "ios":
             return [node for node in candidates if node.get("name") == value]
+        if using == "predicate string" and self.platform == "ios":
+            from mobile.sim.wda.predicate import compile_predicate
+
+            test = compile_predicate(value)
+            return [node for node in candidates if test(node)]
         raise W3CError("invalid argument", f"locator strategy '{using}' is not supported by the simulated phone "
-                       "(use xpath, id, accessibility id or class name)")
+                       "(use xpath, id, accessibility id, class name; on iOS also predicate string)")
 
     def _xpath(self, doc: Any, context: Any, value: str, scoped: bool) -> list[Any]:
         try:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 import mobile.sim.launch as launch
 from mobile.cli import main
@@ -103,10 +104,15 @@ def test_check_all_with_the_shipped_devices_and_no_phone_gives_each_device_its_v
     code = main(["check", "--all", "--devices-file", str(REPO / "devices.yaml"), "--json"])
     out, err = capsys.readouterr()
     doc = json.loads(out)
-    assert [(r["device"], r["status"]) for r in doc["results"]] == [
-        ("sim-android", "unchanged"), ("sim-ios", "unchanged"), ("phone", "no_device")], err
-    assert code == 3 and doc["summary"] == {"total": 3, "by_status": {"unchanged": 2, "no_device": 1}}
-    assert "no Android device is ready" in doc["results"][2]["message"]
+    shipped = list(yaml.safe_load((REPO / "devices.yaml").read_text())["devices"])
+    verdicts = {r["device"]: r["status"] for r in doc["results"]}
+    assert list(verdicts) == shipped, err  # every device of the file has its own verdict, in file order
+    assert verdicts.pop("phone") == "no_device"
+    assert set(verdicts.values()) == {"unchanged"}, err  # every simulated phone ran
+    assert code == 3 and doc["summary"] == {"total": len(shipped),
+                                            "by_status": {"unchanged": len(shipped) - 1, "no_device": 1}}
+    phone = next(r for r in doc["results"] if r["device"] == "phone")
+    assert "no Android device is ready" in phone["message"]
 
 
 QA_TESTS = """\

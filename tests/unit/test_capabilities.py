@@ -52,7 +52,24 @@ def test_ios_xcuitest_payload():
         "appium:mjpegServerPort": 9102,
         "appium:derivedDataPath": "/cache/linkedin-optout/wda-2",
         "appium:newCommandTimeout": 120,
+        "appium:wdaLaunchTimeout": 300000,      # the first session builds WebDriverAgent
+        "appium:waitForIdleTimeout": 1,
+        "appium:settings[snapshotMaxDepth]": 80,
     })
+
+
+def test_simulated_iphone_on_xcuitest_gets_the_real_caps_plus_its_wda():
+    device = Device(name="sim-ios-xcuitest", platform="ios", udid="00008110-0000000000051A01",
+                    simulator={"scenario": "default", "driver": "xcuitest"})
+    caps = to_payload(capabilities_for(device, sim_url="http://127.0.0.1:7002", slot=1, mjpeg_port=40123))
+    real = to_payload(capabilities_for(Device(name="i", platform="ios", udid="00008110-0000000000051A01"), slot=1))
+    first = caps["capabilities"]["firstMatch"][0] if caps["capabilities"].get("firstMatch") else {}
+    merged = {**caps["capabilities"]["alwaysMatch"], **first}
+    real_merged = {**real["capabilities"]["alwaysMatch"], **((real["capabilities"].get("firstMatch") or [{}])[0])}
+    assert merged.pop("appium:webDriverAgentUrl") == "http://127.0.0.1:7002"
+    assert merged.pop("appium:mjpegServerPort") == 40123  # a free loopback port, not 9100+slot
+    real_merged.pop("appium:mjpegServerPort")
+    assert merged == real_merged  # otherwise exactly what a real iPhone gets: bundleId, noReset, udid, ...
 
 
 def test_simulated_android_payload_has_the_real_app_caps():

@@ -72,6 +72,12 @@ def test_bad_file_names_file_and_line(name: str, line: int, message: str):
     ("devices:\n  a: {platform: android, serial: 5554}\n", "device 'a': serial must be a non-empty string"),
     ("devices:\n  a: {platform: android, serial: x, locale: klingon}\n", "device 'a': locale 'klingon' is not one of: auto, en, nl, de, fr, es, pt-BR, it"),
     ("devices:\n  a: {platform: android, simulator: {scenario: default, speed: 2}}\n", "unknown key 'speed' in device 'a': simulator (allowed: scenario, driver)"),
+    ("devices:\n  a: {platform: ios, udid: U1, capabilities: {appium:usePreinstalledWDA: 'yes'}}\n",
+     "device 'a': capability 'appium:usePreinstalledWDA' must be true or false"),
+    ("devices:\n  a: {platform: ios, udid: U1, capabilities: {appium:xcodeOrgId: 12345}}\n",
+     "device 'a': capability 'appium:xcodeOrgId' must be a string (the Apple team id)"),
+    ("devices:\n  a: {platform: ios, udid: U1, capabilities: {appium:wdaLaunchTimeout: true}}\n",
+     "device 'a': capability 'appium:wdaLaunchTimeout' must be a whole number of milliseconds"),
     ("devices:\n  a: {platform: android, serial: x}\ngrid: local\n", "grid must be null or a Selenium Grid URL"),
     ("devices:\n  a: {platform: android, serial: x}\ngroups:\n  g: a\n", "group 'g' must be a list of device names"),
 ])

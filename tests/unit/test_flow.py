@@ -127,7 +127,8 @@ def test_linkedin_flow_apps_and_locales(genai) -> None:  # type: ignore[no-untyp
 
 
 def test_linkedin_flow_targets_and_steps(genai) -> None:  # type: ignore[no-untyped-def]
-    assert list(genai.targets) == ["profile_photo", "settings", "data_privacy", "genai_setting", "genai_toggle"]
+    assert list(genai.targets) == ["profile_photo", "settings", "data_privacy", "genai_setting", "genai_toggle",
+                                    "back"]
     for target in genai.targets.values():
         assert set(target.candidates) == {"android", "ios"}
     ids = [c.id for c in genai.targets["profile_photo"].candidates["android"]]

@@ -154,8 +154,11 @@ def test_timeouts_must_be_finite(capsys, argv: list[str], message: str) -> None:
     (["--appium-url", "notaurl"], ["--appium-url: not an http(s) URL: 'notaurl' (e.g. http://127.0.0.1:4723)"]),
     (["--appium-url", "http://127.0.0.1:99999"],
      ["--appium-url: not an http(s) URL: 'http://127.0.0.1:99999' (e.g. http://127.0.0.1:4723)"]),
-    (["--device", "nosuch"], ["--device: unknown device 'nosuch' (known: sim-android, sim-ios, phone, auto, or a "
-                              "serial adb lists)"]),
+    (["--device", "sim-ios-xcuitest", "--appium-url", "http://127.0.0.1:4723"],
+     ["--appium-url: device 'sim-ios-xcuitest' (simulator driver xcuitest) needs the Appium this tool starts "
+      "(it is given the simulated usbmuxd)"]),
+    (["--device", "nosuch"], ["--device: unknown device 'nosuch' (known: sim-android, sim-ios, "
+                              "sim-ios-xcuitest, phone, auto, or a serial adb lists)"]),
 ])
 def test_flags_are_checked_in_the_pass(capsys, monkeypatch, argv: list[str], lines: list[str]) -> None:
     monkeypatch.setattr("mobile.adb.discover", lambda *a, **k: [])

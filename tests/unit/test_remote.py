@@ -8,7 +8,8 @@ import pytest
 
 from mobile.cli import main
 from mobile.devices import Device
-from mobile.remote import GRID_SESSION_QUEUE_S, client_timeout, is_local
+from mobile.remote import GRID_SESSION_QUEUE_S, is_local, outlast_grid_queue
+from mobile.session import client_timeout
 
 PHONE = Device(name="phone", platform="android", serial="auto")
 
@@ -27,9 +28,10 @@ def test_is_local(appium_url, grid, device_appium, local):
 
 
 def test_client_timeout_outlasts_the_grid_queue():
-    assert client_timeout(None, through_grid=False) == 120
-    assert client_timeout(None, through_grid=True) > GRID_SESSION_QUEUE_S
-    assert client_timeout(200, through_grid=True) == 600
+    android = Device(name="d", platform="android", serial="R58")
+    assert outlast_grid_queue(client_timeout(android, None), through_grid=False) == 120
+    assert outlast_grid_queue(client_timeout(android, None), through_grid=True) > GRID_SESSION_QUEUE_S
+    assert outlast_grid_queue(client_timeout(android, 200), through_grid=True) == 600
 
 
 def _devices(tmp_path: Path, text: str) -> str:

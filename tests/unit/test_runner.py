@@ -3,6 +3,8 @@ fake clock (no real waiting), asserting the exact events the runner caused (Maes
 
 from __future__ import annotations
 
+import re
+
 from pathlib import Path
 
 import pytest
@@ -297,14 +299,35 @@ def test_ios_apply_uses_labels_and_switch_value() -> None:
         ReplayScreen("side_panel", ios("side_panel"), {"Settings": "settings"}),
         ReplayScreen("settings", ios("settings"), {"Data privacy": "data_privacy"}),
         ReplayScreen("data_privacy", ios("data_privacy"), {GENAI: open_genai}),
-        ReplayScreen("genai_on", ios("genai_on"), {toggle: flip(), "back": "data_privacy"}),
-        ReplayScreen("genai_off", ios("genai_off"), {toggle: flip(), "back": "data_privacy"}),
+        # iOS has no Back key: the page is left through the navigation bar's declared Back button
+        ReplayScreen("genai_on", ios("genai_on"), {toggle: flip(), "Back": "data_privacy"}),
+        ReplayScreen("genai_off", ios("genai_off"), {toggle: flip(), "Back": "data_privacy"}),
     ]
     driver = ReplayDriver(screens, "home", platform="ios")
     driver.vars["stored"] = "on"
     result, events = run(driver)
     assert (result.status, result.before, result.after, result.persisted) == ("changed", "on", "off", True)
     assert events.count(f"tap({toggle})") == 1 and not driver.undeclared
+    assert "tap(Back)" in events and "back()" not in events  # never the driver's own back guess
+
+
+def test_ios_without_a_declared_back_control_is_drift_not_the_drivers_guess() -> None:
+    ios = lambda name: xml(name, "ios")  # noqa: E731
+    toggle = FLOW.label("genai_toggle", "en")[0]
+    no_bar = re.sub(r"<XCUIElementTypeNavigationBar.*?</XCUIElementTypeNavigationBar>", "", ios("genai_on"),
+                    flags=re.S)
+    screens = [
+        ReplayScreen("home", ios("home"), {"My Profile and Communities": "side_panel"}),
+        ReplayScreen("side_panel", ios("side_panel"), {"Settings": "settings"}),
+        ReplayScreen("settings", ios("settings"), {"Data privacy": "data_privacy"}),
+        ReplayScreen("data_privacy", ios("data_privacy"), {GENAI: "genai_on"}),
+        ReplayScreen("genai_on", no_bar, {toggle: "genai_off"}),
+        ReplayScreen("genai_off", re.sub(r'value="1"', 'value="0"', no_bar), {}),
+    ]
+    driver = ReplayDriver(screens, "home", platform="ios")
+    result, events = run(driver, timeout=0.5)
+    assert result.status == "ui_drift" and "Back" in result.message
+    assert "back()" not in events and not driver.undeclared
 
 
 def test_device_error_from_the_driver_becomes_the_status() -> None:
