@@ -4,7 +4,8 @@ clearing interruptions), recovery and the guarded taps. No sleep of its own: clo
 Waiting rules (they keep the Appium command count low): after a navigating action the context pauses for
 the expected transition (`nav_wait`, learned upward from misses) and then reads; a read that shows the
 expected screen is enough. A target that was not on the first read must read the same twice (settled).
-Polls back off (POLL_S doubling up to MAX_POLL_S) so long waits do not flood the device with reads.
+Polls back off (POLL_S doubling up to MAX_POLL_S, or a tenth of the wait when that is longer) so long
+waits do not flood the device with reads: a whole wait costs about a dozen reads, whatever its length.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from mobile.abort import Abort
 from mobile.core import match
 from mobile.core.flow_schema import Candidate, Flow, Step, ToggleStep
 from mobile.core.guards import describe, tap_refusal
-from mobile.core.locate import SwitchFor, locate_one
+from mobile.core.locate import SwitchFor, locate_one, value_text
 from mobile.core.tree import Node, Tree, parse_page_source
 from mobile.errors import AmbiguousMatch, PageSourceError, SafetyViolation
+from mobile.scrolling import ScrollArea, scroll_area  # noqa: F401  (ScrollArea re-exported)
 from mobile.result import RunResult
 
 POLL_S = 0.05
@@ -33,6 +35,11 @@ MAX_SCROLLS = 30
 BACK_TARGET = "back"  # the flow's control that leaves a page (used on iOS)
 
 
+def poll_cap(timeout: float) -> float:
+    """The longest pause between two reads of a wait of `timeout` s."""
+    return max(MAX_POLL_S, timeout / 6)
+
+
 class Outcome(Exception):
     """Ends the run with a SPEC status (raised by steps, caught by the run loop)."""
 
@@ -42,20 +49,23 @@ class Outcome(Exception):
 
 
 class Rewind(Exception):
-    """Recovery landed on a known screen of the path: continue from the step that starts there."""
+    """Continue from the step that starts on `screen`: after a recovery (the step line says "retry"), or
+    because the app opened on a deeper screen of the path (`reached`: nothing failed, the line says "ok")."""
 
-    def __init__(self, screen: str):
-        self.screen = screen
+    def __init__(self, screen: str, reached: bool = False):
+        self.screen, self.reached = screen, reached
         super().__init__(screen)
 
 
 @dataclass(frozen=True)
 class Look:
-    """One page-source read: the XML, its tree, the screen it shows (None when unknown)."""
+    """One page-source read: the XML, its tree, the screen it shows (None when unknown) and the
+    languages it is read in (the requested locale first, then those the page shows; see page_locales)."""
 
     xml: str
     tree: Tree
     screen: str | None
+    locales: tuple[str, ...] = ()
 
 
 class RunContext:
@@ -69,13 +79,17 @@ class RunContext:
         self.abort = abort or Abort()  # tripped by a signal or another device's safety guard
         self.step: Step | None = None  # the step running now (set by the runner)
         self.platform: str = driver.platform
-        self.locale = locale if locale and locale != "auto" else None
+        self.prefer = locale if locale and locale != "auto" else None  # asked for: read first, never only
+        self.locale: str | None = None  # the language the switch's row was confirmed in
         self.clock, self.sleeper, self.poll = clock, sleeper, poll
         self.nav_wait, self.launch_wait = nav_wait, launch_wait
         self.timeout_override = timeout
         self.look: Look | None = None
+        self.last_known_screen: str | None = None
         self.last_read_at = 0.0
         self.interruptions = self.recoveries = 0
+        self.retried: set[str] = set()  # steps that missed their screen once and were retried
+        self.failed_on: dict[str, str] = {}  # step -> the page source it missed its screen on
         self.reads_since_switch_tap = 1
         self.step_detail: list[str] = []
 
@@ -90,29 +104,26 @@ class RunContext:
         except PageSourceError as exc:
             raise Outcome("device_error", f"unreadable page source: {exc}") from exc
         self.reads_since_switch_tap += 1
-        self.look = Look(xml, tree, self._identify(tree))
+        locales = match.page_locales(self.flow, tree, self.prefer)
+        if self.look is not None and self.look.screen is not None:
+            self.last_known_screen = self.look.screen  # the screen before this read (evidence after drift)
+        self.look = Look(xml, tree, match.identify_screen(self.flow, tree, locales), locales)
+        if self.locale is None and self.look.screen is not None:
+            # until the switch's row says which language it is: the first language the screen shows
+            shown = match.shown_locales(self.flow, tree)
+            self.result.locale = next((loc for loc in locales if loc in shown), self.result.locale)
         return self.look
 
-    def _identify(self, tree: Tree) -> str | None:
-        """The screen shown; while the locale is unknown, detect it (or try each locale in turn)."""
-        if self.locale is None:
-            found = match.detect_locale(self.flow, tree)
-            if found is not None:
-                self.locale = self.result.locale = found
-        if self.locale is not None:
-            return match.identify_screen(self.flow, tree, self.locale)
-        return next((s for loc in self.flow.locales if (s := match.identify_screen(self.flow, tree, loc))), None)
-
     @property
-    def active_locale(self) -> str:
-        """The detected/requested locale, or the flow's first one while undetected (ids match anyway)."""
-        return self.locale or self.flow.locales[0]
+    def active_locale(self) -> tuple[str, ...]:
+        """The languages of the last read (all the flow's before the first read)."""
+        return self.look.locales if self.look is not None and self.look.locales else self.flow.locales
 
     def timeout(self, step: Step) -> float:
         """The step's wait limit: --timeout, else the step's own, else the flow default."""
-        if self.timeout_override is not None:
-            return self.timeout_override
-        return step.timeout if step.timeout is not None else self.flow.default_timeout
+        full = self.timeout_override if self.timeout_override is not None else (
+            step.timeout if step.timeout is not None else self.flow.default_timeout)
+        return full / 2 if step.name in self.retried else full  # a retry: the budget is twice the wait in all
 
     def current(self) -> Look:
         """The last read, or a fresh one."""
@@ -120,10 +131,12 @@ class RunContext:
 
     # --- waiting -------------------------------------------------------------------------------------
     def wait_for(self, ok: Callable[[Look], bool], timeout: float, key: Callable[[Look], Any] | None = None,
-                 look: Look | None = None, settle: bool = False, watch_app: bool = False) -> tuple[Look, bool]:
+                 look: Look | None = None, settle: bool = False, watch_app: bool = False,
+                 same_as: str | None = None) -> tuple[Look, bool]:
         """Re-read until `ok` holds (with `settle`: on two reads in a row that agree by `key`).
         With `watch_app`, an unknown screen that stops changing asks queryAppState once, and a crashed
-        or backgrounded app ends the wait early (recovery takes over)."""
+        or backgrounded app ends the wait early (recovery takes over). `same_as`: the page source a
+        retried step failed on; showing it again, settled, ends the wait at once (nothing will change)."""
         deadline = self.clock() + timeout
         key = key or (lambda lk: lk.xml)
         interval, prev, last = self.poll, None, None
@@ -135,21 +148,24 @@ class RunContext:
                 return look, True
             if self.clock() >= deadline:
                 return look, passed and not settle  # with settle, a reading that never repeated is no pass
+            if same_as is not None and last is not None and last.xml == look.xml == same_as:
+                return look, False
             if watch_app and look.screen is None and last is not None and last.xml == look.xml:
                 watch_app = False
                 if self.driver.app_state() != 4:
                     return look, False
             prev, last = (look if passed else None), look
             self.sleeper(self.poll if passed else interval)
-            interval = min(interval * 2, MAX_POLL_S)
+            interval = min(interval * 2, poll_cap(timeout))
             look = self.read()
 
-    def after_action(self, ok: Callable[[Look], bool], timeout: float, launch: bool = False) -> tuple[Look, bool]:
+    def after_action(self, ok: Callable[[Look], bool], timeout: float, launch: bool = False,
+                     same_as: str | None = None) -> tuple[Look, bool]:
         """Pause for the expected transition, then wait for `ok`; a miss teaches a longer pause."""
         began = self.clock()
         self.sleeper(self.launch_wait if launch else self.nav_wait)
         first = self.read()
-        look, passed = self.wait_for(ok, timeout, look=first, watch_app=True)
+        look, passed = self.wait_for(ok, timeout, look=first, watch_app=True, same_as=same_as)
         if passed and look is not first and not launch:
             self.nav_wait = min(MAX_NAV_WAIT_S, max(self.nav_wait, self.last_read_at - began))
         return look, passed
@@ -157,7 +173,7 @@ class RunContext:
     # --- targets -------------------------------------------------------------------------------------
     def find(self, target: str, look: Look) -> Node | None:
         """The target's node when it is on screen and tappable; two candidates -> ui_drift."""
-        found = match.match_target(self.flow, look.tree, self.platform, self.active_locale, target)
+        found = match.match_target(self.flow, look.tree, self.platform, look.locales, target)
         if found is None:
             return None
         if isinstance(found, match.AmbiguousTarget):
@@ -172,7 +188,8 @@ class RunContext:
     def seek(self, target: str, look: Look, timeout: float, scroll: bool,
              grace: float | None = None) -> tuple[Node | None, Look]:
         """Find a target: on this look at once; else re-read (backing off) and, once the screen settles,
-        scroll to the list's end. Gives up at the timeout, or `grace` s after the list ended without it."""
+        scroll its scrollable area to the list's end. Gives up at the timeout, `grace` s after the list
+        ended without it, or at once when the settled screen has nothing that scrolls."""
         deadline, ended = self.clock() + timeout, None
         look = self.clear_interruptions(look)
         node = self.find(target, look)
@@ -182,11 +199,18 @@ class RunContext:
         while True:
             now = self.clock()
             if now >= deadline or (grace is not None and ended is not None and now - ended >= grace):
+                tried = f"looked {now - (deadline - timeout):.0f} s"
+                self.step_detail.append(tried + (f", scrolled {scrolls}x" + (" to the end" if ended else "")
+                                                 if scrolls else ""))
                 return None, look
             settled = prev is not None and prev.xml == look.xml
-            if settled and scroll and ended is None and scrolls < MAX_SCROLLS:
+            area = scroll_area(look.tree) if settled and scroll and ended is None else None
+            if settled and scroll and ended is None and area is None:
+                self.step_detail.append("nothing on this screen scrolls")
+                return None, look  # the screen settled without the target and cannot show more: over at once
+            if area is not None and scrolls < MAX_SCROLLS:
                 scrolls += 1
-                self.driver.scroll(scroll_area(look.tree), "down")
+                self.driver.scroll(area, "down")
                 prev, look = look, self.clear_interruptions(self.read())
                 if look.xml == prev.xml:
                     ended = self.clock()  # scrolling changed nothing: the list ended
@@ -194,7 +218,7 @@ class RunContext:
                 if settled and ended is None:
                     ended = now
                 self.sleeper(interval)
-                interval = min(interval * 2, MAX_POLL_S)
+                interval = min(interval * 2, poll_cap(timeout))
                 prev, look = look, self.clear_interruptions(self.read())
             if self.find(target, look) is not None:
                 return self.confirm(target, look)
@@ -215,7 +239,7 @@ class RunContext:
     def clear_interruptions(self, look: Look) -> Look:
         """Dismiss declared interruptions (bounded) with their declared control; returns the new look."""
         while True:
-            found = match.find_interruption(self.flow, look.tree, self.active_locale)
+            found = match.find_interruption(self.flow, look.tree, look.locales)
             if found is None:
                 return look
             interruption, dismiss = found
@@ -228,21 +252,30 @@ class RunContext:
             self.sleeper(self.poll)
             look = self.read()
 
-    def recover(self, step: Step, look: Look) -> None:
-        """Off the path (crash, stray tap): relaunch or go back, then Rewind to the screen that shows."""
-        if self.recoveries >= MAX_RECOVERIES:
-            raise self.drift(step, "the expected screen", look, "recovery attempts exhausted")
+    def recover(self, step: Step, look: Look, wanted: str) -> None:
+        """`wanted` did not show within the step's wait. Once per step: relaunch (app not in front) or go
+        back (unknown screen), then Rewind to the path screen that shows; the step lines say what was
+        tried. A step that misses its screen again after that, or a recovery that finds no known
+        screen, is drift at once: drift is reported within about twice the step's wait."""
+        tried = f"waited {self.timeout(step):g} s for {wanted}, saw {look.screen or 'an unknown screen'}"
+        if step.name in self.retried or self.recoveries >= MAX_RECOVERIES:
+            again = "the same page again" if self.failed_on.get(step.name) == look.xml else "again"
+            raise self.drift(step, f"screen {wanted}", look, f"retried: {tried}, {again}; gave up")
         self.recoveries += 1
+        self.retried.add(step.name)
+        self.failed_on[step.name] = look.xml
+        self.step_detail.append(tried)
         if look.screen is None:
             state = self.driver.app_state()
             if state == 0:
                 raise Outcome("app_missing", "LinkedIn is not installed (queryAppState 0)")
             launch = state != 4
-            self.step_detail.append("app was not in front: relaunched" if launch else "unknown screen: back")
+            self.step_detail.append("app not in front: relaunched" if launch else "pressed back")
             self.driver.launch() if launch else self.go_back(step, look)
             look, _ = self.after_action(lambda lk: lk.screen is not None, self.timeout(step), launch=launch)
         if look.screen is None:
-            raise self.drift(step, "a known screen", look, "after recovery")
+            raise self.drift(step, f"screen {wanted}", look, f"{'; '.join(self.step_detail)}; "
+                             "still on no known screen")
         raise Rewind(look.screen)
 
     def go_back(self, step: Step, look: Look) -> None:
@@ -290,10 +323,12 @@ class RunContext:
             raise SafetyViolation(f"the switch may only be tapped by the toggle step, not by '{step}'")
         if self.reads_since_switch_tap == 0:
             raise SafetyViolation("the switch was tapped twice without reading the tree between")
+        # the label is confirmed in the row's language (set when the toggle step read the switch)
+        locales = (self.locale,) if self.locale else self.active_locale
         try:
-            switch, _ = match.read_genai_toggle(self.flow, self.look.tree, self.active_locale) if self.look \
+            switch, _ = match.read_genai_toggle(self.flow, self.look.tree, locales) if self.look \
                 else (None, None)
-            label = Candidate(label=self.step.confirm_label).locator(self.flow.labels, self.active_locale)
+            label = Candidate(label=self.step.confirm_label).locator(self.flow.labels, locales)
             confirmed = locate_one(self.look.tree, SwitchFor(label)) if self.look else None
         except AmbiguousMatch:
             switch = confirmed = None
@@ -314,19 +349,11 @@ def on_screen(node: Node, tree: Tree) -> bool:
     return node.displayed and node.bounds.width > 0 and node.bounds.height > 0 and inside
 
 
-def scroll_area(tree: Tree) -> Any:
-    """Bounds of the largest scrollable container (the WebView when none says scrollable), or None."""
-    webviews = ("android.webkit.WebView", "XCUIElementTypeWebView")
-    candidates = [n for n in tree.nodes if n.scrollable and n.displayed] or \
-                 [n for n in tree.nodes if n.role in webviews]
-    return max(candidates, key=lambda n: n.bounds.width * n.bounds.height).bounds if candidates else None
-
-
 def visible_labels(tree: Tree, limit: int = 8) -> str:
     """A short, privacy-minded summary: labels of tappable controls only, clipped."""
     seen: list[str] = []
     for node in tree.nodes:
-        text = (node.label or node.text).strip()[:40]
+        text = (node.label or node.text or value_text(node)).strip()[:40]
         if text and node.clickable and text not in seen:
             seen.append(text)
     more = f" +{len(seen) - limit} more" if len(seen) > limit else ""

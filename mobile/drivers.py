@@ -33,7 +33,7 @@ class Driver(Protocol):
         """Tap a Node (at its bounds' center) or an (x, y) point."""
 
     def scroll(self, area: Any, direction: str = "down") -> bool:
-        """Scroll inside `area` (Bounds or None for the screen); False when the driver says it cannot."""
+        """Scroll inside `area` (a ScrollArea, never None); False when the driver says it cannot."""
 
     def back(self) -> None:
         """Press back (Android) / navigate back (iOS)."""
@@ -142,14 +142,18 @@ class AppiumDriver:
         self._execute("mobile: clickGesture" if self.platform == "android" else "mobile: tap", {"x": x, "y": y})
 
     def scroll(self, area: Any, direction: str = "down") -> bool:
-        """Android: `mobile: scrollGesture` inside the area; iOS: `mobile: scroll`."""
+        """Scroll inside `area` (a ScrollArea: the node's bounds and XPath; never the whole screen unnamed).
+        Android: `mobile: scrollGesture` over the bounds. iOS: `mobile: scroll` on the element the XPath
+        selects (XCUITest scrolls an element, not a rectangle)."""
+        if area is None:
+            raise ValueError("scroll needs an area: the scrollable node or the screen's content area")
+        bounds = getattr(area, "bounds", area)
         if self.platform == "android":
-            args: dict[str, Any] = {"direction": direction, "percent": 0.75}
-            if area is not None:
-                args.update(left=area.left, top=area.top, width=max(1, area.right - area.left),
-                            height=max(1, area.bottom - area.top))
+            args: dict[str, Any] = {"direction": direction, "percent": 0.75, "left": bounds.left,
+                                    "top": bounds.top, "width": max(1, bounds.width), "height": max(1, bounds.height)}
             return bool(self._execute("mobile: scrollGesture", args))
-        self._execute("mobile: scroll", {"direction": direction})
+        element = self._call(lambda: self._remote.find_element("xpath", area.xpath))
+        self._execute("mobile: scroll", {"direction": direction, "elementId": element.id})
         return True
 
     def back(self) -> None:

@@ -15,6 +15,7 @@ from mobile.abort import Abort, Aborted
 from mobile.context import NAV_WAIT_S, LAUNCH_WAIT_S, POLL_S, Look, Outcome, Rewind, RunContext
 from mobile.core import match
 from mobile.core.flow_schema import Flow, LaunchStep, Step
+from mobile.core.tree import WEBVIEW_ROLES
 from mobile.errors import AmbiguousMatch, EnvironmentProblem, SafetyViolation
 from mobile.report import ScreenEvent
 from mobile.result import RunResult, StepResult
@@ -102,7 +103,7 @@ class Runner:
         try:
             follow = handler(ctx, step, self)
         except Rewind as rewind:
-            status, nxt = "recovered", self._step_starting_at(rewind.screen)
+            status, nxt = ("ok" if rewind.reached else "retry"), self._step_starting_at(rewind.screen)
             ctx.step_detail.append(f"continuing on {rewind.screen}")
         except Outcome as exc:
             status = "ok" if exc.status in ("changed", "unchanged", "mismatch") else (
@@ -114,6 +115,8 @@ class Runner:
             status, failure = "failed", Outcome("ui_drift", f"step '{step.name}': {exc}")
         except (Aborted, SafetyViolation) as exc:
             status, failure = exc.status, exc
+        if status == "ok" and step.name in ctx.retried and failure is None:
+            status = "recovered"  # a step that missed its screen once reached it on the retry
         self._end_step(ctx, step.name, status, began, failure)
         if failure is not None:
             raise failure
@@ -159,11 +162,20 @@ class Runner:
 
 
 def kept_nodes(ctx: RunContext, look: Look) -> frozenset[int]:
-    """Nodes redaction keeps whole: the matched targets and the switch. Anchors found by id (the profile
-    name proves the side panel) keep only their id; anchors found by label are kept by their flow label."""
-    keep = {m.node.index for m in match.match_targets(ctx.flow, look.tree, ctx.platform, ctx.active_locale)}
+    """Nodes redaction keeps whole. Screens the flow marks `keep_texts` (Settings, Data privacy, the
+    generative-AI page: no personal data) keep every text, so a renamed label is there to see after drift;
+    so does the web content of an unknown page reached from one of them. Elsewhere (home feed, side
+    panel, messages) only the matched targets and the switch; anchors found by label keep their flow label."""
+    screens, tree = ctx.flow.screens, look.tree
+    if look.screen is not None and screens[look.screen].keep_texts:
+        return frozenset(range(len(tree.nodes)))
+    locales = look.locales or ctx.active_locale
+    keep = {m.node.index for m in match.match_targets(ctx.flow, tree, ctx.platform, locales)}
+    came_from = ctx.last_known_screen
+    if look.screen is None and came_from is not None and screens[came_from].keep_texts:
+        keep.update(n.index for n in tree.nodes if n.role in WEBVIEW_ROLES or tree.in_webview(n))
     try:
-        node, _ = match.read_genai_toggle(ctx.flow, look.tree, ctx.active_locale)
+        node, _ = match.read_genai_toggle(ctx.flow, tree, locales)
         if node is not None:
             keep.add(node.index)
     except AmbiguousMatch:

@@ -10,7 +10,6 @@ from typing import Any, Callable
 
 from mobile.core import match
 from mobile.core.flow_schema import Candidate, LaunchStep, Step, TapStep, ToggleStep
-from mobile.core.locate import SwitchFor, locate_one
 from mobile.core.tree import Node
 from mobile.errors import AmbiguousMatch
 from mobile.context import ABSENT_GRACE_S, Look, Outcome, Rewind, RunContext
@@ -51,7 +50,7 @@ def run_launch(ctx: RunContext, step: LaunchStep, runner: Any) -> FollowUp:
         return None
     if look.screen is not None:
         ctx.step_detail.append(f"app opened on {look.screen}")
-        raise Rewind(look.screen)  # the app kept its place (noReset): continue from there
+        raise Rewind(look.screen, reached=True)  # the app kept its place (noReset): continue from there
     raise ctx.drift(step, f"screen {step.expect}", look)
 
 
@@ -60,9 +59,10 @@ def arrive(ctx: RunContext, step: Step, screen: str | None) -> Look:
     look = ctx.current()
     if screen is None or look.screen == screen:
         return look
-    look, ok = ctx.wait_for(lambda lk: lk.screen == screen, ctx.timeout(step), look=look)
+    look, ok = ctx.wait_for(lambda lk: lk.screen == screen, ctx.timeout(step), look=look,
+                            same_as=ctx.failed_on.get(step.name))
     if not ok:
-        ctx.recover(step, look)
+        ctx.recover(step, look, screen)
     return look
 
 
@@ -79,30 +79,26 @@ def run_tap(ctx: RunContext, step: TapStep, runner: Any) -> FollowUp:
     ctx.tap_path(node)
     if step.expect is None:
         return None
-    look, ok = ctx.after_action(lambda lk: lk.screen == step.expect, timeout)
+    look, ok = ctx.after_action(lambda lk: lk.screen == step.expect, timeout, same_as=ctx.failed_on.get(step.name))
     if not ok:
-        ctx.recover(step, look)
+        ctx.recover(step, look, step.expect)
     return None
 
 
 def confirmed_switch(ctx: RunContext, step: ToggleStep, look: Look) -> tuple[Node | None, str | None]:
-    """The switch and its state, only when its own label or its row reads the confirm label."""
-    if ctx.locale is None:
-        ctx.locale = match.detect_locale(ctx.flow, look.tree)
-        if ctx.locale is None:
-            raise ctx.drift(step, "the switch's label", look, "cannot tell the app's language")
-        ctx.result.locale = ctx.locale
+    """The switch and its state, only when its own label or its row reads the confirm label in one of the
+    page's languages; that language becomes the run's locale."""
     try:
-        node, state = match.read_genai_toggle(ctx.flow, look.tree, ctx.locale)
-        if node is None:
-            return None, None
-        label = Candidate(label=step.confirm_label).locator(ctx.flow.labels, ctx.locale)
-        confirmed = locate_one(look.tree, SwitchFor(label))
+        reading = match.confirm_switch(ctx.flow, look.tree, step, look.locales)
     except AmbiguousMatch as exc:
         raise Outcome("ui_drift", f"step '{step.name}': {exc}; no tap") from exc
-    if confirmed is None or confirmed.index != node.index:
+    if reading.node is None:
+        return None, None
+    if reading.locale is None:
+        label = Candidate(label=step.confirm_label).locator(ctx.flow.labels, look.locales)
         raise ctx.drift(step, f"a switch labelled {label.describe()}", look, "label not confirmed; no tap")
-    return node, state
+    ctx.locale = ctx.result.locale = reading.locale
+    return reading.node, reading.state
 
 
 def read_switch(ctx: RunContext, step: ToggleStep, look: Look, settle: bool = True) -> tuple[Node, str, Look]:

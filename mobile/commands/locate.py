@@ -12,12 +12,14 @@ from mobile.core.flow_schema import Flow
 from mobile.core.match import (
     AmbiguousTarget,
     TargetMatch,
-    detect_locale,
+    confirm_switch,
     find_interruption,
     identify_screen,
     match_all,
     matching_screens,
     read_genai_toggle,
+    page_locales,
+    shown_locales,
     toggle_step,
 )
 from mobile.core.tree import Node, Tree, parse_page_source
@@ -76,35 +78,43 @@ def node_json(tree: Tree, node: Node) -> dict[str, Any]:
 
 
 def locate_report(flow: Flow, tree: Tree, locale_arg: str) -> dict[str, Any]:
-    """Everything `locate` prints, as one JSON-ready dict."""
-    detected = detect_locale(flow, tree) if locale_arg == "auto" else None
-    locale = locale_arg if locale_arg != "auto" else detected or flow.locales[0]
-    if locale not in flow.locales:
-        raise ConfigError(f"flow {flow.name} has no labels for locale '{locale}' (it has {', '.join(flow.locales)})",
+    """Everything `locate` prints, as one JSON-ready dict. The page is read in the languages it shows
+    (the one given first); `locale` is the switch row's language when the switch is there."""
+    given = locale_arg if locale_arg != "auto" else None
+    if given is not None and given not in flow.locales:
+        raise ConfigError(f"flow {flow.name} has no labels for locale '{given}' (it has {', '.join(flow.locales)})",
                           where="--locale")
-    found = match_all(flow, tree, tree.platform, locale)
+    shown = shown_locales(flow, tree)
+    locales = page_locales(flow, tree, given)
+    locale = given or (shown[0] if shown else flow.locales[0])
+    found = match_all(flow, tree, tree.platform, locales)
     matches = [{"target": m.target, "node": node_json(tree, m.node), "xpath": m.xpath, "candidate": m.candidate.spec()}
                for m in found if isinstance(m, TargetMatch)]
     ambiguous = [{"target": m.target, "candidate": m.candidate.spec(),
                   "nodes": [{"node": node_json(tree, n), "xpath": tree.xpath(n)} for n in m.nodes]}
                  for m in found if isinstance(m, AmbiguousTarget)]
     step = toggle_step(flow)
-    toggle: dict[str, Any] = {"label": flow.label(step.confirm_label, locale)[0] if step else None,
-                              "state": None, "xpath": None}
+    toggle: dict[str, Any] = {"label": None, "state": None, "xpath": None}
     try:
-        switch, state = read_genai_toggle(flow, tree, locale)
+        switch, state = read_genai_toggle(flow, tree, locales)
+        if switch is not None and step is not None:
+            reading = confirm_switch(flow, tree, step, locales)
+            locale = reading.locale or locale
+            toggle["confirmed"] = reading.locale is not None
     except AmbiguousMatch as exc:
         toggle["error"] = str(exc)
     else:
         toggle.update(state=state, xpath=tree.xpath(switch) if switch is not None else None)
-    interruption = find_interruption(flow, tree, locale)
+    toggle["label"] = flow.label(step.confirm_label, locale)[0] if step else None
+    interruption = find_interruption(flow, tree, locales)
     return {
         "platform": tree.platform,
         "locale": locale,
-        "locale_source": "given" if locale_arg != "auto" else ("detected" if detected else "default"),
+        "locale_source": "given" if given else ("detected" if shown else "default"),
+        "locales": list(shown),
         "flow": flow.name,
-        "screen": identify_screen(flow, tree, locale),
-        "screens": matching_screens(flow, tree, locale),
+        "screen": identify_screen(flow, tree, locales),
+        "screens": matching_screens(flow, tree, locales),
         "matches": matches,
         "ambiguous": ambiguous,
         "toggle": toggle,
@@ -132,7 +142,9 @@ def _summary(node: dict[str, Any]) -> str:
 def render_report(report: dict[str, Any], source: str) -> str:
     """The human form of `locate_report`."""
     out = [f"page source  {source}", f"platform     {report['platform']}",
-           f"locale       {report['locale']} ({report['locale_source']})", f"flow         {report['flow']}"]
+           f"locale       {report['locale']} ({report['locale_source']})"
+           + (f"   (page shows: {', '.join(report['locales'])})" if len(report["locales"]) > 1 else ""),
+           f"flow         {report['flow']}"]
     others = [s for s in report["screens"] if s != report["screen"]]
     out.append(f"screen       {report['screen'] or 'unknown (no screen anchor matches)'}"
                + (f"   (also matches: {', '.join(others)})" if others else ""))

@@ -191,13 +191,14 @@ def _screens(ck: Checker, raw: Raw, labels: Labels, platforms: tuple[str, ...]) 
 def _screen(ck: Checker, name: str, raw: Raw, value: Raw, labels: Labels, platforms: tuple[str, ...]) -> Screen:
     ck.name(name, raw.key_lines[name], "a screen name")
     what = f"screen '{name}'"
-    spec = ck.mapping(value, what, ("description",) + PLATFORMS)
+    spec = ck.mapping(value, what, ("description", "keep_texts") + PLATFORMS)
     _require_platforms(ck, value, what, spec, platforms)
     anchors: dict[str, AnchorSpec] = {}
     for platform in (p for p in PLATFORMS if p in spec):
         anchors[platform] = _anchor(ck, spec[platform], f"{what} on {platform}", labels)
     desc = ck.string(spec["description"], "'description'") if "description" in spec else ""
-    return Screen(name, MappingProxyType(anchors), desc, value.line, labels)
+    keep = ck.boolean(spec["keep_texts"], f"'keep_texts' of {what}") if "keep_texts" in spec else False
+    return Screen(name, MappingProxyType(anchors), desc, value.line, labels, keep)
 
 
 def _anchor(ck: Checker, raw: Raw, what: str, labels: Labels) -> AnchorSpec:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import ClassVar, Mapping
+from typing import ClassVar, Mapping, Sequence
 
 from mobile.core.locate import AnyOf, Id, Locator, Role, SwitchFor, Text
 from mobile.core.tree import Node, Tree
@@ -15,6 +15,18 @@ MATCH_MODES = ("exact", "contains", "regex")
 # label key -> locale -> the accepted spellings, first one preferred
 Labels = Mapping[str, Mapping[str, tuple[str, ...]]]
 EMPTY_LABELS: Labels = MappingProxyType({})
+# one locale, or several in order of preference (a screen that mixes languages shows more than one)
+Locales = str | Sequence[str]
+
+
+def as_locales(locale: Locales) -> tuple[str, ...]:
+    """`locale` as an ordered tuple of locales."""
+    return (locale,) if isinstance(locale, str) else tuple(locale)
+
+
+def spellings(labels: Labels, key: str, locale: Locales) -> tuple[str, ...]:
+    """The spellings of label `key` in each locale, in locale order, each once."""
+    return tuple(dict.fromkeys(s for loc in as_locales(locale) for s in labels[key][loc]))
 
 
 @dataclass(frozen=True)
@@ -38,8 +50,8 @@ class Candidate:
     switch_for: Candidate | None = None
     line: int = 0
 
-    def locator(self, labels: Labels, locale: str) -> Locator:
-        """The Locator this candidate means in `locale`."""
+    def locator(self, labels: Labels, locale: Locales) -> Locator:
+        """The Locator this candidate means in `locale` (several: any of their spellings, in order)."""
         if self.switch_for is not None:
             return SwitchFor(self.switch_for.locator(labels, locale))
         parts: list[Locator] = []
@@ -48,8 +60,8 @@ class Candidate:
         if self.text is not None:
             parts.append(Text(self.text, match=self.match))
         if self.label is not None:
-            spellings = labels[self.label][locale]
-            parts.append(_any([Text(s, match=self.match) for s in spellings]))
+            texts = spellings(labels, self.label, locale)
+            parts.append(_any([Text(s, match=self.match) for s in texts]))
         if self.role:
             parts.append(_any([Role(r) for r in self.role]))
         return parts[0] if len(parts) == 1 else AllOf(*parts)
@@ -99,7 +111,7 @@ def _any(locators: list[Locator]) -> Locator:
     return locators[0] if len(locators) == 1 else AnyOf(*locators)
 
 
-def candidates_locator(candidates: tuple[Candidate, ...], labels: Labels, locale: str) -> Locator:
+def candidates_locator(candidates: tuple[Candidate, ...], labels: Labels, locale: Locales) -> Locator:
     """AnyOf over ordered candidates: the first candidate that finds something wins."""
     return _any([c.locator(labels, locale) for c in candidates])
 
@@ -114,7 +126,7 @@ class Target:
     line: int = 0
     labels: Labels = field(default_factory=lambda: EMPTY_LABELS, repr=False, compare=False)
 
-    def locator(self, platform: str, locale: str) -> Locator:
+    def locator(self, platform: str, locale: Locales) -> Locator:
         """The ordered candidates for `platform` in `locale` as one locator."""
         return candidates_locator(self.candidates[platform], self.labels, locale)
 
@@ -165,15 +177,17 @@ class AnchorSpec:
 
 @dataclass(frozen=True)
 class Screen:
-    """A screen along the path, recognised by its anchor."""
+    """A screen along the path, recognised by its anchor; `keep_texts`: it holds no personal data, so
+    evidence keeps its texts."""
 
     name: str
     anchors: Mapping[str, AnchorSpec]
     description: str = ""
     line: int = 0
     labels: Labels = field(default_factory=lambda: EMPTY_LABELS, repr=False, compare=False)
+    keep_texts: bool = False
 
-    def anchor(self, platform: str, locale: str) -> Anchor:
+    def anchor(self, platform: str, locale: Locales) -> Anchor:
         """The anchor for `platform` in `locale`."""
         spec = self.anchors[platform]
 
@@ -245,12 +259,12 @@ class Interruption:
     line: int = 0
     labels: Labels = field(default_factory=lambda: EMPTY_LABELS, repr=False, compare=False)
 
-    def detect(self, platform: str, locale: str) -> Locator | None:
+    def detect(self, platform: str, locale: Locales) -> Locator | None:
         """The locator that says the interruption is showing, or None if not defined for `platform`."""
         spec = self.platforms.get(platform)
         return candidates_locator(spec.detect, self.labels, locale) if spec else None
 
-    def dismiss(self, platform: str, locale: str) -> Locator | None:
+    def dismiss(self, platform: str, locale: Locales) -> Locator | None:
         """The ordered dismiss controls for `platform`, or None if not defined for it."""
         spec = self.platforms.get(platform)
         return candidates_locator(spec.dismiss, self.labels, locale) if spec else None

@@ -11,7 +11,9 @@ over is an AmbiguousMatch carrying the candidates: the tool never guesses.
 
 Text matching: "exact" compares after normalisation (NFC, every Unicode space incl. NBSP U+00A0 and
 U+202F as one space, trimmed, typographic apostrophes as ', casefold); "contains" and "regex" only
-when asked. A node matches when its text OR its label (content-desc / iOS label) matches.
+when asked. A node matches when its text OR its label (content-desc / iOS label) matches; an iOS node
+with neither (web text that XCUITest exposes only as a StaticText's `value`) matches by its value, except
+a switch, whose value is its state.
 """
 
 from __future__ import annotations
@@ -65,13 +67,24 @@ def _squash(s: str) -> str:
     return _SPACES_RE.sub(" ", unicodedata.normalize("NFC", s)).strip()
 
 
+def value_text(n: Node) -> str:
+    """The value as the node's shown text: only where text and label are empty and the node is no switch."""
+    return n.value if n.value and not n.text and not n.label and not n.checkable else ""
+
+
+def shown_texts(n: Node) -> tuple[str, ...]:
+    """What the node reads as: its text and its label, or (iOS web text) its value."""
+    v = value_text(n)
+    return (v,) if v else tuple(t for t in (n.text, n.label) if t)
+
+
 # Per-tree indexes (Tree.memo): each maps a key to the indices of its nodes in document order, so a
 # locator looks its nodes up instead of scanning the page. Never mutated once built.
 def _text_index(tree: Tree) -> dict[str, list[int]]:
     """Normalised text or label -> nodes whose text or label has it (each node once)."""
     raw: dict[str, list[int]] = {}  # grouped by the raw string first: each distinct string normalised once
     for n in tree.nodes:
-        t, lab = n.text, n.label
+        t, lab = n.text or value_text(n), n.label
         if t:
             if t in raw:
                 raw[t].append(n.index)
@@ -180,8 +193,7 @@ class Text:
     def find(self, tree: Tree) -> tuple[Node, ...]:
         if self.match == "regex":
             rx = re.compile(self.value)
-            return tuple(n for n in tree.nodes
-                         if (n.text and rx.search(_squash(n.text))) or (n.label and rx.search(_squash(n.label))))
+            return tuple(n for n in tree.nodes if any(rx.search(_squash(t)) for t in shown_texts(n)))
         want = normalize_text(self.value)
         nodes = tree.nodes
         if self.match == "exact":
@@ -307,21 +319,21 @@ def _same_row(tree: Tree, container: Node, label_branch: Node, label: Node, togg
     if container is label_branch:
         # The label node wraps the toggle (a row with a content-desc): only a row if it holds no other
         # texts; a WebView whose text is the page title wraps the whole page and is no row.
-        own = {normalize_text(label.text), normalize_text(label.label)}
+        own = {normalize_text(t) for t in shown_texts(label)}
         return not any(n is not toggle and _other_text(n, own)
                        for n in tree.nodes[label.index + 1:tree.subtree_end(label)])
     branch = toggle
     while branch.parent_index != container.index:
         branch = tree.nodes[branch.parent_index]  # type: ignore[index]
     if branch is not toggle and any(
-            (n.text.strip() or n.label.strip()) and n is not toggle
+            any(t.strip() for t in shown_texts(n)) and n is not toggle
             for n in tree.nodes[branch.index:tree.subtree_end(branch)]):
         return False  # the toggle's own subtree carries text: that subtree is a row of its own
     # Flat layouts (label, switch, other texts as siblings): the switch's row is the line it sits on.
     if _overlaps_vertically(label, toggle):
         return True
     for n in tree.nodes[container.index + 1:tree.subtree_end(container)]:
-        if (n is not toggle and (n.text.strip() or n.label.strip()) and not tree.is_ancestor(n, toggle)
+        if (n is not toggle and any(t.strip() for t in shown_texts(n)) and not tree.is_ancestor(n, toggle)
                 and not (label_branch.index <= n.index < tree.subtree_end(label_branch))
                 and _overlaps_vertically(n, toggle)):
             return False
@@ -330,8 +342,7 @@ def _same_row(tree: Tree, container: Node, label_branch: Node, label: Node, togg
 
 def _other_text(node: Node, own: set[str]) -> bool:
     """True when the node carries a text or label that is not one of `own` (normalised)."""
-    return bool((node.text and normalize_text(node.text) not in own)
-                or (node.label and normalize_text(node.label) not in own))
+    return any(normalize_text(t) not in own for t in shown_texts(node))
 
 
 def _overlaps_vertically(a: Node, b: Node) -> bool:

@@ -1,5 +1,9 @@
 """What a flow sees on one page source: the screen, the locale, the targets, the switch (pure).
 
+Locales: a screen is read in the languages it shows (`page_locales`): the app's chrome may be in one
+language and its web content in another, so labels match in any of the page's locales, in order, and
+the switch is confirmed in the language its row is written in (`confirm_switch`).
+
 Screen ambiguity: anchors may overlap (the side panel opens over Home, whose tabs stay in the tree), so
 when several screens match, the one declared LAST in the flow wins: screens are listed in path order,
 and the deepest screen reached is the one on top. `matching_screens` lists every match for diagnostics.
@@ -9,8 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mobile.core.flow_schema import Candidate, Flow, Interruption, ToggleStep
-from mobile.core.locate import locate_one, normalize_text, text_keys
+from mobile.core.flow_schema import Candidate, Flow, Interruption, Locales, ToggleStep, as_locales
+from mobile.core.locate import SwitchFor, locate_one, normalize_text, text_keys
 from mobile.core.tree import Node, ToggleState, Tree
 from mobile.errors import AmbiguousMatch
 
@@ -37,7 +41,7 @@ class AmbiguousTarget:
     candidate: Candidate
 
 
-def _anchored(flow: Flow, tree: Tree, locale: str) -> list[str]:
+def _anchored(flow: Flow, tree: Tree, locale: Locales) -> list[str]:
     """Names of the screens whose anchor holds, in flow order."""
     names: list[str] = []
     for screen in flow.screens.values():
@@ -52,18 +56,18 @@ def _anchored(flow: Flow, tree: Tree, locale: str) -> list[str]:
     return names
 
 
-def matching_screens(flow: Flow, tree: Tree, locale: str) -> list[str]:
+def matching_screens(flow: Flow, tree: Tree, locale: Locales) -> list[str]:
     """Every screen whose anchor holds on this tree, in flow order."""
     return _anchored(flow, tree, locale)
 
 
-def identify_screen(flow: Flow, tree: Tree, locale: str) -> str | None:
+def identify_screen(flow: Flow, tree: Tree, locale: Locales) -> str | None:
     """The screen the tree shows (the last-declared match), or None."""
     names = _anchored(flow, tree, locale)
     return names[-1] if names else None
 
 
-def match_target(flow: Flow, tree: Tree, platform: str, locale: str, name: str) -> TargetMatch | AmbiguousTarget | None:
+def match_target(flow: Flow, tree: Tree, platform: str, locale: Locales, name: str) -> TargetMatch | AmbiguousTarget | None:
     """Where one target is: its first candidate that finds anything decides (ordered fallbacks)."""
     target = flow.targets[name]
     for candidate in target.candidates.get(platform, ()):
@@ -77,13 +81,13 @@ def match_target(flow: Flow, tree: Tree, platform: str, locale: str, name: str) 
     return None
 
 
-def match_all(flow: Flow, tree: Tree, platform: str, locale: str) -> list[TargetMatch | AmbiguousTarget]:
+def match_all(flow: Flow, tree: Tree, platform: str, locale: Locales) -> list[TargetMatch | AmbiguousTarget]:
     """Every target that is on the page, clean or ambiguous, in flow order."""
     found = (match_target(flow, tree, platform, locale, name) for name in flow.targets)
     return [m for m in found if m is not None]
 
 
-def match_targets(flow: Flow, tree: Tree, platform: str, locale: str) -> list[TargetMatch]:
+def match_targets(flow: Flow, tree: Tree, platform: str, locale: Locales) -> list[TargetMatch]:
     """The targets found on the page with exactly one node each, in flow order."""
     return [m for m in match_all(flow, tree, platform, locale) if isinstance(m, TargetMatch)]
 
@@ -93,8 +97,8 @@ def _tree_texts(tree: Tree) -> frozenset[str]:
     return text_keys(tree)
 
 
-def detect_locale(flow: Flow, tree: Tree) -> str | None:
-    """The locale whose labels appear most on the page; None when none does or two tie."""
+def locale_scores(flow: Flow, tree: Tree) -> dict[str, int]:
+    """Per locale, how many label keys show a spelling that only that locale has (state words aside)."""
     texts = tree.memo("match.texts", _tree_texts)
     scores: dict[str, int] = {}
     for key, per_locale in flow.labels.items():
@@ -106,11 +110,30 @@ def detect_locale(flow: Flow, tree: Tree) -> str | None:
             others = set().union(*(s for other, s in spellings.items() if other != loc))
             if any(s in texts and s not in others for s in mine):
                 scores[loc] = scores.get(loc, 0) + 1
+    return scores
+
+
+def detect_locale(flow: Flow, tree: Tree) -> str | None:
+    """The locale whose labels appear most on the page; None when none does or two tie."""
+    scores = locale_scores(flow, tree)
     if not scores:
         return None
     best = max(scores.values())
     winners = [loc for loc in flow.locales if scores.get(loc) == best]
     return winners[0] if len(winners) == 1 else None
+
+
+def shown_locales(flow: Flow, tree: Tree) -> tuple[str, ...]:
+    """The locales whose own labels the page shows, most labels first (flow order breaks ties)."""
+    scores = tree.memo(f"match.locale_scores.{id(flow)}", lambda t: locale_scores(flow, t))
+    return tuple(sorted((loc for loc in flow.locales if scores.get(loc)), key=lambda loc: -scores[loc]))
+
+
+def page_locales(flow: Flow, tree: Tree, prefer: str | None = None) -> tuple[str, ...]:
+    """The languages this page is read in, most likely first: `prefer` (a locale asked for), then every
+    locale the page shows labels of. A page that shows none is read in all of the flow's locales."""
+    ranked = shown_locales(flow, tree) or flow.locales
+    return tuple(dict.fromkeys(((prefer,) if prefer in flow.locales else ()) + ranked))
 
 
 def toggle_step(flow: Flow) -> ToggleStep | None:
@@ -127,8 +150,9 @@ def _state_from_words(flow: Flow, node: Node, locale: str) -> ToggleState | None
     return None
 
 
-def read_genai_toggle(flow: Flow, tree: Tree, locale: str) -> tuple[Node | None, ToggleState | None]:
-    """The flow's switch on this page and its state; AmbiguousMatch when it cannot be singled out."""
+def read_genai_toggle(flow: Flow, tree: Tree, locale: Locales) -> tuple[Node | None, ToggleState | None]:
+    """The flow's switch on this page and its state; AmbiguousMatch when it cannot be singled out.
+    A state shown only as words ("On"/"Off") is read in the first of the locales whose words it shows."""
     step = toggle_step(flow)
     if step is None or tree.platform not in flow.targets[step.target].candidates:
         return None, None
@@ -136,10 +160,44 @@ def read_genai_toggle(flow: Flow, tree: Tree, locale: str) -> tuple[Node | None,
     if node is None:
         return None, None
     state = tree.toggle_state(node)
-    return node, state if state is not None else _state_from_words(flow, node, locale)
+    if state is None:
+        state = next((s for loc in as_locales(locale) if (s := _state_from_words(flow, node, loc))), None)
+    return node, state
 
 
-def find_interruption(flow: Flow, tree: Tree, locale: str) -> tuple[Interruption, Node | None] | None:
+@dataclass(frozen=True)
+class SwitchReading:
+    """The switch on a page: its node, its state, and the locale its row's label was confirmed in
+    (None: no label of the confirm key in any of the page's locales names this switch)."""
+
+    node: Node | None
+    state: ToggleState | None
+    locale: str | None
+
+
+def confirm_switch(flow: Flow, tree: Tree, step: ToggleStep, locales: Locales) -> SwitchReading:
+    """The switch and the language its own label or row reads `step.confirm_label` in, trying the page's
+    locales in order; the state words are read in that language only. AmbiguousMatch when a label has
+    several switches, or two languages' labels name different switches."""
+    node, _ = read_genai_toggle(flow, tree, locales)
+    if node is None:
+        return SwitchReading(None, None, None)
+    confirmed_in: str | None = None
+    for loc in as_locales(locales):
+        label = Candidate(label=step.confirm_label).locator(flow.labels, loc)
+        found = locate_one(tree, SwitchFor(label))
+        if found is None:
+            continue
+        if found.index != node.index:
+            raise AmbiguousMatch(f"the switch labelled in {loc} is not the flow's switch", (node, found))
+        confirmed_in = confirmed_in or loc
+    if confirmed_in is None:
+        return SwitchReading(node, None, None)
+    state = tree.toggle_state(node) or _state_from_words(flow, node, confirmed_in)
+    return SwitchReading(node, state, confirmed_in)
+
+
+def find_interruption(flow: Flow, tree: Tree, locale: Locales) -> tuple[Interruption, Node | None] | None:
     """The first interruption showing and its dismiss control (None when that cannot be singled out)."""
     for interruption in flow.interruptions:
         detect = interruption.detect(tree.platform, locale)

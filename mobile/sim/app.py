@@ -213,6 +213,11 @@ class View:
             yield from child.walk()
 
 
+# With the scenario variable `ios_web_text: value_only` these web elements carry no name and no label
+# (XCUITest often exposes web text only as a StaticText's value; LINKEDIN.md).
+_VALUE_ONLY_TYPES = frozenset({"XCUIElementTypeStaticText", "XCUIElementTypeWebView", "XCUIElementTypeSwitch"})
+
+
 class _Format(string.Formatter):
     def __init__(self, context: dict, source: str):
         self.context, self.source = context, source
@@ -233,6 +238,7 @@ class ResolveContext:
     offsets: dict[str, int]
     since_shown_ms: float
     late_ms: dict[str, float]
+    web: dict[str, Any] | None = None  # labels + variables of web content in another language (web_locale)
 
 
 def resolve(screen: Screen, ctx: ResolveContext) -> list[View]:
@@ -290,6 +296,8 @@ def _build_list(specs, screen, ctx, fmt, parent_box, shift, clip, in_web, path):
 
 def _build(spec, extra, screen, ctx, fmt, box, shift, clip, in_web, path):  # noqa: ANN001, PLR0913
     role = spec.get("role", "view")
+    if role == "webview" and not in_web and ctx.web is not None:
+        fmt = _Format(ctx.web, fmt.source)  # the page (its title too) is in the web content's language
     plat = spec.get(ctx.platform, {}) or {}
     local = _Format({**fmt.context, **extra}, fmt.source)
     text = local.format(str(plat.get("text", spec.get("text", ""))))
@@ -319,6 +327,9 @@ def _build(spec, extra, screen, ctx, fmt, box, shift, clip, in_web, path):  # no
             setattr(view, f"ios_{name}", local.format(str(plat[name])))
     if spec.get("state"):
         view.checkable, view.checked = True, bool(ctx.variables.get(spec["state"]))
+    if (ctx.platform == "ios" and ctx.variables.get("ios_web_text") == "value_only" and (in_web or role == "webview")
+            and view.ios_type in _VALUE_ONLY_TYPES):
+        view.ios_label = view.ios_name = ""  # web text only in `value`; the WebView and the switch unnamed
     if bounds[2] <= bounds[0] or bounds[3] <= bounds[1]:
         view = None  # scrolled out of the viewport: not in the page source at all
     child_shift, child_clip = shift, clip

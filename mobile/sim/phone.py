@@ -239,16 +239,22 @@ class Phone:
         screen = self.scenario.screens[name]
         page_on = self._page_genai
         labels = self.scenario.label_table()
-        state_text = labels["on"] if page_on else labels["off"]
-        variables = {**self.scenario.vars, "locale": self.locale, "offered": self.offered,
-                     "signed_in": self.signed_in, "app_installed": self.app_installed, "genai": page_on,
-                     "lock": self.lock,
-                     "genai_state": state_text, "app_version": self.app_version,
-                     "switch_text_value": state_text if self.scenario.vars.get("switch_text") == "on_off" else ""}
-        ctx = ResolveContext(self.platform, labels, variables, {k.split(":", 1)[1]: v for k, v in
-                                                                 self._offsets.items() if k.startswith(f"{name}:")},
+
+        def variables_for(table: dict[str, Any]) -> dict[str, Any]:
+            state_text = table["on"] if page_on else table["off"]
+            return {**self.scenario.vars, "locale": self.locale, "offered": self.offered,
+                    "signed_in": self.signed_in, "app_installed": self.app_installed, "genai": page_on,
+                    "lock": self.lock, "genai_state": state_text, "app_version": self.app_version,
+                    "switch_text_value": state_text if self.scenario.vars.get("switch_text") == "on_off" else ""}
+
+        web = None
+        if self.scenario.web_locale and self.scenario.web_locale != self.locale:
+            web_labels = self.scenario.label_table(self.scenario.web_locale)
+            web = {**web_labels, **variables_for(web_labels)}
+        ctx = ResolveContext(self.platform, labels, variables_for(labels),
+                             {k.split(":", 1)[1]: v for k, v in self._offsets.items() if k.startswith(f"{name}:")},
                              (self.clock() - self._shown_at) * 1000,
-                             {k: v * self.latency_scale for k, v in self.scenario.latency.late.items()})
+                             {k: v * self.latency_scale for k, v in self.scenario.latency.late.items()}, web)
         return name, resolve(screen, ctx)
 
     def source(self) -> str:

@@ -17,8 +17,8 @@ __all__ = ["TRANSITION_KINDS", "Latency", "Scenario", "Interruption", "known_sce
 
 SCENARIO_DIR = DATA_DIR / "scenarios"
 LABELS_FILE = DATA_DIR / "screens" / "labels.yaml"
-TOP_KEYS = {"name", "description", "extends", "locale", "state", "device", "vars", "interruptions", "faults",
-            "latency", "screens", "labels", "app"}
+TOP_KEYS = {"name", "description", "extends", "locale", "web_locale", "state", "device", "vars", "interruptions",
+            "faults", "latency", "screens", "labels", "app"}
 STATE_KEYS = {"genai_enabled", "signed_in", "offered", "app_installed", "app_version", "screen_on", "locked", "lock",
               "packages"}
 BOOL_STATE_KEYS = STATE_KEYS - {"app_version", "lock", "packages"}
@@ -56,11 +56,12 @@ class Scenario:
     latency: Latency
     screens: dict[str, Screen] = field(repr=False)
     labels: dict[str, dict[str, Any]] = field(repr=False)
+    web_locale: str | None = None  # web content (settings pages) in another language than the app
     app: dict[str, Any] = field(default_factory=dict)
 
-    def label_table(self) -> dict[str, Any]:
-        """Labels for the scenario's locale, English filling the gaps."""
-        return {**self.labels["en"], **self.labels.get(self.locale, {})}
+    def label_table(self, locale: str | None = None) -> dict[str, Any]:
+        """Labels for `locale` (default: the scenario's), English filling the gaps."""
+        return {**self.labels["en"], **self.labels.get(locale or self.locale, {})}
 
 
 def known_scenarios() -> list[str]:
@@ -165,6 +166,10 @@ def _build(raw: dict, origin: dict[str, str], path: Path) -> Scenario:
     locale = str(raw.get("locale", "en"))
     if locale not in labels:
         problems.add(ConfigError(f"unknown locale {locale!r}; known: {', '.join(sorted(labels))}", at("locale")))
+    web_locale = raw.get("web_locale")
+    if web_locale is not None and str(web_locale) not in labels:
+        problems.add(ConfigError(f"unknown web_locale {web_locale!r}; known: {', '.join(sorted(labels))}",
+                                 at("web_locale")))
     screens = default_screens()
     if raw.get("screens"):
         with problems.each():
@@ -213,6 +218,7 @@ def _build(raw: dict, origin: dict[str, str], path: Path) -> Scenario:
         locale=locale, state=state, device={k: dict(v) for k, v in raw.get("device", {}).items()},
         vars=dict(raw.get("vars", {})), interruptions=tuple(interruptions), crash_once_at=crash_at,
         no_persist=bool(faults.get("no_persist", False)), latency=lat, screens=screens, labels=labels, app=app,
+        web_locale=None if web_locale is None else str(web_locale),
     )
 
 

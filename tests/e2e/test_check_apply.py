@@ -20,6 +20,9 @@ EXPECTED: dict[str, tuple[str, str | None, str, str | None, str | None]] = {
     "dutch": ("unchanged", "on", "changed", "on", "off"),
     "german": ("unchanged", "on", "changed", "on", "off"),
     "french": ("unchanged", "on", "changed", "on", "off"),
+    "spanish": ("unchanged", "on", "changed", "on", "off"),
+    "italian": ("unchanged", "on", "changed", "on", "off"),
+    "portuguese": ("unchanged", "on", "changed", "on", "off"),
     "not-offered": ("not_offered", None, "not_offered", None, None),
     "signed-out": ("signed_out", None, "signed_out", None, None),
     "app-missing": ("app_missing", None, "app_missing", None, None),
@@ -111,8 +114,9 @@ def test_check_and_apply_every_scenario(platform, scenario, appium_server, phone
     if scenario == "default":
         assert result["commands"] <= 20, result["commands"]
         assert result["locale"] == "en" and result["app_version"]
-    if scenario in ("dutch", "german", "french"):
-        assert result["locale"] == {"dutch": "nl", "german": "de", "french": "fr"}[scenario]
+    locales = {"dutch": "nl", "german": "de", "french": "fr", "spanish": "es", "italian": "it", "portuguese": "pt-BR"}
+    if scenario in locales:
+        assert result["locale"] == locales[scenario]
     if scenario in NO_TAP:
         assert [e for e in phone_logs[-1] if e.get("cmd") == "tap"] == []  # found before any path tap
     if scenario == "pin-locked":
