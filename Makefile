@@ -51,6 +51,7 @@ bench: install
 	$(BIN)/python bench/bench_core.py
 	$(BIN)/python bench/bench.py
 	$(BIN)/python bench/bench_farm.py
+	$(BIN)/python bench/bench_u2.py
 
 clean:
 	rm -rf $(VENV) $(APPIUM_DIR)/node_modules $(APPIUM_HOME) reports

@@ -23,6 +23,7 @@ from mobile.errors import AppMissing, ConfigError, DeviceError, NoDevice
 
 APP_PACKAGE = "com.linkedin.android"
 SIM_PROP = "linkedin.sim.server"  # set only by our simulated phone: the URL of its W3C server
+SIM_DRIVER_PROP = "linkedin.sim.driver"  # which Appium driver that phone takes: linkedinsim or uiautomator2
 KEYCODE_WAKEUP = 224
 KEYCODE_MENU = 82  # dismisses a swipe-only keyguard
 FIXES = {
@@ -58,6 +59,7 @@ class LiveDevice:
     manufacturer: str | None = None
     vendor_os: str | None = None  # "MIUI V14" / "HyperOS OS1.0": Xiaomi's extra developer switches apply
     sim_url: str | None = None
+    sim_driver: str | None = None
     problem: str | None = None
 
     @property
@@ -249,7 +251,8 @@ def inspect(client: adbutils.AdbClient, serial: str, state: str = "device") -> L
         props = parse_getprop(_shell(device, "getprop"))
         live = replace(live, model=props.get("ro.product.model"), os_version=props.get("ro.build.version.release"),
                        sdk=props.get("ro.build.version.sdk"), sim_url=props.get(SIM_PROP) or None,
-                       manufacturer=props.get("ro.product.manufacturer"), vendor_os=vendor_os(props))
+                       manufacturer=props.get("ro.product.manufacturer"), vendor_os=vendor_os(props),
+                       sim_driver=(props.get(SIM_DRIVER_PROP) or None) if props.get(SIM_PROP) else None)
         size = parse_wm_size(_shell(device, "wm size"))
         if size:
             live = replace(live, width=size[0], height=size[1])

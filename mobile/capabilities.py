@@ -1,7 +1,8 @@
 """Appium capabilities for a Device, built with the client's typed options, and the W3C payload sent.
 
 Real Android -> UiAutomator2, real iOS -> XCUITest, simulated phones -> our LinkedInSim driver with the
-same app capabilities the real drivers get. `slot` (the index among parallel sessions) keeps the
+same app capabilities the real drivers get, or (simulator driver uiautomator2) the very UiAutomator2
+capabilities of a USB phone. `slot` (the index among parallel sessions) keeps the
 device-side ports and WDA build folders of concurrent sessions apart. devices.yaml `capabilities:` win.
 """
 
@@ -75,7 +76,7 @@ def _ios_app(options: AppiumOptions) -> None:
     options.set_capability("appium:forceAppLaunch", True)  # XCUITest: false by default once noReset is set
 
 
-def _uiautomator2(device: Device, slot: int, local: bool) -> AppiumOptions:
+def _uiautomator2(device: Device, slot: int, local: bool = True, system_port: int | None = None) -> AppiumOptions:
     options = UiAutomator2Options()
     options.platform_name = "Android"
     options.automation_name = "UiAutomator2"
@@ -84,8 +85,8 @@ def _uiautomator2(device: Device, slot: int, local: bool) -> AppiumOptions:
         raise ValueError(f"device '{device.name}' has no resolved serial; resolve() it first")
     options.udid = device.serial
     if local:  # behind a remote Appium or a Grid these are the lab's: its node stereotypes pin them
-        options.system_port = SYSTEM_PORT_BASE + slot
-        options.adb_port = adb_server_port()
+        options.system_port = system_port or SYSTEM_PORT_BASE + slot
+        options.adb_port = device.adb_port or adb_server_port()
     options.new_command_timeout = NEW_COMMAND_TIMEOUT
     options.disable_window_animation = True
     for name, value in ANDROID_SETTINGS.items():
@@ -151,6 +152,12 @@ def capabilities_for(device: Device, *, sim_url: str | None = None, slot: int = 
         if not url:
             raise ValueError(f"simulated device '{device.name}' needs sim_url (start the phone first)")
         options = _xcuitest_simulated(device, url, slot, mjpeg_port)
+    elif device.simulated and device.platform == "android" and device.driver == "uiautomator2":
+        # The simulated phone on adb takes exactly what a USB phone gets; only the host port of the
+        # uiautomator2 forward is a free one (8200+slot may be taken by another user of this machine).
+        from mobile.appium_server import free_port
+
+        options = _uiautomator2(device, slot, system_port=free_port())
     elif device.simulated:
         if not url:
             raise ValueError(f"simulated device '{device.name}' needs sim_url (start the phone first)")

@@ -66,9 +66,16 @@ class Device:
     locale: str = "auto"
     where: str | None = None
     sim_url: str | None = None  # set when adb shows this serial is a simulated phone (linkedin.sim.server)
+    live_driver: str | None = None  # the driver an adb-attached simulated phone asks for (linkedin.sim.driver)
+    adb_port: int | None = None  # the adb server this device is attached to, when not $ANDROID_ADB_SERVER_PORT
     # (status, message) when its phone is absent (`serial: auto` and adb sees none): that device alone gets
     # this verdict and the other devices of the run still run
     absent: tuple[str, str] | None = None
+
+    @property
+    def driver(self) -> str:
+        """The Appium driver a simulated phone takes: linkedinsim (default) or uiautomator2 over adb."""
+        return self.sim_driver or "linkedinsim"
 
     @property
     def simulated(self) -> bool:
@@ -79,7 +86,7 @@ class Device:
     def sim_driver(self) -> str | None:
         """The real Appium driver a simulated phone is driven through (`xcuitest`, `uiautomator2`), or None
         for our LinkedInSim driver (the default)."""
-        driver = (self.simulator or {}).get("driver")
+        driver = (self.simulator or {}).get("driver") or self.live_driver
         return None if driver in (None, "linkedinsim") else driver
 
     @property
@@ -376,17 +383,18 @@ def _with_live(device: Device, live: _Live, mark_absent: bool = False) -> Device
             if not mark_absent:
                 raise
             return replace(device, absent=(exc.status, str(exc)))
-        return replace(device, serial=picked.serial, sim_url=picked.sim_url)
+        return replace(device, serial=picked.serial, sim_url=picked.sim_url, live_driver=picked.sim_driver)
     for seen in live.get(required=False):
         if seen.serial == device.serial and seen.sim_url:
-            return replace(device, sim_url=seen.sim_url)
+            return replace(device, sim_url=seen.sim_url, live_driver=seen.sim_driver)
     return device
 
 
 def _adhoc(config: DevicesConfig, live_device: LiveDevice) -> Device:
     """A Device for an adb device that devices.yaml does not list."""
     return Device(name=live_device.serial, platform="android", serial=live_device.serial, appium=config.default_appium,
-                  locale=config.default_locale, sim_url=live_device.sim_url, where="adb")
+                  locale=config.default_locale, sim_url=live_device.sim_url, live_driver=live_device.sim_driver,
+                  where="adb")
 
 
 def _one(config: DevicesConfig, name: str, live: _Live, mark_absent: bool = False) -> Device:

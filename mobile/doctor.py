@@ -184,7 +184,9 @@ def check_device(device: Device, live: list | None) -> list[Check]:
     """The chosen device is connected, authorised, has LinkedIn, and its screen can be used."""
     name = f"device {device.name}"
     if device.simulator is not None:
-        return [Check(name, True, f"built-in simulated {device.platform} phone (scenario {device.simulator['scenario']})")]
+        via = (", driven by the real UiAutomator2 driver over a private adb server the tool starts"
+               if device.driver == "uiautomator2" else "")
+        return [Check(name, True, f"built-in simulated {device.platform} phone (scenario {device.simulator['scenario']}{via})")]
     if device.platform == "ios":
         return [Check(name, True, f"iOS udid {device.udid}: not checkable from here; Appium's XCUITest driver "
                       "checks it at session start", None, False)]

@@ -16,6 +16,9 @@ Point = tuple[int, int]
 # phrases Appium drivers use when the app under test is not on the device
 _MISSING_APP_HINTS = ("not installed", "could not find app", "app is missing", "no such app",
                       "does not exist or is not accessible")
+# UiAutomator2 with noReset never checks the package: a missing app fails its `am start` with this
+# (appium-adb startApp). The same words come when the package is there but the activity is not launchable.
+_CANNOT_LAUNCH_HINT = "used to start the app doesn't exist or cannot be launched"
 
 
 @runtime_checkable
@@ -68,7 +71,7 @@ def is_app_missing_message(message: str) -> bool:
     text = (message or "").lower()
     # XCUITest: "App with bundle identifier 'com.linkedin.LinkedIn' unknown"
     ios_unknown = "bundle identifier" in text and "unknown" in text
-    return ios_unknown or any(hint in text for hint in _MISSING_APP_HINTS)
+    return ios_unknown or any(hint in text for hint in (*_MISSING_APP_HINTS, _CANNOT_LAUNCH_HINT))
 
 
 def _connection_class() -> type:
@@ -206,7 +209,10 @@ def _translate(exc: Exception, context: str) -> Exception:
     message = message.strip().splitlines()[0] if message.strip() else type(exc).__name__
     if is_app_missing_message(message):
         # the driver's own words name the package/bundle it could not start; keep them, minus the boilerplate
-        detail = message.split("Original error:", 1)[-1].split("Details:")[-1].split("; For documentation", 1)[0].strip()
+        detail = message.rsplit("Original error:", 1)[-1].split("Details:")[-1].split("; For documentation", 1)[0].strip()
+        if _CANNOT_LAUNCH_HINT in message.lower():
+            return AppMissing(f"LinkedIn cannot be started on the device (not installed, or its launch activity "
+                              f"is not exported): install it and sign in, then run again ({detail})")
         return AppMissing(f"LinkedIn is not installed on the device: install it and sign in, then run again "
                           f"({detail})")
     return DeviceError(f"{context}: {message}")

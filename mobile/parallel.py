@@ -133,7 +133,7 @@ def run_plan(plan: Any, parallel: int = 1, *, on_result: OnResult | None = None,
     started here, before any thread, so that the threads never race to start their own. `abort` stops
     every device before its next tap (signals, a safety guard).
     """
-    from mobile.session import appium_url_for, run_device
+    from mobile.session import appium_url_for, close_shared, run_device
 
     abort = abort if abort is not None else Abort()
     from mobile.xcuitest_sim import SHARED_KEY, close_stack, stack_for, uses_xcuitest_sim
@@ -167,9 +167,8 @@ def run_plan(plan: Any, parallel: int = 1, *, on_result: OnResult | None = None,
 
         return run_devices(plan.devices, run_one, parallel, on_result=on_result, mode=plan.mode, abort=abort)
     finally:
-        server = shared.pop("appium", None) if owned else None
-        if server is not None:
-            server.stop()
+        if owned:
+            close_shared(shared)  # Appium, and the private adb server of phones for UiAutomator2
         if owned_sim_stack:
             close_stack(shared)
 

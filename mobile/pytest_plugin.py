@@ -147,11 +147,10 @@ class _Resources:
         return replace(device, simulator=None, sim_url=self.phones[key].url)
 
     def close(self) -> None:
+        from mobile.session import close_shared
         from mobile.xcuitest_sim import close_stack
 
-        server = self.shared.pop("appium", None)
-        if server is not None:
-            server.stop()
+        close_shared(self.shared)  # Appium, and the private adb server of phones for UiAutomator2
         close_stack(self.shared)
         for handle in self.phones.values():
             handle.stop()

@@ -23,11 +23,41 @@ from mobile.xcuitest_sim import check_local_appium, stack_for, uses_xcuitest_sim
 _APPIUM_START = threading.Lock()
 
 
+def uses_private_adb(device: Device) -> bool:
+    """A simulated Android phone we start (or the pytest plugin keeps) that the real UiAutomator2 driver drives
+    over our own adb server."""
+    ours = device.simulator is not None or device.adb_port is not None
+    return ours and device.simulated and device.platform == "android" and device.driver == "uiautomator2"
+
+
+def private_adb(shared: dict[str, Any]) -> Any:
+    """The run's private adb server (one for every phone of the run), started on first use."""
+    with _APPIUM_START:
+        adb = shared.get("adb")
+        if adb is None:
+            from mobile.private_adb import PrivateAdb
+
+            adb = shared["adb"] = PrivateAdb().start()
+        return adb
+
+
+def close_shared(shared: dict[str, Any]) -> None:
+    """Stop the Appium server and the private adb server a run started."""
+    server = shared.pop("appium", None)
+    if server is not None:
+        server.stop()
+    adb = shared.pop("adb", None)
+    if adb is not None:
+        adb.stop()
+
+
 def appium_url_for(plan: Any, device: Device, shared: dict[str, Any], verbose: int = 0) -> tuple[str, str | None]:
-    """(server URL, its log file or None): --appium-url, the grid, the device's own, or our shared local one."""
+    """(server URL, its log file or None): --appium-url, the grid, the device's own, or our shared local one.
+    When the run has simulated phones for UiAutomator2, the Appium we start uses the private adb server."""
     url = plan.appium_url or plan.grid or (device.appium if device.appium != "local" else None)
     if url:
         return url.rstrip("/"), None
+    env = private_adb(shared).env() if any(uses_private_adb(d) for d in (*getattr(plan, "devices", ()), device)) else {}
     with _APPIUM_START:  # parallel device threads must share one server, never start two
         server = shared.get("appium")
         if server is None:
@@ -37,7 +67,7 @@ def appium_url_for(plan: Any, device: Device, shared: dict[str, Any], verbose: i
             # folder that stopping the server removes
             log = Path(plan.report_dir) / "appium.log" if getattr(plan, "report_dir", None) else None
             abort = shared.get("abort")
-            server = AppiumServer(log_path=log, cancel=(lambda: abort.tripped) if abort is not None else None)
+            server = AppiumServer(log_path=log, env=env, cancel=(lambda: abort.tripped) if abort is not None else None)
             shared["appium"] = server.start()
             if verbose:
                 sys.stderr.write(f"appium: {server.url} (log {server.log_path})\n")
@@ -95,7 +125,7 @@ def run_device(plan: Any, device: Device, *, slot: int = 0, progress: Any = None
             xcuitest_sim = uses_xcuitest_sim(device)
             if xcuitest_sim:
                 check_local_appium(plan, device)
-            sim_url = _start_phone(plan, device, result, stack, shared)
+            sim_url, device = _start_phone(plan, device, result, stack, shared)
             local = xcuitest_sim or is_local(plan.appium_url, plan.grid, device)
             if local:  # a remote Appium or Grid has its own adb: nothing here can see its devices
                 _prepare_adb_device(device, result)
@@ -170,10 +200,11 @@ def client_timeout(device: Device, step_timeout: float | None) -> float:
 
 
 def _start_phone(plan: Any, device: Device, result: RunResult, stack: ExitStack,
-                 shared: dict[str, Any]) -> str | None:
-    """Start the simulated phone this device stands for (closed with the stack); its URL or None."""
+                 shared: dict[str, Any]) -> tuple[str | None, Device]:
+    """Start the simulated phone this device stands for (closed with the stack): (its URL or None, the
+    device). A phone for UiAutomator2 is attached to the run's private adb server; the device gets its serial."""
     if device.simulator is None:
-        return device.sim_url
+        return device.sim_url, device
     from mobile.sim.launch import start_phone
 
     scenario = plan.scenario if plan.scenario is not None else device.simulator.get("scenario", "default")
@@ -194,19 +225,32 @@ def _start_phone(plan: Any, device: Device, result: RunResult, stack: ExitStack,
     else:
         result.serial = result.serial or phone.serial
     result.device_info.update(model=phone.model, os_version=phone.os_version, simulated=True)
-    return handle.url
+    if uses_private_adb(device):
+        from mobile.sim.adb_device import attach_to_adb, detach_from_adb
+
+        adb = private_adb(shared)
+        serial = attach_to_adb(handle, adb.port, driver="uiautomator2")
+        stack.callback(detach_from_adb, serial, adb.port)
+        result.serial = serial
+        result.device_info["driver"] = "uiautomator2"
+        device = replace(device, serial=serial, sim_url=handle.url, adb_port=adb.port)
+    return handle.url, device
 
 
 def _prepare_adb_device(device: Device, result: RunResult) -> None:
-    """An Android device reached through adb: ready, LinkedIn installed, screen woken and unlocked first."""
-    if device.platform != "android" or device.simulator is not None or not device.serial:
-        return
+    """An Android device reached through adb (a simulated one for UiAutomator2 too, exactly as a USB phone):
+    ready, LinkedIn installed, screen woken and unlocked first."""
+    if device.platform != "android" or not device.serial or (device.simulator is not None
+                                                             and not uses_private_adb(device)):
+        return  # a simulated phone for LinkedInSim has no adb side to check
     from mobile.adb import prepare
 
-    live = prepare(device.serial)
+    live = prepare(device.serial, device.adb_port)
     result.app_version = result.app_version or live.app_version
     result.device_info.update({k: v for k, v in (("model", live.model), ("os_version", live.os_version)) if v},
                               simulated=live.sim_url is not None)
+    if live.sim_driver:
+        result.device_info["driver"] = live.sim_driver
 
 
 def pacing(factor: float) -> dict[str, float]:

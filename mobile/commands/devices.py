@@ -27,7 +27,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def entry_status(device: Device, live: list[LiveDevice], adb_error: str | None) -> str:
     """One line on whether a devices.yaml entry can be driven now."""
     if device.simulator is not None:
-        through = f", driver {device.sim_driver}" if device.sim_driver else ""
+        through = {"uiautomator2": ", real UiAutomator2 driver over a private adb server"}.get(
+            device.sim_driver or "", f", driver {device.sim_driver}" if device.sim_driver else "")
         return f"ready (built-in simulated phone, scenario {device.simulator['scenario']}{through})"
     if device.platform == "ios":
         return f"udid {device.udid} (checked by Appium's XCUITest driver at session start)"

@@ -13,12 +13,17 @@ from typing import Any
 
 from mobile.errors import ConfigError
 
-def appium_capabilities(platform: str, url: str) -> dict[str, Any]:
-    """The exact Appium capabilities that reach this phone through the LinkedInSim driver."""
+def appium_capabilities(platform: str, url: str, serial: str | None = None,
+                        driver: str = "linkedinsim") -> dict[str, Any]:
+    """The exact Appium capabilities that reach this phone: through the LinkedInSim driver, or (driver
+    uiautomator2) through the real UiAutomator2 driver and adb, as a USB phone with that serial."""
     from mobile.capabilities import capabilities_for
     from mobile.devices import Device
 
-    device = Device(name=f"sim-{platform}", platform=platform, simulator={}, sim_url=url)
+    if driver == "uiautomator2":
+        device = Device(name=f"sim-{platform}", platform=platform, serial=serial, sim_url=url, live_driver=driver)
+    else:
+        device = Device(name=f"sim-{platform}", platform=platform, simulator={}, sim_url=url)
     return capabilities_for(device).to_capabilities()
 
 
@@ -51,12 +56,13 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (0 = a free one)")
     parser.add_argument("--latency-scale", type=float, default=None,
                         help="multiply the scenario's latency (0 = instant; default $LINKEDIN_SIM_LATENCY_SCALE or 1)")
-    parser.add_argument("--driver", choices=("linkedinsim", "xcuitest"), default="linkedinsim",
-                        help="xcuitest (iOS only): serve WebDriverAgent and a simulated usbmuxd for the real "
-                             "XCUITest driver instead of the W3C server LinkedInSim forwards to")
     parser.add_argument("--adb", action="store_true",
                         help="also attach the phone to the adb server ($ANDROID_ADB_SERVER_PORT, default 5037) "
                              "so `adb devices` and `linkedin-optout devices` list it (Android only)")
+    parser.add_argument("--driver", choices=("linkedinsim", "uiautomator2", "xcuitest"), default="linkedinsim",
+                        help="the Appium driver that takes the phone: linkedinsim (fast, default); uiautomator2 "
+                             "(Android only: the real driver over adb, implies --adb); xcuitest (iOS only: serve "
+                             "WebDriverAgent and a simulated usbmuxd for the real XCUITest driver)")
 
 
 def serve(args: argparse.Namespace, out: Any = sys.stdout) -> int:
@@ -65,6 +71,11 @@ def serve(args: argparse.Namespace, out: Any = sys.stdout) -> int:
 
     if args.latency_scale is not None and args.latency_scale < 0:
         raise ConfigError("--latency-scale must be >= 0", "--latency-scale")
+    driver = getattr(args, "driver", "linkedinsim") or "linkedinsim"
+    if driver == "uiautomator2" and args.platform != "android":
+        raise ConfigError("--driver uiautomator2 needs --platform android", "--driver")
+    if driver == "uiautomator2":
+        args.adb = True
     if getattr(args, "adb", False) and args.platform != "android":
         raise ConfigError("--adb needs --platform android", "--adb")
     xcuitest = getattr(args, "driver", "linkedinsim") == "xcuitest"
@@ -80,7 +91,7 @@ def serve(args: argparse.Namespace, out: Any = sys.stdout) -> int:
         if getattr(args, "adb", False):
             from mobile.sim.adb_device import attach_to_adb
 
-            serial = attach_to_adb(handle)
+            serial = attach_to_adb(handle, driver=driver)
             out.write(f"attached to adb as {serial} (`adb devices` lists it; `--device auto` finds it)\n")
         if xcuitest:
             from mobile.sim.wda.usbmuxd import SimUsbmuxd
@@ -88,11 +99,13 @@ def serve(args: argparse.Namespace, out: Any = sys.stdout) -> int:
             usbmuxd = SimUsbmuxd()
             usbmuxd.add(handle.phone)
             out.write(xcuitest_instructions(handle.url, handle.phone.serial, usbmuxd.address))
-        caps = appium_capabilities(args.platform, handle.url) if not xcuitest else \
+        caps = appium_capabilities(args.platform, handle.url, serial, driver) if not xcuitest else \
             xcuitest_capabilities(handle.url, handle.phone.serial)
-        driver = "XCUITest driver, through the phone's WebDriverAgent" if xcuitest else "LinkedInSim driver"
+        which = {"xcuitest": "XCUITest driver, through the phone's WebDriverAgent, installed by `make install`",
+                 "uiautomator2": "UiAutomator2 driver over adb: Appium needs ANDROID_HOME with this adb and the "
+                                 "same ANDROID_ADB_SERVER_PORT"}.get(driver, "LinkedInSim driver, installed by `make install`")
         out.write(f"simulated {args.platform} phone (scenario {args.scenario}) at {handle.url}\n"
-                  f"Appium capabilities ({driver}, installed by `make install`):\n"
+                  f"Appium capabilities ({which}):\n"
                   f"{json.dumps(caps, indent=2)}\n"
                   f"interaction log: {handle.url}/sim/log   state: {handle.url}/sim/state\n"
                   f"Ctrl-C stops the phone.\n")

@@ -1,38 +1,61 @@
-"""The shell commands a simulated phone answers over adb, in the output format real Android prints.
+"""The shell a simulated phone answers over adb, in the output format real Android 14 (toybox, mksh) prints.
 
-Only what discovery, wake/unlock and common tooling ask: getprop, pm, dumpsys (package, power, display,
-window), wm, input keyevent, echo. Anything else exits 127 like Android's sh. Pure but for the phone's
-own wake/unlock methods.
+`evaluate()` runs one command line: `a ; b` runs both, `a && b` runs b only when a exited 0, `[ -e F ]`
+tests a file. Most commands answer (stdout, stderr, exit code); a few are not one-shot and answer a
+Special the transport serves: a held stream (`am instrument -w`, `logcat`) or an install sink that reads
+the APK from stdin. An unknown command exits 127 like Android's sh and is recorded as unanswered.
+Activity/package/process commands (am, pm, cmd, dumpsys, ps) live in mobile.sim.adb_shell_am.
 """
 
 from __future__ import annotations
 
+import re
 import shlex
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-APP_PACKAGE = "com.linkedin.android"
-SYSTEM_PACKAGES = ("android", "com.android.settings", "com.android.systemui", "com.google.android.webview")
+from mobile.sim.android import DRIVER_PROP, AndroidSystem
+
 KEYCODES = {"KEYCODE_WAKEUP": 224, "KEYCODE_MENU": 82, "KEYCODE_POWER": 26, "KEYCODE_HOME": 3, "KEYCODE_BACK": 4}
 SDK_BY_RELEASE = {"10": "29", "11": "30", "12": "31", "13": "33", "14": "34", "15": "35", "16": "36"}
+SIM_PROP = "linkedin.sim.server"
 
 Result = tuple[bytes, bytes, int]
 
 
-def _ok(text: str) -> Result:
+@dataclass(frozen=True)
+class Special:
+    """A command that is not answered at once: `held` (instrument, logcat) or `sink` (install of N bytes)."""
+
+    kind: str
+    size: int = 0
+    prefix: bytes = b""  # output of the parts before it (`a ; logcat`)
+
+
+Answer = Result | Special
+Handler = Callable[[AndroidSystem, list[str]], Answer]
+
+
+def ok(text: str) -> Result:
+    """Exit 0 with `text` and a newline (nothing for empty text)."""
     return (text + "\n").encode() if text else b"", b"", 0
 
 
-def _fail(message: str, code: int = 1) -> Result:
+def fail(message: str, code: int = 1) -> Result:
+    """`message` on stderr with exit `code`."""
     return b"", (message + "\n").encode(), code
 
 
-def properties(phone: Any, sim_url: str | None) -> dict[str, str]:
-    """The system properties the phone reports; `linkedin.sim.server` marks it as ours."""
+def properties(system: AndroidSystem) -> dict[str, str]:
+    """The system properties: `linkedin.sim.server` marks the phone as ours, `linkedin.sim.driver` says
+    which Appium driver takes it (LinkedInSim, or UiAutomator2 over this adb transport)."""
+    phone = system.phone
     release = str(getattr(phone, "os_version", "14"))
     props = {
         "ro.product.model": str(getattr(phone, "model", "LinkedIn Sim")),
         "ro.product.manufacturer": "linkedin-optout",
+        "ro.product.brand": "linkedin-optout",
         "ro.product.name": "linkedin_sim",
         "ro.product.device": "linkedin_sim",
         "ro.build.version.release": release,
@@ -40,176 +63,172 @@ def properties(phone: Any, sim_url: str | None) -> dict[str, str]:
         "ro.serialno": str(getattr(phone, "serial", "SIM0001")),
         "ro.kernel.qemu": "0",
         "sys.boot_completed": "1",
+        "persist.sys.locale": str(getattr(phone, "locale", "en")),
+        DRIVER_PROP: system.driver,
     }
-    if sim_url:
-        props["linkedin.sim.server"] = sim_url
+    if system.sim_url:
+        props[SIM_PROP] = system.sim_url
     return props
 
 
-def _getprop(phone: Any, args: list[str], sim_url: str | None) -> Result:
-    props = properties(phone, sim_url)
+def _getprop(system: AndroidSystem, args: list[str]) -> Result:
+    props = properties(system)
     if args:
-        return _ok(props.get(args[0], ""))
-    return _ok("\n".join(f"[{k}]: [{v}]" for k, v in sorted(props.items())))
+        return ok(props.get(args[0], ""))
+    return ok("\n".join(f"[{k}]: [{v}]" for k, v in sorted(props.items())))
 
 
-def _packages(phone: Any) -> list[str]:
-    extra = list(getattr(phone, "packages", []))
-    return list(SYSTEM_PACKAGES) + ([APP_PACKAGE] if phone.app_installed else []) + extra
-
-
-def _uninstall(phone: Any, args: list[str]) -> Result:
-    """`pm uninstall [-k] [--user N] PKG`: removes one of the extra packages (Appium's helpers)."""
-    names = [a for i, a in enumerate(args) if not a.startswith("-") and (i == 0 or args[i - 1] != "--user")]
-    if not names:
-        return _fail("Error: package name not specified", 255)
-    package = names[-1]
-    if package in getattr(phone, "packages", []):
-        phone.packages.remove(package)
-        return _ok("Success")
-    return _ok("Failure [DELETE_FAILED_INTERNAL_ERROR]") if package in SYSTEM_PACKAGES else \
-        _ok("Failure [not installed for 0]")
-
-
-def _resolve_activity(phone: Any, args: list[str]) -> Result:
-    """`cmd package resolve-activity --brief PKG`: the launcher entry (an activity-alias on newer builds)."""
-    package = next((a for a in args if not a.startswith("-") and "." in a), "")
-    if package != APP_PACKAGE or not phone.app_installed:
-        return _ok("No activity found")
-    launcher = str(getattr(phone, "launcher_activity", f"{APP_PACKAGE}.authenticator.LaunchActivity"))
-    short = launcher[len(APP_PACKAGE):] if launcher.startswith(APP_PACKAGE + ".") else launcher
-    return _ok(f"priority=0 preferredOrder=0 match=0x108000 specificIndex=-1 isDefault=true\n{APP_PACKAGE}/{short}")
-
-
-def _pm(phone: Any, args: list[str], _sim_url: str | None) -> Result:
-    if args[:2] == ["list", "packages"]:
-        rest = args[2:]
-        third_party = "-3" in rest
-        wanted = [a for a in rest if not a.startswith("-")]
-        names = [p for p in _packages(phone) if not (third_party and p in SYSTEM_PACKAGES)]
-        names = [p for p in names if not wanted or wanted[0] in p]
-        return _ok("\n".join(f"package:{p}" for p in names))
-    if args[:1] == ["path"] and len(args) > 1:
-        if args[1] in _packages(phone) and args[1] not in SYSTEM_PACKAGES:
-            return _ok(f"package:/data/app/~~sim==/{args[1]}-sim==/base.apk")
-        return b"", b"", 1
-    if args[:1] == ["uninstall"]:
-        return _uninstall(phone, args[1:])
-    if args[:1] == ["resolve-activity"]:
-        return _resolve_activity(phone, args[1:])
-    return _fail(f"pm: unsupported arguments: {' '.join(args)}", 255)
-
-
-def _dumpsys(phone: Any, args: list[str], _sim_url: str | None) -> Result:
-    service = args[0] if args else ""
-    if service == "package":
-        if len(args) > 1 and args[1] == APP_PACKAGE and phone.app_installed:
-            version = str(phone.app_version)
-            code = "".join(ch for ch in version if ch.isdigit()) or "1"
-            return _ok(f"Packages:\n  Package [{APP_PACKAGE}] (5a1f2c0):\n    userId=10234\n"
-                       f"    versionCode={code} minSdk=28 targetSdk=35\n    versionName={version}\n")
-        return _ok("Dexopt state:\n  Unable to find package: " + (args[1] if len(args) > 1 else ""))
-    if service == "power":
-        awake = "Awake" if phone.screen_on else "Asleep"
-        return _ok(f"POWER MANAGER (dumpsys power)\n\nPower Manager State:\n  mWakefulness={awake}\n"
-                   f"  mWakefulnessChanging=false\n  mIsPowered=true\n  mHoldingDisplaySuspendBlocker={str(phone.screen_on).lower()}")
-    if service == "display":
-        state = "ON" if phone.screen_on else "OFF"
-        return _ok(f"DISPLAY MANAGER (dumpsys display)\n  mScreenState={state}\n"
-                   f"  DisplayDeviceInfo{{\"Built-in Screen\": uniqueId=\"local:0\", {phone.width} x {phone.height}, "
-                   f"modeId 1, defaultModeId 1, density 420, state {state}}}")
-    if service == "window":
-        return _ok(_window_dump(phone))
-    return _fail(f"Can't find service: {service}")
-
-
-def _window_dump(phone: Any) -> str:
-    """`dumpsys window` as Android 10+ prints it: the keyguard state sits in KeyguardServiceDelegate and
-    its KeyguardStateMonitor (mIsShowing, mInputRestricted); Android 9 and older print mShowingLockscreen."""
-    showing = bool(phone.locked)
-    secure = bool(getattr(phone, "secure", False))
-    low = lambda flag: str(flag).lower()  # noqa: E731
-    focus = ("NotificationShade" if showing else
-             f"{APP_PACKAGE}/{APP_PACKAGE}.infra.navigation.MainActivity")
-    screen = "SCREEN_STATE_ON" if phone.screen_on else "SCREEN_STATE_OFF"
-    lines = ["WINDOW MANAGER POLICY STATE (dumpsys window policy)"]
-    if int(SDK_BY_RELEASE.get(str(phone.os_version).split(".")[0], "34")) < 29:
-        lines.append(f"    mShowingLockscreen={low(showing)} mShowingDream=false mDreamingLockscreen={low(showing)}")
-    lines += [f"    mScreenOnEarly={low(phone.screen_on)} mScreenOnFully={low(phone.screen_on)}",
-              "    KeyguardServiceDelegate",
-              f"      showing={low(showing)}", f"      showingAndNotOccluded={low(showing)}",
-              f"      inputRestricted={low(showing)}", "      occluded=false", f"      secure={low(secure)}",
-              "      dreaming=false", "      systemIsReady=true", "      deviceHasKeyguard=true",
-              f"      enabled={low(phone.lock != 'none' if hasattr(phone, 'lock') else True)}",
-              f"      screenState={screen}",
-              "      KeyguardStateMonitor", f"        mIsShowing={low(showing)}", "        mSimSecure=false",
-              f"        mInputRestricted={low(showing)}", "        mTrusted=false", "        mCurrentUserId=0",
-              f"  mCurrentFocus=Window{{5e1d2c1 u0 {focus}}}"]
-    return "\n".join(lines)
-
-
-def _locksettings(phone: Any, args: list[str], _sim_url: str | None) -> Result:
-    """`locksettings get-disabled`: false while a lock screen is set (swipe or secure), as Android answers."""
-    if args[:1] == ["get-disabled"]:
-        return _ok(str(getattr(phone, "lock", "swipe") == "none").lower())
-    if args[:1] == ["help"]:
-        return _ok("Lock settings service commands: ...")
-    return _fail(f"locksettings: unsupported arguments: {' '.join(args)}", 255)
-
-
-def _wm(phone: Any, args: list[str], _sim_url: str | None) -> Result:
+def _wm(system: AndroidSystem, args: list[str]) -> Result:
+    phone = system.phone
     if args == ["size"]:
-        return _ok(f"Physical size: {phone.width}x{phone.height}")
+        return ok(f"Physical size: {phone.width}x{phone.height}")
     if args == ["density"]:
-        return _ok("Physical density: 420")
+        return ok("Physical density: 420")
     if args == ["dismiss-keyguard"]:
         phone.dismiss_keyguard()
-        return _ok("")
-    return _fail(f"wm: unsupported arguments: {' '.join(args)}", 255)
+        return ok("")
+    return fail(f"wm: unsupported arguments: {' '.join(args)}", 255)
 
 
-def _input(phone: Any, args: list[str], _sim_url: str | None) -> Result:
+def _input(system: AndroidSystem, args: list[str]) -> Result:
     if len(args) == 2 and args[0] == "keyevent":
         code = KEYCODES.get(args[1]) if not args[1].isdigit() else int(args[1])
         if code is None:
-            return _fail(f"Unknown keycode: {args[1]}")
-        phone.keyevent(code)
-        return _ok("")
-    return _fail(f"input: unsupported arguments: {' '.join(args)}")
+            return fail(f"Unknown keycode: {args[1]}")
+        system.phone.keyevent(code)
+        return ok("")
+    return fail(f"input: unsupported arguments: {' '.join(args)}")
 
 
-def _echo(_phone: Any, args: list[str], _sim_url: str | None) -> Result:
-    return _ok(" ".join(args))
+def _echo(_system: AndroidSystem, args: list[str]) -> Result:
+    return ok(" ".join(args))
 
 
-def _cmd(phone: Any, args: list[str], sim_url: str | None) -> Result:
-    """`cmd package ...` / `cmd window ...`, the binder forms newer tools use."""
-    aliases = {"package": _pm, "window": _wm}
-    if args and args[0] in aliases:
-        return aliases[args[0]](phone, args[1:], sim_url)
-    return _fail(f"cmd: Can't find service: {args[0] if args else ''}", 20)
+def _test(system: AndroidSystem, args: list[str]) -> Result:
+    """`[ -e FILE ]` / `test -e FILE`: only files the phone keeps (e.g. the mock-location app list)."""
+    args = args[:-1] if args and args[-1] == "]" else args
+    if len(args) == 2 and args[0] in ("-e", "-f"):
+        return b"", b"", 0 if args[1] in system.files else 1
+    return fail(f"test: unsupported expression: {' '.join(args)}", 2)
 
 
-COMMANDS: dict[str, Callable[[Any, list[str], str | None], Result]] = {
-    "getprop": _getprop, "pm": _pm, "dumpsys": _dumpsys, "wm": _wm, "input": _input, "echo": _echo, "cmd": _cmd,
-    "locksettings": _locksettings,
+def _cat(system: AndroidSystem, args: list[str]) -> Result:
+    out = b""
+    for name in args:
+        if name not in system.files:
+            return out, f"cat: {name}: No such file or directory\n".encode(), 1
+        out += system.files[name].encode()
+    return out, b"", 0
+
+
+def _settings(system: AndroidSystem, args: list[str]) -> Result:
+    """`settings get|put|delete NAMESPACE KEY [VALUE]`, kept per namespace."""
+    if len(args) >= 3 and args[0] in ("get", "put", "delete") and args[1] in ("global", "system", "secure"):
+        key = f"{args[1]}/{args[2]}"
+        if args[0] == "get":
+            return ok(system.global_settings.get(key, "null"))
+        if args[0] == "put" and len(args) >= 4:
+            system.global_settings[key] = args[3]
+            return ok("")
+        if args[0] == "delete":
+            return ok("Deleted 1 rows" if system.global_settings.pop(key, None) is not None else "Deleted 0 rows")
+    return fail("Invalid command: " + " ".join(args), 255)
+
+
+def _appops(system: AndroidSystem, args: list[str]) -> Result:
+    if len(args) >= 4 and args[0] == "set":
+        if args[1] not in system.packages():
+            return fail(f"Error: No UID for {args[1]} in user 0", 255)
+        return ok("")
+    return fail("Error: unknown appops command: " + " ".join(args), 255)
+
+
+def _logcat(_system: AndroidSystem, args: list[str]) -> Answer:
+    if "-c" in args:
+        return ok("")
+    return Special("held")
+
+
+def _exec(system: AndroidSystem, args: list[str]) -> Answer:
+    """`exec CMD ...` replaces the shell: the same as running CMD."""
+    return run_argv(system, args) if args else ok("")
+
+
+def _mkdir(system: AndroidSystem, args: list[str]) -> Result:
+    for path in (a for a in args if not a.startswith("-")):
+        parts = path.rstrip("/").split("/")
+        system.dirs.update("/".join(parts[:i]) or "/" for i in range(1, len(parts) + 1))
+    return ok("")
+
+
+def _export(_system: AndroidSystem, _args: list[str]) -> Result:
+    return ok("")
+
+
+COMMANDS: dict[str, Handler] = {
+    "getprop": _getprop, "wm": _wm, "input": _input, "echo": _echo, "[": _test, "test": _test, "cat": _cat,
+    "settings": _settings, "appops": _appops, "logcat": _logcat, "exec": _exec, "export": _export,
+    "mkdir": _mkdir,
 }
 
 
-def run_shell(phone: Any, command: str, sim_url: str | None = None) -> Result:
-    """One shell command line -> (stdout, stderr, exit code); `a ; b` and `a && b` run in turn."""
+def run_argv(system: AndroidSystem, argv: list[str]) -> Answer:
+    """One simple command; unknown ones exit 127 and are recorded as unanswered."""
+    from mobile.sim import adb_shell_am  # registers am, pm, cmd, dumpsys, ps
+
+    handler = COMMANDS.get(argv[0]) or adb_shell_am.COMMANDS.get(argv[0])
+    if handler is None:
+        system.record("shell", " ".join(argv), 127, unknown=True)
+        return fail(f"/system/bin/sh: {argv[0]}: inaccessible or not found", 127)
+    return handler(system, argv[1:])
+
+
+def _parts(command: str) -> list[tuple[str, str]]:
+    """Split a command line on `;` and `&&` outside quotes: [(separator before, part)]."""
+    parts, current, quote, sep, i = [], "", None, ";", 0
+    while i < len(command):
+        ch = command[i]
+        if quote:
+            quote = None if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch == ";" or command.startswith("&&", i):
+            parts.append((sep, current))
+            sep, current = (";", "") if ch == ";" else ("&&", "")
+            i += 1 if ch == ";" else 2
+            continue
+        current += ch
+        i += 1
+    parts.append((sep, current))
+    return parts
+
+
+def evaluate(system: AndroidSystem, command: str) -> Answer:
+    """A command line -> (stdout, stderr, exit code) of its last part run, or the Special that ends it."""
     out, err, code = b"", b"", 0
-    for part in command.replace("&&", ";").split(";"):
+    for sep, part in _parts(command):
+        if sep == "&&" and code != 0:
+            continue
         try:
             argv = shlex.split(part)
         except ValueError as exc:
             return out, err + f"/system/bin/sh: syntax error: {exc}\n".encode(), 2
+        while argv and re.fullmatch(r"[A-Za-z_]\w*=.*", argv[0]):
+            argv = argv[1:]  # `VAR=value cmd`: the assignment only changes cmd's environment
         if not argv:
             continue
-        handler = COMMANDS.get(argv[0])
-        if handler is None:
-            part_out, part_err, code = b"", f"/system/bin/sh: {argv[0]}: inaccessible or not found\n".encode(), 127
-        else:
-            part_out, part_err, code = handler(phone, argv[1:], sim_url)
+        answer = run_argv(system, argv)
+        if isinstance(answer, Special):
+            return Special(answer.kind, answer.size, out + answer.prefix)
+        part_out, part_err, code = answer
         out, err = out + part_out, err + part_err
     return out, err, code
+
+
+def run_shell(target: Any, command: str, sim_url: str | None = None) -> Result:
+    """One command line on a phone (or its AndroidSystem) -> (stdout, stderr, exit code)."""
+    system = target if isinstance(target, AndroidSystem) else AndroidSystem(target, sim_url=sim_url)
+    answer = evaluate(system, command)
+    if isinstance(answer, Special):
+        return answer.prefix, b"", 0
+    return answer

@@ -190,8 +190,9 @@ class Phone:
                 self._foreground = False
 
     # ---- session ---------------------------------------------------------------------------
-    def start_session(self, caps: dict) -> None:
-        """Validate capabilities like UiAutomator2/XCUITest, unlock, and (re)start LinkedIn unless autoLaunch is false."""
+    def start_session(self, caps: dict, unlock: bool = True) -> None:
+        """Validate capabilities like UiAutomator2/XCUITest, unlock, and (re)start LinkedIn unless autoLaunch is false.
+        `unlock=False`: the uiautomator2 server's own session, which leaves waking and launching to adb."""
         with self._lock:
             self.log.record("start_session", caps={k: v for k, v in caps.items() if "password" not in k.lower()})
             get = lambda name: caps.get(f"appium:{name}", caps.get(name))  # noqa: E731
@@ -205,8 +206,9 @@ class Phone:
             if self.platform == "android" and activity and self.app_installed:
                 check_activity(str(activity), self.launcher_activity, self.exported_activities)
             # UiAutomator2 and XCUITest wake the device and dismiss a swipe keyguard; a PIN stays
-            self.screen_on = True
-            self._unlock()
+            if unlock:
+                self.screen_on = True
+                self._unlock()
             if get("autoLaunch") is not False and app_id is not None:
                 if not self.app_installed:
                     raise SimError("session not created", self._not_installed_message(app_id))
@@ -446,6 +448,12 @@ class Phone:
             state = self._app_state() if app_id == APP_IDS[self.platform] else 0
             self.log.record("query_app_state", app_id=app_id, state=state)
             return state
+
+    def query_state_quietly(self) -> int:
+        """queryAppState without a log entry: what adb's process and window views are derived from."""
+        with self._lock:
+            self._tick()
+            return self._app_state()
 
     def command_latency(self, command: str) -> float:
         """Seconds the server should sleep before answering this W3C command."""

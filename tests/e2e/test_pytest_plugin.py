@@ -135,3 +135,21 @@ def test_phone_by_name(optout):
     run.assert_outcomes(passed=2)
     assert "INTERNALERROR" not in run.stdout.str() + run.stderr.str()
     run.stdout.fnmatch_lines(["*phone*no_device*"])
+
+
+def test_a_simulated_phone_for_uiautomator2_through_the_plugin(pytester: pytest.Pytester,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """`driver: uiautomator2` in the user's devices.yaml: the plugin keeps the phone on its private adb server."""
+    monkeypatch.setenv("LINKEDIN_SIM_LATENCY_SCALE", "0")
+    pytester.makefile(".yaml", devices="devices:\n  sim-u2: {platform: android, simulator: "
+                                       "{scenario: already-off, driver: uiautomator2}}\n")
+    pytester.makepyfile(test_linkedin="""
+def test_read_twice_through_the_real_driver(optout, device):
+    for _ in range(2):
+        result = optout.check(device)
+        assert result.state == "off" and result.device_info["simulated"] is True
+        assert result.device_info["driver"] == "uiautomator2"
+""")
+    run = pytester.runpytest_subprocess("--optout-device", "sim-u2", "--optout-devices-file", "devices.yaml",
+                                        timeout=300)
+    run.assert_outcomes(passed=1)

@@ -148,3 +148,9 @@ def test_locate_missing_file_and_wrong_platform(capsys: pytest.CaptureFixture[st
     assert code == 2 and "cannot read page source" in err
     code, _, err = run_cli(capsys, "locate", "--page-source", str(PAGES / "ios/en/home.xml"), "--platform", "android")
     assert code == 2 and "platform 'android' was asked for" in err
+
+
+def test_sim_serve_uiautomator2_on_ios_is_a_config_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sim", "serve", "--platform", "ios", "--driver", "uiautomator2"]) == 2
+    err = capsys.readouterr().err
+    assert "--driver" in err and "--driver uiautomator2 needs --platform android" in err and len(err.strip().splitlines()) == 1

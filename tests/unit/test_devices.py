@@ -176,3 +176,29 @@ def test_resolve_unknown_group():
 def test_resolve_marks_listed_serial_that_adb_reports_as_simulated():
     device = resolve(good(), ["emu-34"], live=[live("emulator-5554", sim_url="http://127.0.0.1:7001")])[0]
     assert device.sim_url == "http://127.0.0.1:7001"
+
+
+@pytest.mark.parametrize(("text", "line", "message"), [
+    ("devices:\n  a:\n    platform: android\n    simulator: {scenario: default, driver: espresso}\n", 4,
+     "device 'a': simulator.driver 'espresso' is not one of: linkedinsim, uiautomator2, xcuitest"),
+    ("devices:\n  i:\n    platform: ios\n    simulator:\n      driver: uiautomator2\n", 5,
+     "device 'i': simulator.driver uiautomator2 drives android only, not ios"),
+])
+def test_bad_simulator_driver_is_config_error_at_its_line(text: str, line: int, message: str):
+    with pytest.raises(ConfigError) as caught:
+        parse_devices(text, label="d.yaml")
+    assert (caught.value.message, caught.value.where) == (message, f"d.yaml:{line}")
+
+
+def test_simulator_driver_is_kept_and_defaults_to_linkedinsim():
+    config = parse_devices("devices:\n  u: {platform: android, simulator: {driver: uiautomator2}}\n"
+                           "  s: {platform: android, simulator: {scenario: dutch}}\n")
+    assert (config.devices["u"].driver, config.devices["u"].simulator["scenario"]) == ("uiautomator2", "default")
+    assert config.devices["s"].driver == "linkedinsim"
+
+
+def test_repository_devices_file_has_the_uiautomator2_sim():
+    from mobile.devices import REPO_FILE, load_devices
+
+    device = load_devices(REPO_FILE).devices["sim-android-u2"]
+    assert (device.platform, device.simulated, device.driver) == ("android", True, "uiautomator2")

@@ -25,6 +25,24 @@ def test_app_missing_keeps_the_fix_and_the_innermost_detail(raw: str, detail: st
     assert str(error) == f"LinkedIn is not installed on the device: install it and sign in, then run again ({detail})"
 
 
+# What the real UiAutomator2 driver 8.7.0 answers when LinkedIn is not installed (noReset: no install check;
+# appium-adb's startApp retries with a leading dot, then gives up), recorded through the simulated phone.
+UIAUTOMATOR2 = ("Cannot start the 'com.linkedin.android' application. Consider checking the driver's troubleshooting "
+                "documentation. Original error: Cannot start the 'com.linkedin.android' application. Consider "
+                "checking the driver's troubleshooting documentation. Original error: Activity name "
+                "'.com.linkedin.android.authenticator.LaunchActivity' used to start the app doesn't exist or cannot "
+                "be launched! Make sure it exists and is a launchable activity")
+
+
+def test_the_real_uiautomator2_words_for_a_missing_app_are_app_missing() -> None:
+    error = _translate(RuntimeError(UIAUTOMATOR2), "session")
+    assert isinstance(error, AppMissing) and error.status == "app_missing"
+    assert str(error) == ("LinkedIn cannot be started on the device (not installed, or its launch activity is not "
+                          "exported): install it and sign in, then run again (Activity name "
+                          "'.com.linkedin.android.authenticator.LaunchActivity' used to start the app doesn't exist "
+                          "or cannot be launched! Make sure it exists and is a launchable activity)")
+
+
 def test_other_failures_are_device_errors_with_their_first_line() -> None:
     error = _translate(RuntimeError("socket hang up\nstack trace here"), "Appium command failed")
     assert isinstance(error, DeviceError) and str(error) == "Appium command failed: socket hang up"

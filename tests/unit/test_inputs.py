@@ -158,7 +158,7 @@ def test_timeouts_must_be_finite(capsys, argv: list[str], message: str) -> None:
      ["--appium-url: device 'sim-ios-xcuitest' (simulator driver xcuitest) needs the Appium this tool starts "
       "(it is given the simulated usbmuxd)"]),
     (["--device", "nosuch"], ["--device: unknown device 'nosuch' (known: sim-android, sim-ios, "
-                              "sim-ios-xcuitest, phone, auto, or a serial adb lists)"]),
+                              "sim-android-u2, sim-ios-xcuitest, phone, auto, or a serial adb lists)"]),
 ])
 def test_flags_are_checked_in_the_pass(capsys, monkeypatch, argv: list[str], lines: list[str]) -> None:
     monkeypatch.setattr("mobile.adb.discover", lambda *a, **k: [])
