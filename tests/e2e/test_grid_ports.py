@@ -55,3 +55,40 @@ def test_a_port_pinning_stereotype_gets_the_session(lab: tuple[Grid, AppiumServe
     assert not any("systemPort\":8200" in line.replace(" ", "") for line in received)
     # no local adb preflight ran: that would have ended the run here with no_device, before any request
     assert result.status != "no_device" and "is not connected" not in result.message
+
+
+def test_a_whole_run_through_a_port_pinning_grid_on_the_real_uiautomator2_driver(
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The simulated phone in UiAutomator2 mode (real driver, real adb server) behind a Grid 4 slot that pins
+    its udid and systemPort: the tool's session lands there and the run reads the switch end to end."""
+    from mobile.appium_server import free_port
+    from mobile.private_adb import PrivateAdb
+    from mobile.sim.adb_device import attach_to_adb, detach_from_adb
+    from mobile.sim.launch import start_phone
+
+    logs = tmp_path_factory.mktemp("u2lab")
+    pinned = free_port()
+    with PrivateAdb() as adb, pytest.MonkeyPatch.context() as patch:
+        for key, value in adb.env().items():
+            patch.setenv(key, value)
+        handle = start_phone("android", "open-elsewhere", latency_scale=0)
+        serial = attach_to_adb(handle, adb.port, driver="uiautomator2")
+        appium = AppiumServer(env=adb.env(), log_path=logs / "appium.log").start()
+        grid = Grid(log_dir=logs, session_request_timeout=60).start()
+        try:
+            grid.add_node(appium.url, [{"platformName": "Android", "appium:automationName": "UiAutomator2",
+                                        "appium:udid": serial, "appium:systemPort": pinned,
+                                        "appium:adbPort": adb.port}])  # the lab's adb server, also the lab's
+            grid.wait_ready()
+            device = Device(name="lab-u2", platform="android", serial=serial)
+            plan = RunPlan(mode="check", devices=[device], flow=find_flow("linkedin-genai"), grid=grid.url)
+            result = run_device(plan, device)
+            assert (result.status, result.before) == ("unchanged", "on"), result.message
+            log = appium.log_path.read_text(errors="replace")
+            assert f"forward tcp:{pinned} tcp:6790" in log  # the lab's port, merged in by Grid
+            assert "AndroidUiautomator2Driver" in log and handle.phone.log.switch_changes() == []
+        finally:
+            grid.stop()
+            appium.stop()
+            detach_from_adb(serial, adb.port)
+            handle.stop()
