@@ -54,4 +54,4 @@ bench: install
 	$(BIN)/python bench/bench_u2.py
 
 clean:
-	rm -rf $(VENV) $(APPIUM_DIR)/node_modules $(APPIUM_HOME) reports
+	rm -rf $(VENV) $(APPIUM_DIR)/node_modules $(APPIUM_HOME) reports build dist

@@ -1,6 +1,9 @@
-"""Installs the project's Appium drivers into the project-local APPIUM_HOME (idempotent).
+"""Installs the Appium drivers of an npm project (ci/appium, or the per-user copy) into its APPIUM_HOME.
 
-Run as `python -m mobile.appium_install`; `make install` does it after `npm ci` in ci/appium.
+The drivers are LinkedInSim (the project's own, `linkedinsim-driver/` beside package.json) and every
+Appium driver among the project's pinned npm dependencies (UiAutomator2, XCUITest, ...), each linked from
+node_modules. Idempotent. Run as `python -m mobile.appium_install`; `make install` does it after `npm ci`
+in ci/appium, `linkedin-optout setup` for the per-user folder.
 """
 
 from __future__ import annotations
@@ -10,10 +13,13 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from mobile.appium_server import APPIUM_DIR, INSTALL_HINT, appium_binary, appium_home
+from mobile.appium_server import install_hint, locate_appium
+
+SIM_DRIVER_DIR = "linkedinsim-driver"
 
 
 class InstallError(RuntimeError):
@@ -22,20 +28,30 @@ class InstallError(RuntimeError):
 
 @dataclass(frozen=True)
 class LocalDriver:
-    """A driver package that lives in this repository and is linked into APPIUM_HOME."""
+    """A driver package on disk (our own, or one npm put into node_modules) linked into APPIUM_HOME."""
 
     name: str
     path: Path
 
 
-# Later additions (e.g. UiAutomator2 from the registry) get their own entry type next to this one.
-LOCAL_DRIVERS = (
-    LocalDriver("linkedinsim", APPIUM_DIR / "linkedinsim-driver"),
-    # the real Android driver, pinned in ci/appium/package.json and installed from node_modules
-    LocalDriver("uiautomator2", APPIUM_DIR / "node_modules" / "appium-uiautomator2-driver"),
-    # the real iOS driver, pinned the same way; on Linux it drives the simulated iPhone's WebDriverAgent
-    LocalDriver("xcuitest", APPIUM_DIR / "node_modules" / "appium-xcuitest-driver"),
-)
+def project_drivers(prefix: Path) -> list[LocalDriver]:
+    """LinkedInSim, then every Appium driver among the npm project's dependencies, in package.json order."""
+    drivers = [LocalDriver("linkedinsim", prefix / SIM_DRIVER_DIR)]
+    try:
+        dependencies = json.loads((prefix / "package.json").read_text()).get("dependencies", {})
+    except (OSError, ValueError) as exc:
+        raise InstallError(f"cannot read {prefix / 'package.json'}: {exc}") from exc
+    for package in dependencies:
+        path = prefix / "node_modules" / package
+        try:
+            manifest = json.loads((path / "package.json").read_text())
+        except (OSError, ValueError):
+            raise InstallError(f"{package} is pinned in {prefix / 'package.json'} but not installed in "
+                               f"{prefix / 'node_modules'}: {install_hint()}") from None
+        name = (manifest.get("appium") or {}).get("driverName")
+        if name and manifest["appium"].get("mainClass"):
+            drivers.append(LocalDriver(name, path))
+    return drivers
 
 
 def _run_appium(binary: Path, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -71,8 +87,9 @@ def install_local_driver(driver: LocalDriver, binary: Path, home: Path, installe
     """Link one local driver into `home` unless it is already there; returns what was done."""
     if not (driver.path / "package.json").is_file():
         raise InstallError(f"driver package missing: {driver.path}/package.json")
+    label = f"{driver.name} {json.loads((driver.path / 'package.json').read_text()).get('version', '?')}"
     if _is_current(installed.get(driver.name), driver, home):
-        return f"{driver.name}: already installed from {driver.path}"
+        return f"{label}: already installed from {driver.path}"
     if driver.name in installed:
         # Linked from another checkout or an older version: replace it rather than fail on "already installed".
         done = _run_appium(binary, home, "driver", "uninstall", driver.name)
@@ -83,18 +100,25 @@ def install_local_driver(driver: LocalDriver, binary: Path, home: Path, installe
     if done.returncode != 0:
         output = (done.stdout + done.stderr).strip()[-2000:]
         raise InstallError(f"`appium driver install --source=local {driver.path}` failed:\n{output}")
-    return f"{driver.name}: installed from {driver.path}"
+    return f"{label}: installed from {driver.path}"
 
 
-def ensure_drivers(binary: Path | None = None, home: Path | None = None) -> list[str]:
-    """Make every project driver installed in APPIUM_HOME; returns one line per driver."""
-    binary = binary or appium_binary()
-    home = home or appium_home()
+def ensure_drivers(binary: Path | None = None, home: Path | None = None, prefix: Path | None = None,
+                   on_line: Callable[[str], None] | None = None) -> list[str]:
+    """Make every driver of the npm project `prefix` installed in APPIUM_HOME; returns one line per driver
+    (also passed to `on_line` as each one is done). Defaults: the Appium `locate_appium()` finds."""
+    found = locate_appium()
+    binary, home, prefix = binary or found.binary, home or found.home, prefix or found.prefix
     if not binary.exists():
-        raise InstallError(f"Appium is not installed at {binary}: {INSTALL_HINT}")
+        raise InstallError(f"Appium is not installed at {binary}: {install_hint()}")
     home.mkdir(parents=True, exist_ok=True)
     installed = installed_drivers(binary, home)
-    return [install_local_driver(driver, binary, home, installed) for driver in LOCAL_DRIVERS]
+    lines = []
+    for driver in project_drivers(prefix):
+        lines.append(install_local_driver(driver, binary, home, installed))
+        if on_line is not None:
+            on_line(lines[-1])
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -103,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--appium-home", type=Path, help="default: $APPIUM_HOME or ./.appium-home")
     parser.add_argument("--appium", type=Path, help="default: $LINKEDIN_OPTOUT_APPIUM or ci/appium's pinned one")
     args = parser.parse_args(argv)
-    home = args.appium_home or appium_home()
+    home = args.appium_home or locate_appium().home
     try:
         for line in ensure_drivers(args.appium, home):
             print(f"appium_install: {line} (APPIUM_HOME={home})")

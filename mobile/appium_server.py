@@ -12,17 +12,25 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Callable
 
+import platformdirs
+
 from mobile import abort as lifecycle
 from mobile.errors import DeviceError
+from mobile.resources import APPIUM_LOCK_DIR, CHECKOUT_DIR, checkout_root, shipped
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-APPIUM_DIR = REPO_ROOT / "ci" / "appium"
+REPO_ROOT = CHECKOUT_DIR
+# ci/appium: in a checkout its npm project (package.json + lock, node_modules); installed, the package's copy
+APPIUM_DIR = shipped(APPIUM_LOCK_DIR)
 DEFAULT_APPIUM_HOME = REPO_ROOT / ".appium-home"
-DEFAULT_APPIUM_BINARY = APPIUM_DIR / "node_modules" / ".bin" / "appium"
+HOME_ENV = "LINKEDIN_OPTOUT_HOME"
+BINARY_ENV = "LINKEDIN_OPTOUT_APPIUM"
+CHECKOUT_HINT = "run `make install` (it runs `npm ci` in ci/appium and installs the Appium drivers)"
+SETUP_HINT = "run `linkedin-optout setup` (it installs the pinned Appium 3 and its drivers for this user)"
 # Appium logs the first KB of every response: page sources and screenshots must not reach its log (they
 # hold names and feed text, unmasked). Appium applies these JS regexes to every message it logs
 # (`--log-filters`); scrub_log() applies the same ones to any log we keep, in case another server wrote it.
@@ -54,7 +62,65 @@ def scrub_log(text: str) -> str:
     return "".join(out)
 
 
-INSTALL_HINT = "run `make install` (it runs `npm ci` in ci/appium and installs the LinkedInSim driver)"
+@dataclass(frozen=True)
+class AppiumInstall:
+    """Where an Appium 3 install lives: its npm project, the CLI, the APPIUM_HOME holding the drivers."""
+
+    prefix: Path  # folder with package.json, package-lock.json, node_modules/, linkedinsim-driver/
+    home: Path
+    origin: str   # "checkout", "per-user folder" or "environment"
+    binary_override: Path | None = None
+
+    @property
+    def binary(self) -> Path:
+        """The Appium CLI of this install (or $LINKEDIN_OPTOUT_APPIUM)."""
+        if self.binary_override is not None:
+            return self.binary_override
+        return self.prefix / "node_modules" / ".bin" / ("appium.cmd" if os.name == "nt" else "appium")
+
+    @property
+    def installed(self) -> bool:
+        return self.binary.exists()
+
+
+def user_dir() -> Path:
+    """The per-user data folder: $LINKEDIN_OPTOUT_HOME, else platformdirs' (XDG_DATA_HOME on Linux)."""
+    return Path(os.environ.get(HOME_ENV) or platformdirs.user_data_dir("linkedin-optout", appauthor=False))
+
+
+def user_appium() -> AppiumInstall:
+    """The Appium `linkedin-optout setup` installs for this user."""
+    base = user_dir()
+    return AppiumInstall(prefix=base / "appium", home=base / "appium-home", origin="per-user folder")
+
+
+def checkout_appium() -> AppiumInstall | None:
+    """The checkout's Appium (`make install`), or None outside a checkout."""
+    if checkout_root() is None:
+        return None
+    return AppiumInstall(prefix=APPIUM_DIR, home=DEFAULT_APPIUM_HOME, origin="checkout")
+
+
+def locate_appium() -> AppiumInstall:
+    """$APPIUM_HOME / $LINKEDIN_OPTOUT_APPIUM, else the checkout's install, else the per-user one.
+
+    The first install whose CLI exists wins; with none, the one to install (the checkout's inside a
+    checkout). The two variables override the folder and the CLI of whichever is chosen."""
+    candidates = [c for c in (checkout_appium(), user_appium()) if c is not None]
+    chosen = next((c for c in candidates if c.installed), candidates[0])
+    home, binary = os.environ.get("APPIUM_HOME"), os.environ.get(BINARY_ENV)
+    if home or binary:
+        chosen = AppiumInstall(prefix=chosen.prefix, home=Path(home) if home else chosen.home,
+                               origin="environment",
+                               binary_override=Path(binary) if binary else None)
+    return chosen
+
+
+def install_hint() -> str:
+    """What to run to get Appium: `make install` in a checkout, `linkedin-optout setup` elsewhere."""
+    return CHECKOUT_HINT if checkout_root() is not None else SETUP_HINT
+
+
 # Preloaded into every Appium we start: a listener that names no host binds 127.0.0.1, not every
 # interface (the XCUITest driver's MJPEG forwarder does that). See the file's header.
 LOOPBACK_SHIM = APPIUM_DIR / "loopback-only.cjs"
@@ -71,13 +137,13 @@ def loopback_node_options(existing: str | None) -> str:
 
 
 def appium_home() -> Path:
-    """The APPIUM_HOME to use: $APPIUM_HOME if set, else the project-local .appium-home."""
-    return Path(os.environ.get("APPIUM_HOME") or DEFAULT_APPIUM_HOME)
+    """The APPIUM_HOME to use (see locate_appium)."""
+    return locate_appium().home
 
 
 def appium_binary() -> Path:
-    """The Appium executable: $LINKEDIN_OPTOUT_APPIUM if set, else the pinned one under ci/appium."""
-    return Path(os.environ.get("LINKEDIN_OPTOUT_APPIUM") or DEFAULT_APPIUM_BINARY)
+    """The Appium executable to run (see locate_appium)."""
+    return locate_appium().binary
 
 
 def free_port() -> int:
@@ -150,7 +216,7 @@ class AppiumServer:
         if self.external_url or self._process is not None:
             return self
         if not self.binary.exists():
-            raise DeviceError(f"Appium is not installed at {self.binary}: {INSTALL_HINT}")
+            raise DeviceError(f"Appium is not installed at {self.binary}: {install_hint()}")
         self.port = self.port or free_port()
         self._tmp = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX))
         if self.log_path is None:

@@ -13,7 +13,7 @@ from mobile import abort as lifecycle
 from mobile.errors import ConfigError, config_lines
 
 # command name -> module under mobile.commands exposing add_parser(subparsers) and run(args) -> int
-COMMANDS = ("check", "apply", "devices", "flows", "validate", "locate", "doctor", "sim", "cleanup")
+COMMANDS = ("check", "apply", "devices", "flows", "validate", "locate", "doctor", "setup", "sim", "cleanup")
 
 
 class UsageExit(SystemExit):

@@ -20,6 +20,7 @@ import yaml
 
 from mobile.core.yaml_limits import BaseLoader, check_text, check_tree, syntax_error
 from mobile.errors import ConfigError, EnvironmentProblem, Problems
+from mobile.resources import BUILTIN_DEVICES, shipped
 
 if TYPE_CHECKING:
     from mobile.adb import LiveDevice
@@ -49,7 +50,7 @@ TYPED_CAPABILITIES: dict[str, tuple[type, str]] = {
 }
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 ENV_FILE = "LINKEDIN_OPTOUT_DEVICES"
-REPO_FILE = Path(__file__).resolve().parent.parent / "devices.yaml"
+BUILTIN_FILE = shipped(BUILTIN_DEVICES)  # the repository's devices.yaml, carried by the package too
 
 
 @dataclass(frozen=True)
@@ -333,7 +334,10 @@ def load_devices(path: str | os.PathLike[str],
 
 
 def find_devices_file(flag: str | None = None) -> Path:
-    """--devices-file, else $LINKEDIN_OPTOUT_DEVICES, else ./devices.yaml, else the repository's one."""
+    """--devices-file, else $LINKEDIN_OPTOUT_DEVICES, else ./devices.yaml, else the built-in devices.
+
+    The built-in devices are the repository's devices.yaml (sim-android, sim-ios, phone, ...), which the
+    installed package carries as well; a devices.yaml that is found defines the devices alone."""
     for chosen, origin in ((flag, "--devices-file"), (os.environ.get(ENV_FILE), ENV_FILE)):
         if chosen:
             if Path(chosen).is_dir():
@@ -341,7 +345,7 @@ def find_devices_file(flag: str | None = None) -> Path:
             if not Path(chosen).is_file():
                 raise ConfigError(f"devices file not found: {chosen}", where=origin)
             return Path(chosen)
-    for candidate in (Path("devices.yaml"), REPO_FILE):
+    for candidate in (Path("devices.yaml"), BUILTIN_FILE):
         if candidate.is_file():
             return candidate
     raise ConfigError("no devices.yaml found: pass --devices-file FILE or set LINKEDIN_OPTOUT_DEVICES")

@@ -1,24 +1,30 @@
 """The checks behind `linkedin-optout doctor`: each a small function returning Check(name, ok, detail, fix).
 
 `needed` says whether a failure blocks the chosen device (a missing iOS driver does not block an Android
-run); only needed failures make `doctor` exit 3.
+run); only needed failures make `doctor` exit 3. `ok` is None for what cannot be checked from here (a
+remote Appium's drivers, an iPhone before its session): such a line is never printed as ok.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import platform
 import re
 import shutil
 import subprocess
+import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from mobile.appium_server import get_status
 from mobile.devices import Device
+from mobile.resources import APPIUM_LOCK_DIR, checkout_root, shipped
 
 PYTHON_PACKAGES = ("Appium-Python-Client", "adbutils", "PyYAML", "lxml", "pillow")
 NODE_RANGES = ((20, 19), (22, 12), (24, 0))  # ci/appium/package.json engines: ^20.19 || ^22.12 || >=24
 DRIVER_FOR = {"android": "uiautomator2", "ios": "xcuitest"}
+_DRIVER_PACKAGE = re.compile(r"^appium-([a-z0-9]+)-driver$")
 
 
 @dataclass(frozen=True)
@@ -26,13 +32,18 @@ class Check:
     """One doctor finding: what was checked, whether it passed, what was seen, and the command that fixes it."""
 
     name: str
-    ok: bool
+    ok: bool | None  # None: cannot be checked from here
     detail: str
     fix: str | None = None
     needed: bool = True
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
+
+
+def install_command() -> str:
+    """What installs Appium and its drivers here: `make install` in a checkout, else `linkedin-optout setup`."""
+    return "make install" if checkout_root() is not None else "linkedin-optout setup"
 
 
 def _run(argv: list[str], env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str] | None:
@@ -59,7 +70,8 @@ def check_python_packages() -> Check:
         except importlib.metadata.PackageNotFoundError:
             missing.append(name)
     if missing:
-        return Check("python packages", False, "missing: " + ", ".join(missing), "make install")
+        fix = "make install" if checkout_root() is not None else "pipx reinstall linkedin-optout (or pip install --force-reinstall linkedin-optout)"
+        return Check("python packages", False, "missing: " + ", ".join(missing), fix)
     return Check("python packages", True, ", ".join(seen))
 
 
@@ -73,7 +85,7 @@ def node_version_ok(version: tuple[int, ...]) -> bool:
 
 def check_node() -> list[Check]:
     """Node >= 20.19 (Appium 3) and npm >= 10."""
-    fix = "install Node.js 22 LTS (or 20.19+) with its npm, e.g. `nvm install 22`, then `make install`"
+    fix = f"install Node.js 22 LTS (or 20.19+) with its npm, e.g. `nvm install 22`, then `{install_command()}`"
     node = shutil.which("node")
     done = _run([node, "--version"]) if node else None
     if done is None or done.returncode != 0:
@@ -89,15 +101,35 @@ def check_node() -> list[Check]:
     return checks
 
 
-def check_appium(binary: Path) -> Check:
-    """The pinned Appium 3 is installed where the tool runs it from."""
+def check_appium(binary: Path, origin: str = "") -> Check:
+    """The pinned Appium 3 is installed where the tool runs it from (`origin` says which install that is)."""
+    where = f"{binary}" + (f" ({origin})" if origin else "")
     if not binary.exists():
-        return Check("appium", False, f"not installed at {binary}", "make install")
+        return Check("appium", False, f"not installed at {where}", install_command())
     done = _run([str(binary), "--version"])
     if done is None or done.returncode != 0:
-        return Check("appium", False, f"{binary} --version failed: {(done.stderr if done else '').strip()[-300:]}",
-                     "make clean && make install")
-    return Check("appium", True, f"{done.stdout.strip()} at {binary}")
+        fix = "make clean && make install" if checkout_root() is not None else "linkedin-optout setup"
+        return Check("appium", False, f"{binary} --version failed: {(done.stderr if done else '').strip()[-300:]}", fix)
+    return Check("appium", True, f"{done.stdout.strip()} at {where}")
+
+
+def check_remote_appium(url: str, what: str = "appium") -> Check:
+    """An Appium (or Grid) on another machine: its /status answers; the build it reports."""
+    try:
+        status = get_status(url, timeout=10.0)
+    except (OSError, ValueError) as exc:
+        return Check(what, False, f"no answer from {url}/status: {exc}",
+                     "start it there, or fix `appium:`/`grid:` in devices.yaml (or --appium-url)")
+    build = status.get("build", {}) if isinstance(status, dict) else {}
+    version = build.get("version") if isinstance(build, dict) else None
+    seen = f"Appium build {version}" if version else ("ready" if status.get("ready", True) else "answers, not ready")
+    return Check(what, True, f"{url} answers /status: {seen}")
+
+
+def remote_drivers(url: str) -> Check:
+    """A remote Appium's drivers cannot be listed from here: said so, never printed as ok."""
+    return Check("appium drivers", None, f"cannot be checked from here (Appium 3 lists its drivers only on the "
+                 f"machine behind {url}: run `appium driver list --installed` there)", None, False)
 
 
 def installed_drivers(binary: Path, home: Path) -> dict[str, dict] | None:
@@ -114,17 +146,16 @@ def installed_drivers(binary: Path, home: Path) -> dict[str, dict] | None:
 
 
 def pinned_drivers() -> set[str]:
-    """Drivers `make install` puts into APPIUM_HOME: ours, plus the real ones ci/appium pins."""
-    from mobile.appium_server import APPIUM_DIR
-
+    """Drivers `make install`/`setup` put into APPIUM_HOME: ours, plus each appium-NAME-driver of the lockfile."""
     names = {"linkedinsim"}
     try:
-        pinned = json.loads((APPIUM_DIR / "package.json").read_text()).get("dependencies", {})
+        manifest = json.loads((shipped(APPIUM_LOCK_DIR) / "package.json").read_text())
     except (OSError, ValueError):
         return names
-    for package, name in (("appium-uiautomator2-driver", "uiautomator2"), ("appium-xcuitest-driver", "xcuitest")):
-        if package in pinned:
-            names.add(name)
+    for package in manifest.get("dependencies", {}):
+        found = _DRIVER_PACKAGE.match(package)
+        if found:
+            names.add(found.group(1))
     return names
 
 
@@ -136,15 +167,37 @@ def check_openssl(needed: bool) -> Check:
 
 
 def check_driver(name: str, drivers: dict[str, dict] | None, binary: Path, home: Path, needed: bool) -> Check:
-    """One Appium driver is installed in APPIUM_HOME."""
+    """One Appium driver is installed in APPIUM_HOME. Off macOS, XCUITest is never advised for a real
+    iPhone (it needs Xcode): unless something here needs it, its absence is only said."""
     label = f"appium driver {name}"
     if drivers is None:
-        return Check(label, False, f"cannot list drivers in APPIUM_HOME={home}", "make install", needed)
+        return Check(label, False if needed else None, f"cannot list drivers in APPIUM_HOME={home}",
+                     install_command(), needed)
     info = drivers.get(name)
     if info is not None:
         return Check(label, True, f"{info.get('version', '?')} in {home}", None, needed)
-    fix = "make install" if name in pinned_drivers() else f"APPIUM_HOME={home} {binary} driver install {name}"
+    if name == "xcuitest" and not needed and sys.platform != "darwin":
+        return Check(label, None, "not installed; real iPhones need macOS with Xcode, so it is not used here",
+                     None, False)
+    if name in pinned_drivers():
+        fix: str | None = install_command()
+    elif name == "xcuitest" and sys.platform != "darwin":
+        fix = None  # never advised off macOS
+    else:
+        fix = f"APPIUM_HOME={home} {binary} driver install {name}"
     return Check(label, False, f"not installed in APPIUM_HOME={home}", fix, needed)
+
+
+def check_macos_xcode() -> list[Check]:
+    """A real iPhone through a local Appium: macOS with Xcode (checked only on macOS; elsewhere it fails)."""
+    if sys.platform != "darwin":
+        return [Check("macOS", False, f"a real iPhone needs a Mac with Xcode; this is {platform.system() or sys.platform}",
+                      "run linkedin-optout on a Mac, or give the device `appium: http://MAC:4723` in devices.yaml")]
+    done = _run(["xcodebuild", "-version"])
+    if done is None or done.returncode != 0:
+        return [Check("Xcode", False, "xcodebuild -version failed: " + ((done.stderr if done else "") or "not found").strip()[-200:],
+                      "install Xcode from the App Store, then `sudo xcode-select -s /Applications/Xcode.app`")]
+    return [Check("Xcode", True, " ".join(done.stdout.split()[:2]) or "installed")]
 
 
 def check_adb(needed: bool) -> Check:
@@ -188,7 +241,7 @@ def check_device(device: Device, live: list | None) -> list[Check]:
                if device.driver == "uiautomator2" else "")
         return [Check(name, True, f"built-in simulated {device.platform} phone (scenario {device.simulator['scenario']}{via})")]
     if device.platform == "ios":
-        return [Check(name, True, f"iOS udid {device.udid}: not checkable from here; Appium's XCUITest driver "
+        return [Check(name, None, f"iOS udid {device.udid}: not checkable from here; Appium's XCUITest driver "
                       "checks it at session start", None, False)]
     found = next((d for d in live or [] if d.serial == device.serial), None)
     if found is None:

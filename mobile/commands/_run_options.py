@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence, TextIO
 
+from mobile.appium_server import checkout_root, locate_appium
 from mobile.devices import LOCALES, Device
-from mobile.errors import ConfigError, EnvironmentProblem, config_lines
+from mobile.errors import ConfigError, DeviceError, EnvironmentProblem, config_lines
 from mobile.inputs import positive_seconds
 from mobile.result import RunResult, document, exit_code, verdict_line
 
@@ -141,6 +142,10 @@ def run_command(args: argparse.Namespace, mode: str) -> int:
             return config_stop(exc, args.json)
         except EnvironmentProblem as problem:  # e.g. adb itself cannot be started
             return _environment_stop(problem, mode, args.json)
+        try:
+            ensure_local_appium(plan, interactive=not args.json and sys.stdin.isatty() and sys.stdout.isatty())
+        except EnvironmentProblem as problem:  # no Appium installed: before any device is touched
+            return _environment_stop(problem, mode, args.json, plan.devices)
         width = max(12, *(len(d.name) for d in plan.devices))
         # Each verdict is printed the moment its device finishes; --json prints one document at the end.
         stream = None if args.json else verdict_printer(width=width)
@@ -164,7 +169,7 @@ def announce(plan: RunPlan, err: TextIO | None = None) -> None:
     """The first line, at once: what runs where, and that Appium takes a few seconds to start."""
     err = err or sys.stderr
     names = ", ".join(d.name for d in plan.devices)
-    local = any(d.appium == "local" for d in plan.devices) and not (plan.appium_url or plan.grid)
+    local = needs_local_appium(plan)
     where = "starting Appium on 127.0.0.1 (a few seconds)" if local else f"Appium at {plan.appium_url or plan.grid}"
     err.write(f"linkedin-optout {plan.mode} on {names}: {where}...\n")
     err.flush()
@@ -186,12 +191,45 @@ def config_error_document(message: str) -> dict[str, Any]:
             "error": {"status": "config_error", "message": message}}
 
 
-def _environment_stop(problem: EnvironmentProblem, mode: str, as_json: bool) -> int:
-    """No device could even be chosen: say so (as a RESULT in --json) and exit 3."""
+def needs_local_appium(plan: RunPlan) -> bool:
+    """Whether a device of the plan is driven through an Appium this tool starts on this machine."""
+    return plan.appium_url is None and plan.grid is None and any(d.appium == "local" for d in plan.devices)
+
+
+def ensure_local_appium(plan: RunPlan, interactive: bool) -> None:
+    """Before any device is touched: the local Appium the plan needs is installed, or DeviceError saying
+    exactly what to run. On a terminal outside a checkout it offers to run `setup` first."""
+    found = locate_appium()
+    if not needs_local_appium(plan) or found.installed:
+        return
+    command = "make install" if checkout_root() is not None else "linkedin-optout setup"
+    if interactive and checkout_root() is None and _ask(f"Appium is not installed ({found.binary} is missing). "
+                                                       f"Run `{command}` now? [y/N] "):
+        from mobile.commands.setup import setup_now
+
+        if setup_now() is not None and locate_appium().installed:
+            return
+    raise DeviceError(f"Appium is not installed ({found.binary} is missing). Run `{command}` once "
+                      "(it installs the pinned Appium 3 and its drivers), then this command again.")
+
+
+def _ask(question: str) -> bool:
+    """A yes/no question on the terminal; anything but y/yes (or end of input) is no."""
+    try:
+        return input(question).strip().lower() in ("y", "yes")
+    except EOFError:
+        return False
+
+
+def _environment_stop(problem: EnvironmentProblem, mode: str, as_json: bool,
+                      devices: Sequence[Device] = ()) -> int:
+    """The run cannot start (no device could be chosen, no Appium): say so (as RESULTs in --json), exit 3."""
     sys.stderr.write(f"linkedin-optout: {problem}\n")
     if as_json:
-        result = RunResult(device="auto", platform="android", mode=mode, status=problem.status, message=str(problem))
-        sys.stdout.write(json.dumps(document([result]), indent=2) + "\n")
+        results = [RunResult(device=d.name, platform=d.platform, mode=mode, status=problem.status, message=str(problem),
+                             serial=d.serial, udid=d.udid) for d in devices] or \
+                  [RunResult(device="auto", platform="android", mode=mode, status=problem.status, message=str(problem))]
+        sys.stdout.write(json.dumps(document(results), indent=2) + "\n")
     return problem.exit_code
 
 

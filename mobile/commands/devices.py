@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 from dataclasses import asdict
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mobile.devices import Device, DevicesConfig
+from mobile.devices import BUILTIN_FILE, Device, DevicesConfig
 from mobile.inputs import check_devices_config
 from mobile.errors import EnvironmentProblem
 
@@ -95,7 +96,8 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(as_json(config, live, adb_error), indent=2))
         return 3 if adb_error else 0
     width = max(len(name) for name in config.devices)
-    print(f"devices.yaml ({config.path}):")
+    builtin = Path(config.path).resolve() == BUILTIN_FILE.resolve()
+    print(f"{'built-in devices' if builtin else 'devices.yaml'} ({config.path}):")
     for device in config.devices.values():
         target = device.serial or device.udid or "simulator"
         print(f"  {device.name.ljust(width)}  {device.platform:<7}  {target:<20}  {entry_status(device, live, adb_error)}")

@@ -32,6 +32,7 @@ from mobile.core.flow_schema import (
 from mobile.core.flow_yaml import Checker, Raw, parse_raw
 from mobile.core.guards import flow_problems
 from mobile.errors import ConfigError
+from mobile.resources import FLOWS, shipped
 
 FLOWS_ENV = "LINKEDIN_OPTOUT_FLOWS"
 STEP_KINDS = ("launch", "tap", "toggle")
@@ -321,9 +322,9 @@ def load_flow(path: str | os.PathLike[str]) -> Flow:
 
 
 def flows_dir() -> Path:
-    """The flows directory: $LINKEDIN_OPTOUT_FLOWS, else the repository's flows/ (editable install)."""
+    """The flows directory: $LINKEDIN_OPTOUT_FLOWS, else the shipped flows/ (the checkout's, or the package's)."""
     override = os.environ.get(FLOWS_ENV)
-    return Path(override) if override else Path(__file__).resolve().parents[2] / "flows"
+    return Path(override) if override else shipped(FLOWS)
 
 
 def list_flows() -> list[str]:

@@ -198,7 +198,7 @@ def test_simulator_driver_is_kept_and_defaults_to_linkedinsim():
 
 
 def test_repository_devices_file_has_the_uiautomator2_sim():
-    from mobile.devices import REPO_FILE, load_devices
+    from mobile.devices import BUILTIN_FILE, load_devices
 
-    device = load_devices(REPO_FILE).devices["sim-android-u2"]
+    device = load_devices(BUILTIN_FILE).devices["sim-android-u2"]
     assert (device.platform, device.simulated, device.driver) == ("android", True, "uiautomator2")

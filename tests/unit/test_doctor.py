@@ -1,0 +1,101 @@
+"""doctor is honest: a remote Appium is asked for /status and nothing local is checked for it; what cannot
+be checked is printed as `--`, never `ok`; XCUITest is never advised off macOS; outside a checkout the
+fixes say `linkedin-optout setup`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+import mobile.appium_server as appium_server
+import mobile.doctor as doctor
+from mobile.appium_server import free_port
+from mobile.cli import main
+from mobile.commands.doctor import gather
+from mobile.sim.launch import start_phone
+
+
+def _devices(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "devices.yaml"
+    path.write_text(text)
+    return str(path)
+
+
+def test_device_behind_a_remote_appium_is_checked_by_its_status_only(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    with start_phone("android", "default", latency_scale=0) as phone:  # any W3C /status will do
+        file = _devices(tmp_path, f"devices:\n  lab: {{platform: android, serial: emulator-5554, appium: '{phone.url}'}}\n")
+        device, checks = gather("lab", file)
+        assert device is not None and device.name == "lab"
+        by_name = {c.name: c for c in checks}
+        assert list(by_name) == ["python packages", "appium", "appium drivers", "device lab"]
+        assert by_name["appium"].ok is True and f"{phone.url} answers /status" in by_name["appium"].detail
+        assert by_name["appium drivers"].ok is None and "cannot be checked from here" in by_name["appium drivers"].detail
+        assert by_name["device lab"].ok is None
+        assert main(["doctor", "--devices-file", file, "--device", "lab"]) == 0
+    out = capsys.readouterr().out
+    assert "--    appium drivers" in out and "ok    appium drivers" not in out and "\nok    adb " not in out
+
+
+def test_remote_appium_that_does_not_answer_fails_with_its_url():
+    url = f"http://127.0.0.1:{free_port()}"
+    check = doctor.check_remote_appium(url)
+    assert check.ok is False and check.detail.startswith(f"no answer from {url}/status")
+
+
+def test_remote_status_reports_the_appium_build(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(doctor, "get_status", lambda url, timeout: {"ready": True, "build": {"version": "3.8.0"}})
+    assert doctor.check_remote_appium("http://mac:4723").detail == "http://mac:4723 answers /status: Appium build 3.8.0"
+
+
+def test_off_macos_xcuitest_is_never_advised_and_a_real_iphone_is_told_to_use_a_mac(tmp_path: Path,
+                                                                                    monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(sys, "platform", "linux")
+    quiet = doctor.check_driver("xcuitest", {}, Path("/x/appium"), Path("/x/home"), needed=False)
+    assert (quiet.ok, quiet.fix) == (None, None)
+    file = _devices(tmp_path, "devices:\n  iphone: {platform: ios, udid: 00008110-AAAA}\n")
+    _, checks = gather("iphone", file)
+    by_name = {c.name: c for c in checks}
+    assert not any("driver install xcuitest" in (c.fix or "") for c in checks)
+    assert by_name["macOS"].ok is False and "needs a Mac with Xcode" in by_name["macOS"].detail
+    assert by_name["device iphone"].ok is None and "Xcode" not in by_name
+
+
+def test_outside_a_checkout_fixes_say_setup(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    monkeypatch.setattr(doctor, "checkout_root", lambda: None)
+    assert doctor.install_command() == "linkedin-optout setup"
+    missing = doctor.check_appium(tmp_path / "appium", "per-user folder")
+    assert missing.ok is False and missing.fix == "linkedin-optout setup" and "(per-user folder)" in missing.detail
+    driver = doctor.check_driver("uiautomator2", {}, tmp_path / "appium", tmp_path / "home", needed=True)
+    assert driver.fix == "linkedin-optout setup"
+
+
+def test_on_macos_a_real_iphone_gets_the_xcode_check(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(sys, "platform", "darwin")
+    monkeypatch.setenv("PATH", str(tmp_path))  # no xcodebuild here
+    _, checks = gather("iphone", _devices(tmp_path, "devices:\n  iphone: {platform: ios, udid: 00008110-AAAA}\n"))
+    by_name = {c.name: c for c in checks}
+    assert "macOS" not in by_name and by_name["Xcode"].ok is False and "xcode-select" in (by_name["Xcode"].fix or "")
+    assert by_name["appium driver xcuitest"].needed is True
+
+
+def test_a_grid_in_devices_yaml_is_checked_by_its_status(tmp_path: Path):
+    with start_phone("android", "default", latency_scale=0) as phone:  # stands in for the Grid's W3C /status
+        file = _devices(tmp_path, f"devices:\n  sim-android: {{platform: android, simulator: {{}}}}\ngrid: '{phone.url}'\n")
+        _, checks = gather(None, file)
+    assert [(c.name, c.ok) for c in checks[1:3]] == [("grid", True), ("appium drivers", None)]
+    assert "node" not in {c.name for c in checks}
+
+
+def test_without_appium_one_line_says_setup_and_the_drivers_wait_for_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    for name in ("APPIUM_HOME", "LINKEDIN_OPTOUT_APPIUM"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LINKEDIN_OPTOUT_HOME", str(tmp_path / "user"))
+    monkeypatch.setattr(appium_server, "checkout_root", lambda: None)
+    monkeypatch.setattr(doctor, "checkout_root", lambda: None)
+    _, checks = gather("sim-android", _devices(tmp_path, "devices:\n  sim-android: {platform: android, simulator: {}}\n"))
+    failed = [c for c in checks if c.ok is False]
+    assert [(c.name, c.fix) for c in failed] == [("appium", "linkedin-optout setup")]
+    assert "(per-user folder)" in failed[0].detail
+    assert [(c.name, c.ok) for c in checks if c.name.startswith("appium driver")] == [("appium drivers", None)]
