@@ -9,7 +9,7 @@ APPIUM_DIR := ci/appium
 export APPIUM_HOME := $(CURDIR)/.appium-home
 export LINKEDIN_OPTOUT_APPIUM := $(CURDIR)/$(APPIUM_DIR)/node_modules/.bin/appium
 
-.PHONY: install python-deps appium browser test unit demo bench clean
+.PHONY: install python-deps appium browser typecheck test unit demo bench clean
 
 install: python-deps appium
 
@@ -38,7 +38,11 @@ browser:
 	  echo "installing Debian's chromium for the report test"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
-test: install browser
+# the type-check gate (configured in pyproject.toml [tool.mypy])
+typecheck: python-deps
+	$(BIN)/python -m mypy
+
+test: typecheck install browser
 	$(BIN)/python -m pytest -q -n 2 tests
 
 unit: python-deps

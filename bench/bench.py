@@ -33,10 +33,10 @@ from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 from mobile.appium_server import AppiumServer  # noqa: E402
 from mobile.capabilities import capabilities_for  # noqa: E402
-from mobile.commands._run_options import RunPlan  # noqa: E402
+from mobile.plan import RunPlan  # noqa: E402
 from mobile.core.flow import find_flow  # noqa: E402
 from mobile.devices import Device  # noqa: E402
-from mobile.drivers import _connection_class  # noqa: E402
+from mobile.drivers import CountingConnection  # noqa: E402
 from mobile.session import run_device  # noqa: E402
 from mobile.sim.launch import start_phone  # noqa: E402
 
@@ -130,7 +130,7 @@ def run_naive(server: AppiumServer, mode: str) -> Run:
     """The straightforward script on a fresh phone, its commands counted like the tool's."""
     with start_phone("android", "default", latency_scale=1.0) as handle:
         device = Device(name="sim-android", platform="android", sim_url=handle.url)
-        conn = _connection_class()(client_config=AppiumClientConfig(remote_server_addr=server.url))
+        conn = CountingConnection(client_config=AppiumClientConfig(remote_server_addr=server.url))
         began = time.monotonic()
         driver = webdriver.Remote(command_executor=conn, options=capabilities_for(device, sim_url=handle.url))
         try:

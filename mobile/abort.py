@@ -16,13 +16,15 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import Any, Callable, Iterator, Protocol
 
+from mobile.core.terms import Status
+
 SIGNAL_NAMES: dict[int, str] = {int(signal.SIGINT): "SIGINT", int(signal.SIGTERM): "SIGTERM"}
 
 
 class Aborted(Exception):
     """Raised in a device's run when the run was aborted: that device stops here, status `interrupted`."""
 
-    status = "interrupted"
+    status = Status.INTERRUPTED
 
 
 @dataclass(frozen=True)

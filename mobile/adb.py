@@ -15,6 +15,7 @@ import socket
 import subprocess
 import time
 from dataclasses import dataclass, replace
+from typing import Sequence
 
 import adbutils
 
@@ -277,7 +278,7 @@ def discover(port: int | None = None) -> list[LiveDevice]:
     return [inspect(client, serial, state) for serial, state in infos]
 
 
-def pick_auto(live: list[LiveDevice] | tuple[LiveDevice, ...]) -> LiveDevice:
+def pick_auto(live: Sequence[LiveDevice]) -> LiveDevice:
     """The one ready device; NoDevice when there is none, ConfigError when there are several."""
     ready = [d for d in live if d.ready]
     if len(ready) == 1:

@@ -188,6 +188,13 @@ class AppiumServer:
         self._process: subprocess.Popen[bytes] | None = None
         self._tmp: Path | None = None  # our temp folder (console output, the log unless log_path): removed by stop()
 
+    @property
+    def where(self) -> tuple[str, str | None]:
+        """(URL, log file or None) of the started server; DeviceError before it started."""
+        if self.url is None:
+            raise DeviceError("the Appium server was not started")
+        return self.url, str(self.log_path) if self.log_path is not None else None
+
     @classmethod
     def external(cls, url: str, timeout: float = 10.0) -> "AppiumServer":
         """Use an Appium the user runs at `url`; raises DeviceError if its /status does not answer."""

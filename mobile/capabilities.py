@@ -94,7 +94,7 @@ def _uiautomator2(device: Device, slot: int, local: bool = True, system_port: in
     return options
 
 
-def _xcuitest(device: Device, slot: int, local: bool) -> AppiumOptions:
+def _xcuitest(device: Device, slot: int, local: bool) -> XCUITestOptions:
     options = XCUITestOptions()
     options.platform_name = "iOS"
     options.automation_name = "XCUITest"

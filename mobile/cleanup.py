@@ -36,7 +36,8 @@ def remove_appium_packages(serial: str, port: int | None = None) -> tuple[list[s
     device = client.device(serial)
     try:
         present = installed_packages(device.shell("pm list packages io.appium", timeout=30))
-        removed, failed = [], []
+        removed: list[str] = []
+        failed: list[str] = []
         for package in APPIUM_PACKAGES:
             if package not in present:
                 continue

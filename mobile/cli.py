@@ -10,6 +10,7 @@ from typing import Any, NoReturn
 
 from mobile import __version__
 from mobile import abort as lifecycle
+from mobile.commands._run_options import config_error_document
 from mobile.errors import ConfigError, config_lines
 
 # command name -> module under mobile.commands exposing add_parser(subparsers) and run(args) -> int
@@ -55,14 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
         "3 environment (no device, app missing, signed out, device error), 4 ui_drift."))
     parser.add_argument("--version", action="version", version=f"linkedin-optout {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"mobile.commands.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"mobile.commands.{name}":
-                raise
-            continue
-        module.add_parser(subparsers)
+    for name in COMMANDS:  # a command module that cannot be imported is an error, never a silent gap in --help
+        importlib.import_module(f"mobile.commands.{name}").add_parser(subparsers)
     return parser
 
 
@@ -90,16 +85,19 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     finally:
         # every process this command started and did not stop itself (Appium, phones, an adb server)
-        lifecycle.stop_owned(since, log=lambda line: sys.stderr.write(f"linkedin-optout: {line}\n"))
+        lifecycle.stop_owned(since, log=_say)
 
 
 def _json_usage_error(argv: list[str], message: str) -> None:
     """`check`/`apply` with --json still print their one document when a flag is refused."""
     command = next((a for a in argv if not a.startswith("-")), None)
     if command in ("check", "apply") and "--json" in argv:
-        from mobile.commands._run_options import config_error_document
-
         sys.stdout.write(json.dumps(config_error_document(message), indent=2) + "\n")
+
+
+def _say(line: str) -> None:
+    """One line of what the tool did on the way out, on stderr."""
+    sys.stderr.write(f"linkedin-optout: {line}\n")
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ waits do not flood the device with reads: a whole wait costs about a dozen reads
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Callable, Hashable
 
 from mobile.abort import Abort
 from mobile.core import match
@@ -19,7 +19,9 @@ from mobile.core.flow_schema import Candidate, Flow, Step, ToggleStep
 from mobile.core.guards import describe, tap_refusal
 from mobile.core.locate import SwitchFor, locate_one, value_text
 from mobile.core.tree import Node, Tree, parse_page_source
-from mobile.errors import AmbiguousMatch, PageSourceError, SafetyViolation
+from mobile.core.terms import Mode, Status
+from mobile.drivers import Driver
+from mobile.errors import AmbiguousMatch, AppMissing, DeviceError, PageSourceError, SafetyViolation
 from mobile.scrolling import ScrollArea, scroll_area  # noqa: F401  (ScrollArea re-exported)
 from mobile.result import RunResult
 
@@ -41,9 +43,10 @@ def poll_cap(timeout: float) -> float:
 
 
 class Outcome(Exception):
-    """Ends the run with a SPEC status (raised by steps, caught by the run loop)."""
+    """Ends the run with a SPEC status read from the screen (raised by steps, caught by the run loop).
+    The environment stopping the run is not an Outcome: that is an EnvironmentProblem."""
 
-    def __init__(self, status: str, message: str = ""):
+    def __init__(self, status: Status, message: str = ""):
         self.status, self.message = status, message
         super().__init__(f"{status}: {message}")
 
@@ -71,7 +74,7 @@ class Look:
 class RunContext:
     """The driver, the flow in the active locale, waiting, seeking, recovery and guarded taps."""
 
-    def __init__(self, flow: Flow, driver: Any, result: RunResult, mode: str, locale: str | None,
+    def __init__(self, flow: Flow, driver: Driver, result: RunResult, mode: Mode, locale: str | None,
                  clock: Callable[[], float], sleeper: Callable[[float], None], timeout: float | None,
                  poll: float = POLL_S, nav_wait: float = NAV_WAIT_S, launch_wait: float = LAUNCH_WAIT_S,
                  abort: Abort | None = None):
@@ -102,7 +105,7 @@ class RunContext:
         try:
             tree = parse_page_source(xml, self.platform)
         except PageSourceError as exc:
-            raise Outcome("device_error", f"unreadable page source: {exc}") from exc
+            raise DeviceError(f"unreadable page source: {exc}") from exc
         self.reads_since_switch_tap += 1
         locales = match.page_locales(self.flow, tree, self.prefer)
         if self.look is not None and self.look.screen is not None:
@@ -130,7 +133,7 @@ class RunContext:
         return self.look if self.look is not None else self.read()
 
     # --- waiting -------------------------------------------------------------------------------------
-    def wait_for(self, ok: Callable[[Look], bool], timeout: float, key: Callable[[Look], Any] | None = None,
+    def wait_for(self, ok: Callable[[Look], bool], timeout: float, key: Callable[[Look], Hashable] | None = None,
                  look: Look | None = None, settle: bool = False, watch_app: bool = False,
                  same_as: str | None = None) -> tuple[Look, bool]:
         """Re-read until `ok` holds (with `settle`: on two reads in a row that agree by `key`).
@@ -177,7 +180,7 @@ class RunContext:
         if found is None:
             return None
         if isinstance(found, match.AmbiguousTarget):
-            raise Outcome("ui_drift", f"{target}: {len(found.nodes)} nodes match {found.candidate.spec()} "
+            raise Outcome(Status.UI_DRIFT, f"{target}: {len(found.nodes)} nodes match {found.candidate.spec()} "
                           f"on {look.screen or 'an unknown screen'}; never guessing")
         return found.node if on_screen(found.node, look.tree) else None
 
@@ -245,7 +248,7 @@ class RunContext:
             interruption, dismiss = found
             if dismiss is None or self.interruptions >= MAX_INTERRUPTIONS:
                 why = "no single dismiss control" if dismiss is None else "it keeps coming back"
-                raise Outcome("ui_drift", f"interruption '{interruption.name}' cannot be dismissed ({why})")
+                raise Outcome(Status.UI_DRIFT, f"interruption '{interruption.name}' cannot be dismissed ({why})")
             self.interruptions += 1
             self.step_detail.append(f"dismissed {interruption.name}")
             self.tap_path(dismiss, look)
@@ -268,7 +271,7 @@ class RunContext:
         if look.screen is None:
             state = self.driver.app_state()
             if state == 0:
-                raise Outcome("app_missing", "LinkedIn is not installed (queryAppState 0)")
+                raise AppMissing("LinkedIn is not installed (queryAppState 0)")
             launch = state != 4
             self.step_detail.append("app not in front: relaunched" if launch else "pressed back")
             self.driver.launch() if launch else self.go_back(step, look)
@@ -285,7 +288,7 @@ class RunContext:
             self.driver.back()
             return
         if BACK_TARGET not in self.flow.targets:
-            raise Outcome("ui_drift", f"step '{step.name}': the flow declares no '{BACK_TARGET}' target, "
+            raise Outcome(Status.UI_DRIFT, f"step '{step.name}': the flow declares no '{BACK_TARGET}' target, "
                           "and on iOS a page is left only through its declared Back control")
         node, look = self.seek(BACK_TARGET, look, self.timeout(step), scroll=False)
         if node is None:
@@ -295,7 +298,7 @@ class RunContext:
     def drift(self, step: Step, wanted: str, look: Look, note: str = "") -> Outcome:
         """A ui_drift outcome naming the step, what was looked for and what the screen had."""
         had = f"screen {look.screen or 'unknown'} showing {visible_labels(look.tree)}"
-        return Outcome("ui_drift", f"step '{step.name}': looked for {wanted}; {had}" + (f" ({note})" if note else ""))
+        return Outcome(Status.UI_DRIFT, f"step '{step.name}': looked for {wanted}; {had}" + (f" ({note})" if note else ""))
 
     # --- guarded taps ----------------------------------------------------------------------------------
     # Every tap goes through one of these two doors; each checks the run's abort first.

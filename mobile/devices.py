@@ -14,10 +14,11 @@ import urllib.parse
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import yaml
 
+from mobile.core.terms import LOCALE_CHOICES as LOCALES, PLATFORMS
 from mobile.core.yaml_limits import BaseLoader, check_text, check_tree, syntax_error
 from mobile.errors import ConfigError, EnvironmentProblem, Problems
 from mobile.resources import BUILTIN_DEVICES, shipped
@@ -25,8 +26,6 @@ from mobile.resources import BUILTIN_DEVICES, shipped
 if TYPE_CHECKING:
     from mobile.adb import LiveDevice
 
-PLATFORMS = ("android", "ios")
-LOCALES = ("auto", "en", "nl", "de", "fr", "es", "pt-BR", "it")
 # W3C standard capability names; every other key must carry a vendor prefix ("appium:...").
 W3C_CAPABILITIES = frozenset({
     "platformName", "browserName", "browserVersion", "acceptInsecureCerts", "pageLoadStrategy", "proxy",
@@ -89,11 +88,6 @@ class Device:
         for our LinkedInSim driver (the default)."""
         driver = (self.simulator or {}).get("driver") or self.live_driver
         return None if driver in (None, "linkedinsim") else driver
-
-    @property
-    def device_id(self) -> str | None:
-        """The adb serial or iOS udid (None for a simulated phone we start ourselves)."""
-        return self.serial or self.udid
 
 
 @dataclass(frozen=True)
@@ -351,7 +345,7 @@ def find_devices_file(flag: str | None = None) -> Path:
     raise ConfigError("no devices.yaml found: pass --devices-file FILE or set LINKEDIN_OPTOUT_DEVICES")
 
 
-LiveSource = "Sequence[LiveDevice] | Callable[[], Sequence[LiveDevice]] | None"
+LiveSource: TypeAlias = "Sequence[LiveDevice] | Callable[[], Sequence[LiveDevice]] | None"
 
 
 class _Live:

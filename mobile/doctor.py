@@ -16,7 +16,9 @@ import subprocess
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
+from mobile import appium_install
 from mobile.appium_server import get_status
 from mobile.devices import Device
 from mobile.resources import APPIUM_LOCK_DIR, checkout_root, shipped
@@ -132,16 +134,13 @@ def remote_drivers(url: str) -> Check:
                  f"machine behind {url}: run `appium driver list --installed` there)", None, False)
 
 
-def installed_drivers(binary: Path, home: Path) -> dict[str, dict] | None:
-    """`appium driver list --installed --json` in `home`; None when Appium cannot tell."""
+def installed_drivers(binary: Path, home: Path) -> dict[str, dict[str, Any]] | None:
+    """The drivers installed in `home` (mobile.appium_install's reading); None when Appium cannot tell."""
     if not binary.exists():
         return None
-    done = _run([str(binary), "driver", "list", "--installed", "--json"], env={**os.environ, "APPIUM_HOME": str(home)})
-    if done is None or done.returncode != 0:
-        return None
     try:
-        return json.loads(done.stdout or "{}")
-    except ValueError:
+        return appium_install.installed_drivers(binary, home)
+    except (appium_install.InstallError, OSError, subprocess.SubprocessError):
         return None
 
 

@@ -7,11 +7,20 @@ ReplayDriver, the fake for runner tests, lives in mobile/replay.py and is re-exp
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Callable, Protocol, TypeVar, runtime_checkable
 
+from appium import webdriver
+from appium.options.common.base import AppiumOptions
+from appium.webdriver.appium_connection import AppiumConnection
+from appium.webdriver.client_config import AppiumClientConfig
+
+from mobile.core.tree import Bounds, Node
 from mobile.errors import AppMissing, DeviceError
+from mobile.scrolling import ScrollArea
 
-Point = tuple[int, int]
+Point = tuple[float, float]
+TapTarget = Node | Bounds | Point  # a node (tapped at its bounds' center), bounds, or a point
+T = TypeVar("T")
 
 # phrases Appium drivers use when the app under test is not on the device
 _MISSING_APP_HINTS = ("not installed", "could not find app", "app is missing", "no such app",
@@ -25,17 +34,25 @@ _CANNOT_LAUNCH_HINT = "used to start the app doesn't exist or cannot be launched
 class Driver(Protocol):
     """What the runner needs from a phone; nothing more."""
 
-    platform: str
-    commands: int
-    source_reads: int
+    @property
+    def platform(self) -> str:
+        """"android" or "ios"."""
+
+    @property
+    def commands(self) -> int:
+        """Commands sent so far (session creation and deletion included)."""
+
+    @property
+    def source_reads(self) -> int:
+        """Page-source reads so far."""
 
     def source(self) -> str:
         """The current page source XML."""
 
-    def tap(self, target: Any) -> None:
+    def tap(self, target: TapTarget) -> None:
         """Tap a Node (at its bounds' center) or an (x, y) point."""
 
-    def scroll(self, area: Any, direction: str = "down") -> bool:
+    def scroll(self, area: ScrollArea, direction: str = "down") -> bool:
         """Scroll inside `area` (a ScrollArea, never None); False when the driver says it cannot."""
 
     def back(self) -> None:
@@ -57,11 +74,11 @@ class Driver(Protocol):
         """End the session."""
 
 
-def tap_point(target: Any) -> Point:
-    """The point to tap for a Node (its bounds' center) or an (x, y) pair."""
+def tap_point(target: TapTarget) -> tuple[int, int]:
+    """The point to tap for a Node (its bounds' center), bounds or an (x, y) pair."""
     if isinstance(target, tuple):
         return int(target[0]), int(target[1])
-    bounds = getattr(target, "bounds", target)
+    bounds = target.bounds if isinstance(target, Node) else target
     center = bounds.center
     return int(center[0]), int(center[1])
 
@@ -74,43 +91,38 @@ def is_app_missing_message(message: str) -> bool:
     return ios_unknown or any(hint in text for hint in (*_MISSING_APP_HINTS, _CANNOT_LAUNCH_HINT))
 
 
-def _connection_class() -> type:
-    """An AppiumConnection subclass that counts every HTTP command it sends."""
-    from appium.webdriver.appium_connection import AppiumConnection
+class CountingConnection(AppiumConnection):
+    """Counts commands per name; session creation and deletion included."""
 
-    class CountingConnection(AppiumConnection):
-        """Counts commands per name; session creation and deletion included."""
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.counts: Counter[str] = Counter()
 
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self.counts: Counter[str] = Counter()
-
-        def execute(self, command: str, params: dict) -> Any:
-            self.counts[command] += 1
-            return super().execute(command, params)
-
-    return CountingConnection
+    def execute(self, command: str, params: dict[str, Any]) -> Any:
+        self.counts[command] += 1
+        return super().execute(command, params)  # type: ignore[no-untyped-call]  # selenium: untyped
 
 
 class AppiumDriver:
     """The real Driver: one Appium session, every command counted."""
 
-    def __init__(self, url: str, options: Any, platform: str, app_id: str, timeout_s: float = 120.0) -> None:
-        from appium import webdriver
-        from appium.webdriver.client_config import AppiumClientConfig
-
+    def __init__(self, url: str, platform: str, app_id: str, timeout_s: float = 120.0) -> None:
+        """No session yet: `start` creates it. The driver exists first so that its command count (the
+        POST /session included) is there to read when starting fails."""
+        self.url = url
         self.platform = platform.lower()
         self.app_id = app_id
         config = AppiumClientConfig(remote_server_addr=url, timeout=timeout_s)
-        self._conn = _connection_class()(client_config=config)
+        self._conn = CountingConnection(client_config=config)
         self._remote: Any = None
         self._closed = False
+
+    def start(self, options: AppiumOptions) -> None:
+        """Create the Appium session (AppMissing or DeviceError when it cannot be created)."""
         try:
             self._remote = webdriver.Remote(command_executor=self._conn, options=options)
         except Exception as exc:  # noqa: BLE001 - every session failure is reported as an outcome
-            problem = _translate(exc, f"could not start an Appium session at {url}")
-            problem.commands = self.commands  # type: ignore[attr-defined]  # the POST /session was sent
-            raise problem from exc
+            raise _translate(exc, f"could not start an Appium session at {self.url}") from exc
 
     @property
     def commands(self) -> int:
@@ -123,20 +135,15 @@ class AppiumDriver:
         return self._conn.counts.get("getPageSource", 0)
 
     @property
-    def command_counts(self) -> dict[str, int]:
-        """Commands sent, by Selenium command name."""
-        return dict(self._conn.counts)
-
-    @property
     def capabilities(self) -> dict[str, Any]:
         """The capabilities the server returned for the session."""
         return dict(getattr(self._remote, "caps", None) or {})
 
     def source(self) -> str:
         """The current page source XML."""
-        return self._call(lambda: self._remote.page_source)
+        return str(self._call(lambda: self._remote.page_source))
 
-    def tap(self, target: Any) -> None:
+    def tap(self, target: TapTarget) -> None:
         """One tap at the node's center, with no find_element: the node came from the page source just read.
 
         The drivers' own single-command point taps (UiAutomator2 `mobile: clickGesture`, XCUITest
@@ -144,13 +151,13 @@ class AppiumDriver:
         x, y = tap_point(target)
         self._execute("mobile: clickGesture" if self.platform == "android" else "mobile: tap", {"x": x, "y": y})
 
-    def scroll(self, area: Any, direction: str = "down") -> bool:
+    def scroll(self, area: ScrollArea, direction: str = "down") -> bool:
         """Scroll inside `area` (a ScrollArea: the node's bounds and XPath; never the whole screen unnamed).
         Android: `mobile: scrollGesture` over the bounds. iOS: `mobile: scroll` on the element the XPath
         selects (XCUITest scrolls an element, not a rectangle)."""
         if area is None:
             raise ValueError("scroll needs an area: the scrollable node or the screen's content area")
-        bounds = getattr(area, "bounds", area)
+        bounds = area.bounds
         if self.platform == "android":
             args: dict[str, Any] = {"direction": direction, "percent": 0.75, "left": bounds.left,
                                     "top": bounds.top, "width": max(1, bounds.width), "height": max(1, bounds.height)}
@@ -177,7 +184,7 @@ class AppiumDriver:
 
     def screenshot(self) -> bytes:
         """A PNG of the screen."""
-        return self._call(lambda: self._remote.get_screenshot_as_png())
+        return bytes(self._call(lambda: self._remote.get_screenshot_as_png()))
 
     def close(self) -> None:
         """Delete the session (once)."""
@@ -196,7 +203,7 @@ class AppiumDriver:
     def _execute(self, script: str, args: dict[str, Any]) -> Any:
         return self._call(lambda: self._remote.execute_script(script, args))
 
-    def _call(self, fn: Any) -> Any:
+    def _call(self, fn: Callable[[], T]) -> T:
         try:
             return fn()
         except Exception as exc:  # noqa: BLE001 - translated into the error tree

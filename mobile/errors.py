@@ -19,6 +19,8 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Any, Iterable, Iterator
 
+from mobile.core.terms import Status
+
 
 class OptoutError(Exception):
     """Base class of every error the tool raises on purpose."""
@@ -109,31 +111,31 @@ class EnvironmentProblem(OptoutError):
     """The environment stops the run (exit 3)."""
 
     exit_code = 3
-    status = "device_error"
+    status = Status.DEVICE_ERROR
 
 
 class NoDevice(EnvironmentProblem):
-    status = "no_device"
+    status = Status.NO_DEVICE
 
 
 class AppMissing(EnvironmentProblem):
-    status = "app_missing"
+    status = Status.APP_MISSING
 
 
 class SignedOut(EnvironmentProblem):
-    status = "signed_out"
+    status = Status.SIGNED_OUT
 
 
 class DeviceError(EnvironmentProblem):
-    status = "device_error"
+    status = Status.DEVICE_ERROR
 
 
 class SafetyViolation(AssertionError):
     """A tap the safety rules forbid was about to happen (a bug, or a flow that asks for it): never an
     outcome. It aborts the whole run; `result` is the device's RunResult once the run has recorded it."""
 
-    status = "safety_violation"
-    exit_code = 5
+    status = Status.SAFETY_VIOLATION
+    exit_code = Status.SAFETY_VIOLATION.exit_code
 
     def __init__(self, message: str, result: Any = None):
         self.result = result

@@ -22,7 +22,11 @@ from typing import Any, Callable, Sequence, TextIO
 from mobile.abort import Abort, Aborted
 from mobile.devices import Device
 from mobile.errors import EnvironmentProblem, OptoutError, SafetyViolation
+from mobile.plan import RunPlan
+from mobile.shared import Shared
+from mobile.xcuitest_sim import close_stack, stack_for, uses_xcuitest_sim
 from mobile.result import RunResult, exit_code, verdict_line
+from mobile.session import appium_url_for, close_shared, run_device
 
 RunOne = Callable[[Device, int], RunResult]
 OnResult = Callable[[RunResult], None]
@@ -124,8 +128,8 @@ def run_devices(devices: Sequence[Device], run_one: RunOne, parallel: int = 1, *
     return [r for r in results if r is not None]
 
 
-def run_plan(plan: Any, parallel: int = 1, *, on_result: OnResult | None = None,
-             progress: Callable[[Device], Any] | None = None, shared: dict[str, Any] | None = None,
+def run_plan(plan: RunPlan, parallel: int = 1, *, on_result: OnResult | None = None,
+             progress: Callable[[Device], Any] | None = None, shared: Shared | None = None,
              abort: Abort | None = None) -> list[RunResult]:
     """Run a validated RunPlan on all its devices, `parallel` at a time, through one Appium or the Grid.
 
@@ -133,15 +137,11 @@ def run_plan(plan: Any, parallel: int = 1, *, on_result: OnResult | None = None,
     started here, before any thread, so that the threads never race to start their own. `abort` stops
     every device before its next tap (signals, a safety guard).
     """
-    from mobile.session import appium_url_for, close_shared, run_device
-
     abort = abort if abort is not None else Abort()
-    from mobile.xcuitest_sim import SHARED_KEY, close_stack, stack_for, uses_xcuitest_sim
-
-    shared = {} if shared is None else shared
-    shared.setdefault("abort", abort)
-    owned = "appium" not in shared
-    owned_sim_stack = SHARED_KEY not in shared
+    shared = Shared() if shared is None else shared
+    shared.abort = shared.abort or abort
+    owned = shared.appium is None
+    owned_sim_stack = shared.xcuitest is None
     try:
         # simulated iPhones on the real XCUITest driver get their own Appium (mobile/xcuitest_sim.py)
         local = [d for d in plan.devices if d.appium == "local" and d.absent is None and not uses_xcuitest_sim(d)]

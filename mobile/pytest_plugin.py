@@ -19,7 +19,10 @@ import pytest
 
 from mobile.devices import Device, resolve
 from mobile.errors import ConfigError, EnvironmentProblem, SafetyViolation, config_lines
+from mobile.core.terms import Mode, Status
 from mobile.inputs import check_devices_config, check_url, positive_seconds
+from mobile.plan import RunPlan
+from mobile.shared import Shared
 from mobile.result import RunResult, verdict_line
 
 _CONFIG_KEY = pytest.StashKey[Any]()
@@ -131,7 +134,7 @@ class _Resources:
     """What a worker keeps for its whole session: the Appium server and the simulated phones."""
 
     def __init__(self) -> None:
-        self.shared: dict[str, Any] = {}
+        self.shared = Shared()
         self.phones: dict[tuple[str, str], Any] = {}
 
     def reachable(self, device: Device, scenario: str | None) -> Device:
@@ -184,10 +187,9 @@ class Optout:
             self.request.config.stash.setdefault(_ABSENT_KEY, {})[device] = problem
             return config.devices[device]
 
-    def _run(self, mode: str, device: Device | str, *, wanted: str | None = None, expected: str | None = None,
+    def _run(self, mode: Mode, device: Device | str, *, wanted: str | None = None, expected: str | None = None,
              locale: str | None = None, scenario: str | None = None, timeout: float | None = None,
              flow: str = "linkedin-genai") -> RunResult:
-        from mobile.commands._run_options import RunPlan
         from mobile.core.flow import find_flow
         from mobile.session import run_device
 
@@ -221,6 +223,8 @@ class Optout:
         props = self.request.node.user_properties
         for key in ("device", "mode", "status", "before", "after", "verified", "persisted", "duration_s", "message"):
             value = getattr(result, key)
+            if isinstance(value, Status):  # xdist's wire format carries plain values only
+                value = value.value
             if value not in (None, ""):
                 props.append((f"optout.{key}", round(value, 3) if isinstance(value, float) else value))
         props.append(("optout.verdict", verdict_line(result)))

@@ -7,21 +7,17 @@ Kept nodes are named by their index in the Tree's document order and/or by their
 from __future__ import annotations
 
 import io
-import re
 from typing import Iterable
 
 from lxml import etree
+
+from mobile.core.locate import normalize_text
+from mobile.core.tree import BOUNDS_RE
 
 MASK = "•••"
 # attributes that carry what the user sees or hears; ids, roles and geometry stay
 ANDROID_TEXT_ATTRS = ("text", "original-text", "content-desc", "hint", "tooltip-text", "pane-title")
 IOS_TEXT_ATTRS = ("label", "value", "name", "placeholderValue", "title")
-_BOUNDS = re.compile(r"\[(-?\d+),(-?\d+)\]\[(-?\d+),(-?\d+)\]")
-
-
-def normalise(text: str | None) -> str:
-    """Case-folded text with whitespace and non-breaking spaces collapsed."""
-    return " ".join((text or "").replace("\u00a0", " ").split()).casefold()
 
 
 def _elements(root: etree._Element) -> list[etree._Element]:
@@ -42,14 +38,14 @@ def _platform(root: etree._Element) -> str:
 def _is_kept(el: etree._Element, index: int, keep_nodes: set[int], keep_texts: set[str], attrs: tuple) -> bool:
     if index in keep_nodes:
         return True
-    return any(normalise(el.get(a)) in keep_texts for a in attrs if el.get(a))
+    return any(normalize_text(el.get(a) or "") in keep_texts for a in attrs if el.get(a))
 
 
 def masked_nodes(xml: str | bytes, keep_nodes: Iterable[int] = (), keep_texts: Iterable[str] = ()) -> list[int]:
     """Indices of the nodes redaction would mask (they carry visible text and are not kept)."""
     root = _parse(xml)
     attrs = ANDROID_TEXT_ATTRS if _platform(root) == "android" else IOS_TEXT_ATTRS
-    keep_n, keep_t = set(keep_nodes), {normalise(t) for t in keep_texts if t}
+    keep_n, keep_t = set(keep_nodes), {normalize_text(t) for t in keep_texts if t}
     return [i for i, el in enumerate(_elements(root))
             if any(el.get(a) for a in attrs) and not _is_kept(el, i, keep_n, keep_t, attrs)]
 
@@ -59,7 +55,7 @@ def redact_source(xml: str | bytes, keep_nodes: Iterable[int] = (), keep_texts: 
     root = _parse(xml)
     platform = _platform(root)
     attrs = ANDROID_TEXT_ATTRS if platform == "android" else IOS_TEXT_ATTRS
-    keep_n, keep_t = set(keep_nodes), {normalise(t) for t in keep_texts if t}
+    keep_n, keep_t = set(keep_nodes), {normalize_text(t) for t in keep_texts if t}
     for i, el in enumerate(_elements(root)):
         if _is_kept(el, i, keep_n, keep_t, attrs):
             continue
@@ -85,9 +81,10 @@ def node_rects(xml: str | bytes, indices: Iterable[int]) -> list[tuple[int, int,
         if i not in wanted:
             continue
         if el.get("bounds"):
-            m = _BOUNDS.fullmatch(el.get("bounds", ""))
+            m = BOUNDS_RE.fullmatch(el.get("bounds", ""))
             if m:
-                rects.append(tuple(int(g) for g in m.groups()))
+                left, top, right, bottom = (int(g) for g in m.groups())
+                rects.append((left, top, right, bottom))
         elif el.get("width") is not None:
             x, y = int(float(el.get("x", 0))), int(float(el.get("y", 0)))
             rects.append((x, y, x + int(float(el.get("width", 0))), y + int(float(el.get("height", 0)))))

@@ -14,7 +14,11 @@ import base64
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from mobile.core.tree import Bounds, Node, parse_page_source
 from mobile.errors import DeviceError
+from mobile.scrolling import ScrollArea
+
+Target = Node | Bounds | tuple[float, float]  # what Driver.tap takes (mobile.drivers.TapTarget)
 
 Next = str | Callable[["ReplayDriver"], str]
 
@@ -61,7 +65,7 @@ class ReplayDriver:
         self._reads[self.screen] = n + 1
         return xml[min(n, len(xml) - 1)]
 
-    def tap(self, target: Any) -> None:
+    def tap(self, target: Target) -> None:
         """Tap a node (or point); follow the screen's declared transition for it."""
         key = self._key_for(target)
         if key is None:
@@ -72,7 +76,7 @@ class ReplayDriver:
         self._record(f"tap({key})")
         self._go(self.screens[self.screen].on[key])
 
-    def scroll(self, area: Any, direction: str = "down") -> bool:
+    def scroll(self, area: ScrollArea, direction: str = "down") -> bool:
         """Scroll: moves on when the screen declares `scroll:<direction>`."""
         self._record(f"scroll({direction})")
         nxt = self.screens[self.screen].on.get(f"scroll:{direction}")
@@ -130,20 +134,18 @@ class ReplayDriver:
         self.screen = name
         self._reads.pop(name, None)  # re-entering a screen replays its loading reads
 
-    def _key_for(self, target: Any) -> str | None:
+    def _key_for(self, target: Target) -> str | None:
         node = target if not isinstance(target, tuple) else self._node_at(target)
         if node is None:
             return None
         declared = self.screens[self.screen].on
         for key in (getattr(node, "id", None), getattr(node, "label", None), getattr(node, "text", None)):
-            if key and key in declared:
+            if isinstance(key, str) and key in declared:
                 return key
         return None
 
-    def _node_at(self, point: tuple[int, int]) -> Any:
+    def _node_at(self, point: tuple[float, float]) -> Node | None:
         """The deepest node of the current screen whose bounds hold the point."""
-        from mobile.core.tree import parse_page_source
-
         xml = self.screens[self.screen].xml
         tree = parse_page_source(xml if isinstance(xml, str) else xml[-1], self.platform)
         hit = None
@@ -154,7 +156,7 @@ class ReplayDriver:
         return hit
 
     @staticmethod
-    def _describe(target: Any) -> str:
+    def _describe(target: Target) -> str:
         if isinstance(target, tuple):
             return f"{target[0]},{target[1]}"
         return next((v for v in (getattr(target, "id", None), getattr(target, "label", None),

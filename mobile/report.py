@@ -12,12 +12,13 @@ from typing import Iterable
 from xml.etree import ElementTree as ET
 
 from mobile.appium_server import scrub_log
+from mobile.core.terms import Status
 from mobile.errors import ConfigError
 from mobile.redact import redact_screenshot, redact_source
 from mobile.result import NOT_OFFERED_TEXT, RunResult, StepResult, document
 
-FAILURE_STATUSES = ("mismatch", "verify_failed", "ui_drift", "safety_violation")  # not as wanted, or refused
-ERROR_STATUSES = ("config_error", "no_device", "app_missing", "signed_out", "device_error", "interrupted")
+FAILURE_STATUSES = tuple(s for s in Status if s.kind == "failure")  # not as wanted, or refused
+ERROR_STATUSES = tuple(s for s in Status if s.kind == "error")
 
 
 @dataclass(frozen=True)

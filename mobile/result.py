@@ -6,23 +6,8 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable
 
-# status -> exit code, straight from the SPEC table
-EXIT_CODES: dict[str, int] = {
-    "changed": 0,
-    "unchanged": 0,
-    "not_offered": 0,
-    "mismatch": 1,
-    "verify_failed": 1,
-    "config_error": 2,
-    "no_device": 3,
-    "app_missing": 3,
-    "signed_out": 3,
-    "device_error": 3,
-    "ui_drift": 4,
-    "safety_violation": 5,
-    "interrupted": 130,  # 143 when SIGTERM stopped the run: the run's exit code comes from its Abort
-}
-STATUSES = tuple(EXIT_CODES)
+from mobile.core.terms import Status, exit_code_of
+
 STATUS_WIDTH = 13  # len("verify_failed"): verdict columns line up whatever the status
 NOT_OFFERED_TEXT = ("LinkedIn does not offer this setting to this account (region or account type): "
                     "there is nothing to turn off")
@@ -63,7 +48,7 @@ class RunResult:
     locale: str | None = None
     wanted: str | None = None
     expected: str | None = None
-    status: str = "device_error"
+    status: str = Status.DEVICE_ERROR
     before: str | None = None
     after: str | None = None
     verified: bool | None = None
@@ -86,7 +71,7 @@ class RunResult:
     @property
     def exit_code(self) -> int:
         """The exit code this status maps to."""
-        return EXIT_CODES.get(self.status, 3)
+        return exit_code_of(self.status)
 
     @property
     def ok(self) -> bool:

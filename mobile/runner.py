@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Callable
 
 from mobile.abort import Abort, Aborted
 from mobile.context import NAV_WAIT_S, LAUNCH_WAIT_S, POLL_S, Look, Outcome, Rewind, RunContext
 from mobile.core import match
-from mobile.core.flow_schema import Flow, LaunchStep, Step
+from mobile.core.flow_schema import Flow, LaunchStep, Step, ToggleStep
+from mobile.core.terms import MODES, Mode, Status
 from mobile.core.tree import WEBVIEW_ROLES
+from mobile.drivers import Driver
 from mobile.errors import AmbiguousMatch, EnvironmentProblem, SafetyViolation
 from mobile.report import ScreenEvent
 from mobile.result import RunResult, StepResult
+from mobile.steps import persisted_step, run_persisted, run_step
 
 
 
@@ -34,12 +37,12 @@ class Callbacks:
 class Runner:
     """Runs one flow on one driver in `check` or `apply` mode and returns the RunResult."""
 
-    def __init__(self, flow: Flow, driver: Any, mode: str, *, wanted: str | None = None,
+    def __init__(self, flow: Flow, driver: Driver, mode: Mode, *, wanted: str | None = None,
                  expected: str | None = None, locale: str | None = None, timeout: float | None = None,
                  clock: Callable[[], float] = time.monotonic, sleeper: Callable[[float], None] = time.sleep,
                  callbacks: Callbacks | None = None, evidence: bool = False, poll: float = POLL_S,
                  nav_wait: float = NAV_WAIT_S, launch_wait: float = LAUNCH_WAIT_S, abort: Abort | None = None):
-        if mode not in ("check", "apply"):
+        if mode not in MODES:
             raise ValueError(f"mode must be check or apply, not {mode!r}")
         self.flow, self.driver, self.mode = flow, driver, mode
         self.wanted = (wanted or "off") if mode == "apply" else None
@@ -56,8 +59,6 @@ class Runner:
 
         A SafetyViolation is recorded (status `safety_violation`) and raised again: it is never an outcome.
         An aborted run (signal, or another device's safety guard) ends `interrupted` before its next tap."""
-        from mobile.steps import HANDLERS
-
         result = result or RunResult(device="device", platform=self.driver.platform, mode=self.mode)
         result.mode, result.flow = self.mode, self.flow.name
         result.wanted, result.expected = self.wanted, self.expected
@@ -68,15 +69,14 @@ class Runner:
         index = 0
         try:
             while index < len(self.flow.steps):
-                step = self.flow.steps[index]
-                index = self._run_step(ctx, step, index, HANDLERS[step.kind])
-            result.status, result.message = "ui_drift", "the flow ended without reading the switch"
+                index = self._run_flow_step(ctx, self.flow.steps[index], index)
+            result.status, result.message = Status.UI_DRIFT, "the flow ended without reading the switch"
         except Outcome as outcome:
             result.status, result.message = outcome.status, outcome.message
         except EnvironmentProblem as problem:
             result.status, result.message = problem.status, str(problem)
-            if self.abort.tripped:  # the server or phone went away because the run was stopped
-                result.status, result.message = Aborted.status, self.abort.cause.message  # type: ignore[union-attr]
+            if self.abort.cause is not None:  # the server or phone went away because the run was stopped
+                result.status, result.message = Aborted.status, self.abort.cause.message
         except Aborted as aborted:
             result.status, result.message = aborted.status, str(aborted)
         except SafetyViolation as violation:
@@ -89,30 +89,39 @@ class Runner:
     def _finish(self, ctx: RunContext, result: RunResult, started: float) -> RunResult:
         result.locale = ctx.locale or result.locale
         result.duration_s = self.clock() - started
-        result.commands = getattr(self.driver, "commands", 0)
-        result.source_reads = getattr(self.driver, "source_reads", 0)
+        result.commands = self.driver.commands
+        result.source_reads = self.driver.source_reads
         return result
 
-    def _run_step(self, ctx: RunContext, step: Step, index: int, handler: Callable) -> int:
-        """Run one step with its events; returns the index of the next step."""
+    def _run_flow_step(self, ctx: RunContext, step: Step, index: int) -> int:
+        """Run one flow step (the toggle step in its two parts); returns the index of the next step."""
+        rewind = self._run_step(ctx, step, lambda: run_step(ctx, step, self))
+        if rewind is None and isinstance(step, ToggleStep):  # tapped and read back: now the persistence check
+            check = persisted_step(step)
+            self._run_step(ctx, check, lambda: run_persisted(ctx, check, step, self))
+        return index + 1 if rewind is None else rewind
+
+    def _run_step(self, ctx: RunContext, step: Step, action: Callable[[], None]) -> int | None:
+        """Run one step entry with its events; the index to continue at after a Rewind, else None."""
         for cb in self.callbacks.on_step_start:
             cb(step.name)
         began = self.clock()
         ctx.step_detail, ctx.step = [], step
-        status, nxt, failure, follow = "ok", index + 1, None, None
+        status, nxt = "ok", None
+        failure: Exception | None = None
         try:
-            follow = handler(ctx, step, self)
+            action()
         except Rewind as rewind:
             status, nxt = ("ok" if rewind.reached else "retry"), self._step_starting_at(rewind.screen)
             ctx.step_detail.append(f"continuing on {rewind.screen}")
         except Outcome as exc:
-            status = "ok" if exc.status in ("changed", "unchanged", "mismatch") else (
-                exc.status if exc.status == "not_offered" else "failed")
+            status = "ok" if exc.status in (Status.CHANGED, Status.UNCHANGED, Status.MISMATCH) else (
+                exc.status if exc.status == Status.NOT_OFFERED else "failed")
             failure = exc
         except EnvironmentProblem as exc:
             status, failure = "failed", exc
         except AmbiguousMatch as exc:
-            status, failure = "failed", Outcome("ui_drift", f"step '{step.name}': {exc}")
+            status, failure = "failed", Outcome(Status.UI_DRIFT, f"step '{step.name}': {exc}")
         except (Aborted, SafetyViolation) as exc:
             status, failure = exc.status, exc
         if status == "ok" and step.name in ctx.retried and failure is None:
@@ -120,16 +129,12 @@ class Runner:
         self._end_step(ctx, step.name, status, began, failure)
         if failure is not None:
             raise failure
-        if follow is not None:
-            follow_step, follow_handler = follow
-            self._run_step(ctx, follow_step, index, follow_handler)
         return nxt
 
     def _end_step(self, ctx: RunContext, name: str, status: str, began: float, failure: Exception | None) -> None:
         """Record the step, emit the screen evidence and the end event."""
         ms = int(round((self.clock() - began) * 1000))
-        detail = "; ".join(ctx.step_detail) or (failure.message if isinstance(failure, Outcome) and
-                                                status == "failed" else None)
+        detail = "; ".join(ctx.step_detail) or (_failure_text(failure) if status == "failed" else None)
         if isinstance(failure, (Aborted, SafetyViolation)):
             detail = "; ".join(filter(None, [detail, str(failure)]))
         step_result = StepResult(name, status, ms, detail, ctx.look.screen if ctx.look else None)
@@ -142,6 +147,8 @@ class Runner:
     def emit_screen(self, ctx: RunContext, name: str) -> None:
         """Screenshot + the last page source to the on_screen subscribers (evidence only)."""
         look = ctx.look
+        if look is None:
+            return
         try:
             png = self.driver.screenshot()
         except EnvironmentProblem:
@@ -159,6 +166,13 @@ class Runner:
             if isinstance(step, LaunchStep) and step.expect == screen:
                 return i + 1
         return 0
+
+
+def _failure_text(failure: Exception | None) -> str | None:
+    """What a failed step's line says: the outcome's message, or the environment problem's."""
+    if isinstance(failure, Outcome):
+        return failure.message
+    return str(failure) if isinstance(failure, EnvironmentProblem) else None
 
 
 def kept_nodes(ctx: RunContext, look: Look) -> frozenset[int]:

@@ -9,14 +9,18 @@ import time
 from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, TypedDict
 
 from mobile.abort import Abort, Aborted
+from mobile.core.flow_schema import Flow
 from mobile.devices import Device
 from mobile.drivers import AppiumDriver
 from mobile.errors import EnvironmentProblem, SafetyViolation
+from mobile.plan import RunPlan
+from mobile.private_adb import PrivateAdb
 from mobile.result import RunResult
 from mobile.runner import Callbacks, Runner
+from mobile.shared import Shared
 from mobile.xcuitest_sim import check_local_appium, stack_for, uses_xcuitest_sim
 
 
@@ -30,61 +34,57 @@ def uses_private_adb(device: Device) -> bool:
     return ours and device.simulated and device.platform == "android" and device.driver == "uiautomator2"
 
 
-def private_adb(shared: dict[str, Any]) -> Any:
+def private_adb(shared: Shared) -> PrivateAdb:
     """The run's private adb server (one for every phone of the run), started on first use."""
     with _APPIUM_START:
-        adb = shared.get("adb")
+        adb = shared.adb
         if adb is None:
-            from mobile.private_adb import PrivateAdb
-
-            adb = shared["adb"] = PrivateAdb().start()
+            adb = shared.adb = PrivateAdb().start()
         return adb
 
 
-def close_shared(shared: dict[str, Any]) -> None:
+def close_shared(shared: Shared) -> None:
     """Stop the Appium server and the private adb server a run started."""
-    server = shared.pop("appium", None)
-    if server is not None:
-        server.stop()
-    adb = shared.pop("adb", None)
+    shared.stop_appium()
+    adb, shared.adb = shared.adb, None
     if adb is not None:
         adb.stop()
 
 
-def appium_url_for(plan: Any, device: Device, shared: dict[str, Any], verbose: int = 0) -> tuple[str, str | None]:
+def appium_url_for(plan: RunPlan, device: Device, shared: Shared, verbose: int = 0) -> tuple[str, str | None]:
     """(server URL, its log file or None): --appium-url, the grid, the device's own, or our shared local one.
     When the run has simulated phones for UiAutomator2, the Appium we start uses the private adb server."""
     url = plan.appium_url or plan.grid or (device.appium if device.appium != "local" else None)
     if url:
         return url.rstrip("/"), None
-    env = private_adb(shared).env() if any(uses_private_adb(d) for d in (*getattr(plan, "devices", ()), device)) else {}
+    env = private_adb(shared).env() if any(uses_private_adb(d) for d in (*plan.devices, device)) else {}
     with _APPIUM_START:  # parallel device threads must share one server, never start two
-        server = shared.get("appium")
+        server = shared.appium
         if server is None:
             from mobile.appium_server import AppiumServer
 
             # with --report the log is written there (Appium filters page sources out of it), else in a temp
             # folder that stopping the server removes
-            log = Path(plan.report_dir) / "appium.log" if getattr(plan, "report_dir", None) else None
-            abort = shared.get("abort")
+            log = plan.report_dir / "appium.log" if plan.report_dir is not None else None
+            abort = shared.abort
             server = AppiumServer(log_path=log, env=env, cancel=(lambda: abort.tripped) if abort is not None else None)
-            shared["appium"] = server.start()
+            shared.appium = server.start()
             if verbose:
                 sys.stderr.write(f"appium: {server.url} (log {server.log_path})\n")
-    return server.url, str(server.log_path)
+    return server.where
 
 
-def app_id_for(flow: Any, platform: str) -> str:
+def app_id_for(flow: Flow, platform: str) -> str:
     """The app id activateApp/queryAppState need (package on Android, bundle id on iOS)."""
     return flow.apps[platform].app_id
 
 
-def keep_texts(flow: Any) -> set[str]:
+def keep_texts(flow: Flow) -> set[str]:
     """Every label the flow knows, in every locale: redaction keeps nodes that read one of them."""
     return {text for per_locale in flow.labels.values() for texts in per_locale.values() for text in texts}
 
 
-def subscribers(plan: Any, device: Device, progress: Any) -> tuple[Callbacks, Any]:
+def subscribers(plan: RunPlan, device: Device, progress: Any) -> tuple[Callbacks, Any]:
     """The run's event subscribers: CLI progress, and the evidence recorder when a report is wanted."""
     callbacks, recorder = Callbacks(), None
     if progress is not None:
@@ -97,8 +97,8 @@ def subscribers(plan: Any, device: Device, progress: Any) -> tuple[Callbacks, An
     return callbacks, recorder
 
 
-def run_device(plan: Any, device: Device, *, slot: int = 0, progress: Any = None,
-               shared: dict[str, Any] | None = None, clock: Callable[[], float] = time.monotonic,
+def run_device(plan: RunPlan, device: Device, *, slot: int = 0, progress: Any = None,
+               shared: Shared | None = None, clock: Callable[[], float] = time.monotonic,
                abort: Abort | None = None) -> RunResult:
     """Run the plan on one device; environment failures become statuses, never tracebacks.
 
@@ -106,7 +106,7 @@ def run_device(plan: Any, device: Device, *, slot: int = 0, progress: Any = None
     A SafetyViolation is never a status of an ordinary run: it is raised, after everything this device
     opened is closed, with the finished result (status `safety_violation`) as its `.result`."""
     owns_shared = shared is None
-    shared = shared if shared is not None else {}
+    shared = shared if shared is not None else Shared()
     abort = abort or Abort()
     result = RunResult(device=device.name, platform=device.platform, mode=plan.mode, flow=plan.flow.name,
                        serial=device.serial, udid=device.udid)
@@ -136,7 +136,7 @@ def run_device(plan: Any, device: Device, *, slot: int = 0, progress: Any = None
             mjpeg_port = None
             if xcuitest_sim:
                 sim_stack = stack_for(shared, plan.verbose)
-                url, log = sim_stack.appium.url, str(sim_stack.appium.log_path)
+                url, log = sim_stack.appium.where
                 device = replace(device, udid=result.udid)
                 from mobile.appium_server import free_port
 
@@ -150,8 +150,9 @@ def run_device(plan: Any, device: Device, *, slot: int = 0, progress: Any = None
             through_grid = not xcuitest_sim and appium_target(plan.appium_url, plan.grid, device)[1]
             timeout = outlast_grid_queue(client_timeout(device, plan.timeout), through_grid)
             abort.check()
-            driver = AppiumDriver(url, options, device.platform, app_id_for(plan.flow, device.platform), timeout)
+            driver = AppiumDriver(url, device.platform, app_id_for(plan.flow, device.platform), timeout)
             stack.callback(driver.close)
+            driver.start(options)
             _session_facts(driver, result)
             callbacks, recorder = subscribers(plan, device, progress)
             locale = plan.locale or device.locale
@@ -163,7 +164,6 @@ def run_device(plan: Any, device: Device, *, slot: int = 0, progress: Any = None
                 result.status, result.message = Aborted.status, abort.cause.message if abort.cause else "aborted"
             else:
                 result.status, result.message = problem.status, str(problem)
-            result.commands = getattr(problem, "commands", result.commands)
         except Aborted as aborted:
             result.status, result.message = aborted.status, str(aborted)
         except SafetyViolation as exc:  # never an ordinary outcome: raised again below, once all is closed
@@ -199,8 +199,8 @@ def client_timeout(device: Device, step_timeout: float | None) -> float:
     return timeout
 
 
-def _start_phone(plan: Any, device: Device, result: RunResult, stack: ExitStack,
-                 shared: dict[str, Any]) -> tuple[str | None, Device]:
+def _start_phone(plan: RunPlan, device: Device, result: RunResult, stack: ExitStack,
+                 shared: Shared) -> tuple[str | None, Device]:
     """Start the simulated phone this device stands for (closed with the stack): (its URL or None, the
     device). A phone for UiAutomator2 is attached to the run's private adb server; the device gets its serial."""
     if device.simulator is None:
@@ -253,7 +253,14 @@ def _prepare_adb_device(device: Device, result: RunResult) -> None:
         result.device_info["driver"] = live.sim_driver
 
 
-def pacing(factor: float) -> dict[str, float]:
+class Pacing(TypedDict):
+    """The Runner's transition pauses (its keyword arguments of the same names)."""
+
+    nav_wait: float
+    launch_wait: float
+
+
+def pacing(factor: float) -> Pacing:
     """The runner's transition pauses, scaled for a simulated phone that runs faster than a real one."""
     from mobile.context import LAUNCH_WAIT_S, NAV_WAIT_S
 

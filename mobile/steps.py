@@ -1,31 +1,36 @@
-"""Step handlers: each flow step type owns its `run` (launch, tap, toggle) plus the persistence check.
+"""Step handlers: each flow step type owns its `run` (launch, tap, toggle); the toggle step's second part,
+the persistence check, is `run_persisted` (the runner records it as its own `verify persisted` entry).
 
 A handler gets the RunContext, its typed step and the Runner (mode, wanted/expected). It ends the run
-by raising Outcome, moves elsewhere on the path by raising Rewind, and may return a follow-up step.
+by raising Outcome (or an EnvironmentProblem), and moves elsewhere on the path by raising Rewind.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Hashable
 
 from mobile.core import match
 from mobile.core.flow_schema import Candidate, LaunchStep, Step, TapStep, ToggleStep
+from mobile.core.terms import Status
 from mobile.core.tree import Node
-from mobile.errors import AmbiguousMatch
+from mobile.errors import AmbiguousMatch, AppMissing, SignedOut
 from mobile.context import ABSENT_GRACE_S, Look, Outcome, Rewind, RunContext
 
-FollowUp = tuple[Step, Callable[..., Any]] | None
+if TYPE_CHECKING:  # the runner imports this module: the type only, no import cycle at run time
+    from mobile.runner import Runner
+
+PERSISTED = "verify persisted"  # the name of the toggle step's second part in the results
 RESTART_AFTER_S = 10.0  # an app in front on a screen the flow does not know gets this long, then a restart
 
 
-def run_launch(ctx: RunContext, step: LaunchStep, runner: Any) -> FollowUp:
+def run_launch(ctx: RunContext, step: LaunchStep, runner: Runner) -> None:
     """Reach the first screen; signed-out and app-missing are found here, before any path tap."""
     ctx.sleeper(ctx.launch_wait)  # the session has just started the app: let its first screen come up
     look = ctx.clear_interruptions(ctx.read())
     if look.screen is None:
         state = ctx.driver.app_state()
         if state == 0:
-            raise Outcome("app_missing", "LinkedIn is not installed on the device")
+            raise AppMissing("LinkedIn is not installed on the device")
         known = lambda lk: lk.screen is not None  # noqa: E731
         first_wait = min(ctx.timeout(step), RESTART_AFTER_S)
         if state != 4:
@@ -42,10 +47,10 @@ def run_launch(ctx: RunContext, step: LaunchStep, runner: Any) -> FollowUp:
             ctx.driver.launch()
             look, _ = ctx.after_action(known, ctx.timeout(step), launch=True)
     if step.locked and look.screen == step.locked:
-        raise Outcome("device_error", "the phone is locked with a PIN, pattern or password: unlock it "
+        raise Outcome(Status.DEVICE_ERROR, "the phone is locked with a PIN, pattern or password: unlock it "
                       "(the tool never enters one), keep the screen on, then run again")
     if step.signed_out and look.screen == step.signed_out:
-        raise Outcome("signed_out", "LinkedIn shows its sign-in screen: sign in on the phone, then run again")
+        raise SignedOut("LinkedIn shows its sign-in screen: sign in on the phone, then run again")
     if look.screen == step.expect:
         return None
     if look.screen is not None:
@@ -66,7 +71,7 @@ def arrive(ctx: RunContext, step: Step, screen: str | None) -> Look:
     return look
 
 
-def run_tap(ctx: RunContext, step: TapStep, runner: Any) -> FollowUp:
+def run_tap(ctx: RunContext, step: TapStep, runner: Runner) -> None:
     """Find the target (re-reading, scrolling, clearing interruptions), tap it once, wait for the next screen."""
     timeout = ctx.timeout(step)
     look = arrive(ctx, step, step.on)
@@ -74,7 +79,7 @@ def run_tap(ctx: RunContext, step: TapStep, runner: Any) -> FollowUp:
     node, look = ctx.seek(step.target, look, timeout, step.scroll, grace)
     if node is None:
         if step.if_absent and look.screen == step.on:
-            raise Outcome(step.if_absent, f"{look.screen} has no '{step.target}' row (not offered in this region)")
+            raise Outcome(Status(step.if_absent), f"{look.screen} has no '{step.target}' row (not offered in this region)")
         raise ctx.drift(step, ctx.describe_target(step.target), look)
     ctx.tap_path(node)
     if step.expect is None:
@@ -91,7 +96,7 @@ def confirmed_switch(ctx: RunContext, step: ToggleStep, look: Look) -> tuple[Nod
     try:
         reading = match.confirm_switch(ctx.flow, look.tree, step, look.locales)
     except AmbiguousMatch as exc:
-        raise Outcome("ui_drift", f"step '{step.name}': {exc}; no tap") from exc
+        raise Outcome(Status.UI_DRIFT, f"step '{step.name}': {exc}; no tap") from exc
     if reading.node is None:
         return None, None
     if reading.locale is None:
@@ -109,7 +114,7 @@ def read_switch(ctx: RunContext, step: ToggleStep, look: Look, settle: bool = Tr
     if node is None:
         raise ctx.drift(step, ctx.describe_target(step.target), look)
 
-    def key(lk: Look) -> Any:
+    def key(lk: Look) -> Hashable:
         found, state = confirmed_switch(ctx, step, lk)
         return (state, found.bounds if found else None)
 
@@ -125,19 +130,20 @@ def read_switch(ctx: RunContext, step: ToggleStep, look: Look, settle: bool = Tr
     return node, state, look
 
 
-def run_toggle(ctx: RunContext, step: ToggleStep, runner: Any) -> FollowUp:
-    """Playwright's set_checked: read; in apply tap only if it differs, then wait until it reads back."""
+def run_toggle(ctx: RunContext, step: ToggleStep, runner: Runner) -> None:
+    """Playwright's set_checked: read; in apply tap only if it differs, then wait until it reads back.
+    Returns only after a tap that read back as wanted: then the runner runs `run_persisted`."""
     look = arrive(ctx, step, step.on)
     node, state, look = read_switch(ctx, step, look)
     ctx.result.before = ctx.result.after = state
     if runner.mode == "check":
         ctx.step_detail.append(f"reads {state}")
         if runner.expected and state != runner.expected:
-            raise Outcome("mismatch", f"the switch reads {state}, expected {runner.expected}")
-        raise Outcome("unchanged", f"the switch reads {state}")
+            raise Outcome(Status.MISMATCH, f"the switch reads {state}, expected {runner.expected}")
+        raise Outcome(Status.UNCHANGED, f"the switch reads {state}")
     if state == runner.wanted:
         ctx.step_detail.append(f"already {state}")
-        raise Outcome("unchanged", f"already {state}: nothing tapped")
+        raise Outcome(Status.UNCHANGED, f"already {state}: nothing tapped")
     ctx.tap_switch(node)
     # a web switch flips at once: read back without a pause, never tap again
     look, _ = ctx.wait_for(lambda lk: confirmed_switch(ctx, step, lk)[1] == runner.wanted, ctx.timeout(step))
@@ -145,9 +151,13 @@ def run_toggle(ctx: RunContext, step: ToggleStep, runner: Any) -> FollowUp:
     ctx.result.verified = ctx.result.after == runner.wanted
     ctx.step_detail.append(f"{state} -> {ctx.result.after}")
     if not ctx.result.verified:
-        raise Outcome("verify_failed", f"after the tap the switch still reads {ctx.result.after} "
+        raise Outcome(Status.VERIFY_FAILED, f"after the tap the switch still reads {ctx.result.after} "
                       f"(wanted {runner.wanted}); not tapped again")
-    return Step(name="verify persisted", timeout=step.timeout, line=step.line), run_persisted
+
+
+def persisted_step(toggle: ToggleStep) -> Step:
+    """The toggle step's second part, as the results show it (same wait and flow line as the toggle)."""
+    return Step(name=PERSISTED, timeout=toggle.timeout, line=toggle.line)
 
 
 def opener_of(ctx: RunContext, screen: str) -> TapStep:
@@ -155,13 +165,13 @@ def opener_of(ctx: RunContext, screen: str) -> TapStep:
     for step in ctx.flow.steps:
         if isinstance(step, TapStep) and step.expect == screen:
             return step
-    raise Outcome("ui_drift", f"the flow has no step that opens screen {screen}")
+    raise Outcome(Status.UI_DRIFT, f"the flow has no step that opens screen {screen}")
 
 
-def run_persisted(ctx: RunContext, step: Step, runner: Any) -> FollowUp:
-    """Leave the page (back), open it again and read the switch once more."""
-    toggle = match.toggle_step(ctx.flow)
-    assert toggle is not None and toggle.on is not None
+def run_persisted(ctx: RunContext, step: Step, toggle: ToggleStep, runner: Runner) -> None:
+    """The toggle step's second part: leave the page (back), open it again and read the switch once more."""
+    if toggle.on is None:
+        raise Outcome(Status.UI_DRIFT, f"step '{toggle.name}' names no screen (on:) to re-open")
     opener = opener_of(ctx, toggle.on)
     timeout = ctx.timeout(step)
     ctx.go_back(step, ctx.current())
@@ -180,9 +190,18 @@ def run_persisted(ctx: RunContext, step: Step, runner: Any) -> FollowUp:
     ctx.result.persisted = state == runner.wanted
     ctx.step_detail.append(f"reads {state} after re-opening")
     if not ctx.result.persisted:
-        raise Outcome("verify_failed", f"after re-opening the page the switch reads {state} "
+        raise Outcome(Status.VERIFY_FAILED, f"after re-opening the page the switch reads {state} "
                       f"(wanted {runner.wanted}): the change did not persist")
-    raise Outcome("changed", f"{ctx.result.before} -> {state}, verified and persisted")
+    raise Outcome(Status.CHANGED, f"{ctx.result.before} -> {state}, verified and persisted")
 
 
-HANDLERS: dict[str, Callable[..., FollowUp]] = {"launch": run_launch, "tap": run_tap, "toggle": run_toggle}
+def run_step(ctx: RunContext, step: Step, runner: Runner) -> None:
+    """Run one flow step by its type."""
+    if isinstance(step, LaunchStep):
+        run_launch(ctx, step, runner)
+    elif isinstance(step, TapStep):
+        run_tap(ctx, step, runner)
+    elif isinstance(step, ToggleStep):
+        run_toggle(ctx, step, runner)
+    else:
+        raise Outcome(Status.UI_DRIFT, f"step '{step.name}': no handler for a '{step.kind}' step")

@@ -17,8 +17,9 @@ from typing import Any
 
 from mobile.devices import Device
 from mobile.errors import DeviceError
+from mobile.plan import RunPlan
+from mobile.shared import Shared
 
-SHARED_KEY = "xcuitest-sim"
 _START = threading.Lock()
 
 
@@ -42,7 +43,7 @@ def uses_xcuitest_sim(device: Device) -> bool:
     return device.simulator is not None and device.sim_driver == "xcuitest"
 
 
-def check_local_appium(plan: Any, device: Device) -> None:
+def check_local_appium(plan: RunPlan, device: Device) -> None:
     """The mode needs the Appium this tool starts: a remote one cannot reach the simulated usbmuxd."""
     if plan.appium_url or plan.grid or device.appium != "local":
         raise DeviceError(f"device '{device.name}' (simulator driver xcuitest) runs only through the Appium this "
@@ -50,10 +51,10 @@ def check_local_appium(plan: Any, device: Device) -> None:
                           "for it")
 
 
-def stack_for(shared: dict[str, Any], verbose: int = 0) -> XcuitestSimStack:
+def stack_for(shared: Shared, verbose: int = 0) -> XcuitestSimStack:
     """The run's stack, started on first use (parallel device threads share one)."""
     with _START:
-        stack = shared.get(SHARED_KEY)
+        stack = shared.xcuitest
         if stack is None:
             from mobile.sim.wda.usbmuxd import SimUsbmuxd, UsbmuxError
 
@@ -66,7 +67,7 @@ def stack_for(shared: dict[str, Any], verbose: int = 0) -> XcuitestSimStack:
             except BaseException:
                 usbmuxd.stop()
                 raise
-            stack = shared[SHARED_KEY] = XcuitestSimStack(usbmuxd, appium)
+            stack = shared.xcuitest = XcuitestSimStack(usbmuxd, appium)
             if verbose:
                 sys.stderr.write(f"appium (simulated iPhones, XCUITest): {appium.url} (log {appium.log_path}); "
                                  f"usbmuxd {usbmuxd.address}\n")
@@ -81,8 +82,8 @@ def start_appium(usbmuxd_address: str, **kwargs: Any) -> Any:
                         extra_args=("--use-drivers", "xcuitest"), **kwargs).start()
 
 
-def close_stack(shared: dict[str, Any]) -> None:
+def close_stack(shared: Shared) -> None:
     """Stop the run's stack if one was started."""
-    stack = shared.pop(SHARED_KEY, None)
+    stack, shared.xcuitest = shared.xcuitest, None
     if stack is not None:
         stack.stop()

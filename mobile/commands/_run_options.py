@@ -7,14 +7,18 @@ import argparse
 import json
 import sys
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence, TextIO
+from typing import Any, Sequence, TextIO
 
+from mobile.abort import Abort, signals_trip
 from mobile.appium_server import checkout_root, locate_appium
-from mobile.devices import LOCALES, Device
+from mobile.core.terms import LOCALE_CHOICES, Mode
+from mobile.devices import Device
 from mobile.errors import ConfigError, DeviceError, EnvironmentProblem, config_lines
-from mobile.inputs import positive_seconds
+from mobile.inputs import positive_seconds, validate_run
+from mobile.parallel import run_plan, summary_table, verdict_printer
+from mobile.plan import RunPlan
+from mobile.report import write_report
 from mobile.result import RunResult, document, exit_code, verdict_line
 
 OFF_NOTE = ("Note: turning it off stops LinkedIn from using your data to train its AI models from now on; "
@@ -31,7 +35,7 @@ def add_run_options(parser: argparse.ArgumentParser, mode: str) -> None:
                         help="run up to N devices at a time")
     parser.add_argument("--scenario", metavar="NAME|FILE",
                         help="simulated phones only: scenario to run (default: the device's simulator.scenario)")
-    parser.add_argument("--locale", choices=LOCALES, help="app language (default: auto-detect)")
+    parser.add_argument("--locale", choices=LOCALE_CHOICES, help="app language (default: auto-detect)")
     if mode == "check":
         parser.add_argument("--expect", choices=("on", "off"), help="exit 1 (mismatch) unless the switch reads so")
     else:
@@ -64,43 +68,13 @@ def _positive_int(text: str) -> int:
     return value
 
 
-@dataclass
-class RunPlan:
-    """Everything validated up front: what to run where."""
-
-    mode: str
-    devices: list[Device]
-    flow: Any
-    wanted: str | None = None
-    expected: str | None = None
-    locale: str | None = None
-    scenario: Any = None
-    appium_url: str | None = None
-    timeout: float | None = None
-    report_dir: Path | None = None
-    raw_evidence: bool = False
-    verbose: int = 0
-    grid: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-def build_plan(args: argparse.Namespace, mode: str) -> RunPlan:
+def build_plan(args: argparse.Namespace, mode: Mode) -> RunPlan:
     """Validate every input in the one pass (mobile.inputs); ConfigError(s) before anything starts."""
-    from mobile.inputs import validate_run
-
     p = validate_run(args, mode)
     return RunPlan(mode=mode, devices=p.devices, flow=p.flow, wanted=getattr(args, "state", None) if mode == "apply"
                    else None, expected=getattr(args, "expect", None), locale=args.locale, scenario=p.scenario,
                    appium_url=args.appium_url, timeout=args.timeout, report_dir=p.report_dir,
                    raw_evidence=args.raw_evidence, verbose=args.verbose, grid=p.config.grid if p.config else None)
-
-
-def run_devices(devices: Sequence[Device], run_one: Callable[[Device, int], RunResult],
-                parallel: int = 1) -> list[RunResult]:
-    """Run each device, up to `parallel` at a time (see mobile.parallel)."""
-    from mobile.parallel import run_devices as run_in_pool
-
-    return run_in_pool(devices, run_one, parallel)
 
 
 class Progress:
@@ -125,15 +99,12 @@ class Progress:
         self.stream.flush()
 
 
-def run_command(args: argparse.Namespace, mode: str) -> int:
+def run_command(args: argparse.Namespace, mode: Mode) -> int:
     """The whole `check`/`apply` command: plan, run each device, print, report; returns the exit code.
 
     SIGINT/SIGTERM (from here on) and a safety guard trip one Abort: every device stops before its next
     tap, the results so far are still printed and written (--json, --report), and the exit code is the
     abort's (130 / 143 for a signal, 5 for a safety violation)."""
-    from mobile.abort import Abort, signals_trip
-    from mobile.parallel import run_plan, verdict_printer
-
     abort = Abort()
     with signals_trip(abort):
         try:
@@ -156,8 +127,6 @@ def run_command(args: argparse.Namespace, mode: str) -> int:
         code = exit_code(results, abort)
         report_path = None
         if plan.report_dir is not None:
-            from mobile.report import write_report
-
             report_path = write_report(plan.report_dir, results, [r.appium_log for r in results if r.appium_log],
                                        wall_s=time.monotonic() - began)
         print_results(results, mode, as_json=args.json, report_path=report_path, streamed=stream is not None,
@@ -249,8 +218,6 @@ def print_results(results: list[RunResult], mode: str, as_json: bool, report_pat
     width = max(12, *(len(r.device) for r in results)) if results else 12
     if streamed:
         if len(results) > 1:
-            from mobile.parallel import summary_table
-
             out.write("\n" + summary_table(results, code) + "\n")
     else:
         for result in results:

@@ -49,8 +49,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         for package in removed:
             print(f"{device.serial}  removed {package}")
-        for problem in failed:
-            print(f"{device.serial}  could not remove {problem}")
+        for failure in failed:
+            print(f"{device.serial}  could not remove {failure}")
         if not removed and not failed:
             print(f"{device.serial}  nothing to remove: no Appium package is installed")
     return 3 if failed else 0

@@ -67,7 +67,7 @@ def live_line(device: LiveDevice, listed_as: str | None) -> str:
     return "  ".join(parts)
 
 
-def _listed_as(config: DevicesConfig, serial: str) -> str | None:
+def _listed_as(config: DevicesConfig, serial: str | None) -> str | None:
     return next((d.name for d in config.devices.values() if d.serial == serial), None)
 
 
@@ -106,6 +106,6 @@ def run(args: argparse.Namespace) -> int:
     print("adb:" if not adb_error else f"adb: {adb_error}")
     if not live and not adb_error:
         print("  no devices (connect a phone with USB debugging on, or start an emulator)")
-    for device in live:
-        print("  " + live_line(device, _listed_as(config, device.serial)))
+    for found in live:
+        print("  " + live_line(found, _listed_as(config, found.serial)))
     return 3 if adb_error else 0

@@ -110,9 +110,9 @@ def render_flow(flow: Flow) -> str:
     out.append("interruptions (checked in order)")
     for intr in flow.interruptions:
         out.append(f"  {intr.name}" + (f"  - {intr.description}" if intr.description else ""))
-        for platform, spec in intr.platforms.items():
-            out.append(f"    {platform:<8} detect: " + "; ".join(c.spec() for c in spec.detect))
-            out.append(f"    {'':<8} dismiss: " + "; ".join(c.spec() for c in spec.dismiss))
+        for platform, when in intr.platforms.items():
+            out.append(f"    {platform:<8} detect: " + "; ".join(c.spec() for c in when.detect))
+            out.append(f"    {'':<8} dismiss: " + "; ".join(c.spec() for c in when.dismiss))
     out.append("labels")
     for key, per_locale in flow.labels.items():
         shown = "  ".join(f"{loc}={' | '.join(texts)}" for loc, texts in per_locale.items())

@@ -22,10 +22,10 @@ from mobile.core.match import (
     shown_locales,
     toggle_step,
 )
+from mobile.core.terms import LOCALES
 from mobile.core.tree import Node, Tree, parse_page_source
 from mobile.errors import AmbiguousMatch, ConfigError, PageSourceError
 
-LOCALES = ("en", "nl", "de", "fr", "es", "pt-BR", "it")
 DEFAULT_FLOW = "linkedin-genai"
 
 

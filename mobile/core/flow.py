@@ -14,7 +14,6 @@ from typing import Any, Mapping
 
 from mobile.core.flow_schema import (
     MATCH_MODES,
-    PLATFORMS,
     AnchorSpec,
     App,
     Candidate,
@@ -30,6 +29,7 @@ from mobile.core.flow_schema import (
     ToggleStep,
 )
 from mobile.core.flow_yaml import Checker, Raw, parse_raw
+from mobile.core.terms import PLATFORMS
 from mobile.core.guards import flow_problems
 from mobile.errors import ConfigError
 from mobile.resources import FLOWS, shipped
@@ -51,7 +51,10 @@ def parse_flow(text: str, source_name: str) -> Flow:
         ("apps", "locales", "labels", "screens", "targets", "steps"),
     )
     ok = ck.each
-    description, apps, timeout, locales, labels = "", {}, 20.0, ("en",), MappingProxyType({})
+    description, timeout = "", 20.0
+    apps: dict[str, App] = {}
+    locales: tuple[str, ...] = ("en",)
+    labels: Labels = MappingProxyType({})
     with ok():
         description = ck.string(top["description"], "'description'") if "description" in top else ""
     with ok():
@@ -145,7 +148,8 @@ def _candidate(ck: Checker, raw: Raw, what: str, labels: Labels) -> Candidate:
         return Candidate(switch_for=inner, line=raw.line)
     if not any(k in spec for k in ("id", "text", "label", "role")):
         ck.fail(f"{what} needs at least one of id, text, label, role", raw.line)
-    match = ck.one_of(spec["match"], "match mode", f"in {what}", MATCH_MODES) if "match" in spec else "exact"
+    match = MATCH_MODES[ck.one_of(spec["match"], "match mode", f"in {what}", MATCH_MODES)] if "match" in spec \
+        else "exact"
     if "match" in spec and not ("text" in spec or "label" in spec):
         ck.fail(f"{what}: 'match' applies only to 'text' or 'label'", spec["match"].line)
     text = ck.string(spec["text"], "'text'") if "text" in spec else None
@@ -221,7 +225,8 @@ def _targets(ck: Checker, raw: Raw, labels: Labels, platforms: tuple[str, ...]) 
                 what = f"target '{name}'"
                 spec = ck.mapping(value, what, ("description",) + PLATFORMS)
                 _require_platforms(ck, value, what, spec, platforms)
-                cands = {p: _candidates(ck, spec[p], f"{what} on {p}", labels) for p in PLATFORMS if p in spec}
+                cands: dict[str, tuple[Candidate, ...]] = {
+                    p: _candidates(ck, spec[p], f"{what} on {p}", labels) for p in PLATFORMS if p in spec}
                 desc = ck.string(spec["description"], "'description'") if "description" in spec else ""
                 targets[name] = Target(name, MappingProxyType(cands), desc, value.line, labels)
     return targets

@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import ClassVar, Mapping, Sequence
 
-from mobile.core.locate import AnyOf, Id, Locator, Role, SwitchFor, Text
+from mobile.core.locate import AnyOf, Id, Locator, Role, SwitchFor, Text, TextMatch
+from mobile.core.terms import PLATFORMS
 from mobile.core.tree import Node, Tree
 
-PLATFORMS = ("android", "ios")
-MATCH_MODES = ("exact", "contains", "regex")
+MATCH_MODES: dict[str, TextMatch] = {"exact": "exact", "contains": "contains", "regex": "regex"}
 
 # label key -> locale -> the accepted spellings, first one preferred
 Labels = Mapping[str, Mapping[str, tuple[str, ...]]]
@@ -45,7 +45,7 @@ class Candidate:
     id: str | None = None
     text: str | None = None
     label: str | None = None
-    match: str = "exact"
+    match: TextMatch = "exact"
     role: tuple[str, ...] = ()
     switch_for: Candidate | None = None
     line: int = 0

@@ -27,7 +27,6 @@ from typing import Literal, Protocol, Sequence
 from mobile.core.tree import IOS_TOGGLE_TYPES, Node, ToggleState, Tree
 from mobile.errors import AmbiguousMatch
 
-LINKEDIN_ID_PREFIX = "com.linkedin.android:id/"
 TextMatch = Literal["exact", "contains", "regex"]
 
 # Classes that draw an on/off switch. Compose and WebView toggles may be plain Views with

@@ -54,7 +54,7 @@ IOS_ROOT = "AppiumAUT"
 WEBVIEW_ROLES = frozenset({"android.webkit.WebView", "XCUIElementTypeWebView"})
 IOS_TOGGLE_TYPES = frozenset({"XCUIElementTypeSwitch", "XCUIElementTypeToggle"})
 
-_BOUNDS_RE = re.compile(r"\[(-?\d+),(-?\d+)\]\[(-?\d+),(-?\d+)\]")
+BOUNDS_RE = re.compile(r"\[(-?\d+),(-?\d+)\]\[(-?\d+),(-?\d+)\]")
 _FIRST_TAG_RE = re.compile(rb"<\s*([A-Za-z_][\w.\-:]*)")
 # XPath NameTest: tags that are plain XML names go in as-is; anything else via name()=...
 _XPATH_NAME_RE = re.compile(r"^[A-Za-z_][\w.\-]*$")
@@ -329,7 +329,7 @@ class _Builder:
         push, pop = stack.append, stack.pop
         nodes_append, tags_append, ends_append, kids_append, paths_append = (
             nodes.append, tags.append, ends.append, kids.append, paths.append)
-        new, fullmatch = _new, _BOUNDS_RE.fullmatch
+        new, fullmatch = _new, BOUNDS_RE.fullmatch
 
         # Plain closures, not methods: lxml passes a namespace map to a start() that takes three arguments.
         def start(tag: str, a: dict[str, str]) -> None:
@@ -439,7 +439,8 @@ def _parse_lxml(data: bytes) -> _Builder | None:
     # Names: libxml2 allows the XML 1.0 5th-edition name characters, expat those of the 4th; both agree
     # on ASCII. A non-ASCII document has its tag and attribute names checked (about 2 ms per 5,000 nodes).
     built = _Builder(check_names=not data.isascii())
-    parser = _lxml.XMLParser(target=built, no_network=True, load_dtd=False)
+    # lxml-stubs' ParserTarget protocol lists every callback; _Builder has the ones libxml2 calls here
+    parser = _lxml.XMLParser(target=built, no_network=True, load_dtd=False)  # type: ignore[arg-type]
     try:
         _lxml.fromstring(data, parser)
     except (_lxml.LxmlError, _NotForLxml):

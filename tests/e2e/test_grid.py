@@ -12,7 +12,7 @@ from typing import Any, Iterator
 import pytest
 
 from mobile.abort import Abort
-from mobile.commands._run_options import RunPlan
+from mobile.plan import RunPlan
 from mobile.core.flow import find_flow, load_flow
 from mobile.devices import Device
 from mobile.grid import Farm, local_farm
