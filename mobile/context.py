@@ -189,12 +189,15 @@ class RunContext:
         return self.flow.targets[target].locator(self.platform, self.active_locale).describe()
 
     def seek(self, target: str, look: Look, timeout: float, scroll: bool,
-             grace: float | None = None) -> tuple[Node | None, Look]:
+             grace: float | None = None, seen: list[Look] | None = None) -> tuple[Node | None, Look]:
         """Find a target: on this look at once; else re-read (backing off) and, once the screen settles,
         scroll its scrollable area to the list's end. Gives up at the timeout, `grace` s after the list
-        ended without it, or at once when the settled screen has nothing that scrolls."""
+        ended without it, or at once when the settled screen has nothing that scrolls. Every look read is
+        appended to `seen` (when given)."""
         deadline, ended = self.clock() + timeout, None
         look = self.clear_interruptions(look)
+        seen = seen if seen is not None else []
+        seen.append(look)
         node = self.find(target, look)
         if node is not None:
             return node, look
@@ -215,6 +218,7 @@ class RunContext:
                 scrolls += 1
                 self.driver.scroll(area, "down")
                 prev, look = look, self.clear_interruptions(self.read())
+                seen.append(look)
                 if look.xml == prev.xml:
                     ended = self.clock()  # scrolling changed nothing: the list ended
             else:
@@ -223,6 +227,7 @@ class RunContext:
                 self.sleeper(interval)
                 interval = min(interval * 2, poll_cap(timeout))
                 prev, look = look, self.clear_interruptions(self.read())
+                seen.append(look)
             if self.find(target, look) is not None:
                 return self.confirm(target, look)
 
@@ -273,27 +278,35 @@ class RunContext:
             if state == 0:
                 raise AppMissing("LinkedIn is not installed (queryAppState 0)")
             launch = state != 4
-            self.step_detail.append("app not in front: relaunched" if launch else "pressed back")
-            self.driver.launch() if launch else self.go_back(step, look)
+            if launch:
+                self.step_detail.append("app not in front: relaunched")
+                self.driver.launch()
+            elif self.go_back(step, look):
+                self.step_detail.append("pressed back")
+            else:
+                raise self.drift(step, f"screen {wanted}", look, f"{'; '.join(self.step_detail)}; "
+                                 "no Back control to leave it")
             look, _ = self.after_action(lambda lk: lk.screen is not None, self.timeout(step), launch=launch)
         if look.screen is None:
             raise self.drift(step, f"screen {wanted}", look, f"{'; '.join(self.step_detail)}; "
                              "still on no known screen")
         raise Rewind(look.screen)
 
-    def go_back(self, step: Step, look: Look) -> None:
-        """Leave the page. Android: the Back key. iOS has none, and the XCUITest driver's `back` taps the
-        first navigation-bar button it finds (or nothing): the flow's declared `back` control is tapped."""
+    def go_back(self, step: Step, look: Look) -> bool:
+        """Leave the page; False when there is nothing to leave it with. Android: the Back key. iOS has
+        none, and the XCUITest driver's `back` taps the first navigation-bar button it finds (or nothing):
+        the flow's declared `back` control is tapped."""
         if self.platform != "ios":
             self.driver.back()
-            return
+            return True
         if BACK_TARGET not in self.flow.targets:
             raise Outcome(Status.UI_DRIFT, f"step '{step.name}': the flow declares no '{BACK_TARGET}' target, "
                           "and on iOS a page is left only through its declared Back control")
         node, look = self.seek(BACK_TARGET, look, self.timeout(step), scroll=False)
         if node is None:
-            raise self.drift(step, self.describe_target(BACK_TARGET), look)
+            return False
         self.tap_path(node)
+        return True
 
     def drift(self, step: Step, wanted: str, look: Look, note: str = "") -> Outcome:
         """A ui_drift outcome naming the step, what was looked for and what the screen had."""

@@ -438,6 +438,17 @@ def resolve(config: DevicesConfig, names: Sequence[str] = (), group: str | None 
     out: list[Device] = []
     for name in wanted:
         device = _one(config, name, cache, mark_absent)
-        if (device.name, device.serial) not in {(seen.name, seen.serial) for seen in out}:
+        if _phone_key(device) not in {_phone_key(seen) for seen in out}:
             out.append(device)
     return out
+
+
+def _phone_key(device: Device) -> tuple[str, str]:
+    """What identifies the phone a device entry reaches: its serial or UDID once known (two names for one
+    phone must never drive it twice at once), else its name (simulated phones: one phone per entry)."""
+    if device.simulator is None and device.absent is None:
+        if device.serial and device.serial != "auto":
+            return ("serial", device.serial)
+        if device.udid:
+            return ("udid", device.udid)
+    return ("name", device.name)

@@ -214,9 +214,17 @@ def check_simulated_iphone(p: Pass, device: Device) -> None:
                                    where=device.where))
 
 
+def check_sim_latency(p: Pass) -> None:
+    """$LINKEDIN_SIM_LATENCY_SCALE, read by every simulated phone the run starts."""
+    from mobile.sim.phone import env_latency_scale
+
+    env_latency_scale()
+
+
 # The pass, in order. A new input adds its check here.
 CHECKS: list[Callable[[Pass], None]] = [
     check_flags, check_devices_file, check_scenario_flag, check_auto_is_local, check_flow, check_report_dir,
+    check_sim_latency,
     check_devices,
 ]
 

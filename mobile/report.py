@@ -183,7 +183,8 @@ def junit_xml(results: list[RunResult], wall_s: float | None = None) -> str:
             ET.SubElement(case, "error", type=r.status, message=r.message or r.status).text = text
         props = ET.SubElement(case, "properties")
         for key in ("status", "platform", "before", "after", "commands"):
-            ET.SubElement(props, "property", name=key, value=str(getattr(r, key)))
+            value = getattr(r, key)
+            ET.SubElement(props, "property", name=key, value="" if value is None else str(value))
         ET.SubElement(case, "system-out").text = text
     ET.indent(suite)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suite, encoding="unicode") + "\n"

@@ -14,7 +14,7 @@ from mobile.core.flow_schema import Candidate, LaunchStep, Step, TapStep, Toggle
 from mobile.core.terms import Status
 from mobile.core.tree import Node
 from mobile.errors import AmbiguousMatch, AppMissing, SignedOut
-from mobile.context import ABSENT_GRACE_S, Look, Outcome, Rewind, RunContext
+from mobile.context import ABSENT_GRACE_S, BACK_TARGET, Look, Outcome, Rewind, RunContext
 
 if TYPE_CHECKING:  # the runner imports this module: the type only, no import cycle at run time
     from mobile.runner import Runner
@@ -76,9 +76,14 @@ def run_tap(ctx: RunContext, step: TapStep, runner: Runner) -> None:
     timeout = ctx.timeout(step)
     look = arrive(ctx, step, step.on)
     grace = min(timeout, ABSENT_GRACE_S) if step.if_absent else None
-    node, look = ctx.seek(step.target, look, timeout, step.scroll, grace)
+    seen: list[Look] = []
+    node, look = ctx.seek(step.target, look, timeout, step.scroll, grace, seen)
     if node is None:
         if step.if_absent and look.screen == step.on:
+            unsure = renamed_row(ctx, step, seen)
+            if unsure is not None:
+                raise ctx.drift(step, ctx.describe_target(step.target), look,
+                                f"'{unsure}' may be the row renamed; not {step.if_absent}")
             raise Outcome(Status(step.if_absent), f"{look.screen} has no '{step.target}' row (not offered in this region)")
         raise ctx.drift(step, ctx.describe_target(step.target), look)
     ctx.tap_path(node)
@@ -87,6 +92,19 @@ def run_tap(ctx: RunContext, step: TapStep, runner: Runner) -> None:
     look, ok = ctx.after_action(lambda lk: lk.screen == step.expect, timeout, same_as=ctx.failed_on.get(step.name))
     if not ok:
         ctx.recover(step, look, step.expect)
+    return None
+
+
+def renamed_row(ctx: RunContext, step: TapStep, seen: list[Look]) -> str | None:
+    """A text on the `on` screen that names the step's `unsure_if_word` (e.g. "AI"): the row may be there
+    under a new name, so its absence proves nothing."""
+    if step.unsure_if_word is None:
+        return None
+    for look in seen:
+        if look.screen == step.on:
+            found = match.word_mention(ctx.flow, look.tree, step.unsure_if_word, look.locales or ctx.flow.locales)
+            if found is not None:
+                return found
     return None
 
 
@@ -174,7 +192,8 @@ def run_persisted(ctx: RunContext, step: Step, toggle: ToggleStep, runner: Runne
         raise Outcome(Status.UI_DRIFT, f"step '{toggle.name}' names no screen (on:) to re-open")
     opener = opener_of(ctx, toggle.on)
     timeout = ctx.timeout(step)
-    ctx.go_back(step, ctx.current())
+    if not ctx.go_back(step, ctx.current()):
+        raise ctx.drift(step, ctx.describe_target(BACK_TARGET), ctx.current(), "no Back control to leave the page")
     look, ok = ctx.after_action(lambda lk: lk.screen == opener.on, timeout)
     if not ok:
         raise ctx.drift(step, f"screen {opener.on} after going back", look)

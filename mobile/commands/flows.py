@@ -65,6 +65,8 @@ def step_line(step: Step) -> str:
             bits.append(f"on {step.on or '?'} -> {step.expect or '?'}")
         if step.if_absent:
             bits.append(f"absent means {step.if_absent}")
+        if step.unsure_if_word:
+            bits.append(f"unless a text says '{step.unsure_if_word}' (ui_drift)")
     elif isinstance(step, ToggleStep):
         if step.on:
             bits.append(f"on {step.on}")

@@ -258,7 +258,7 @@ def _step(ck: Checker, kind: str, raw: Raw, what: str, screens: Mapping[str, Scr
           targets: Mapping[str, Target], labels: Labels) -> Step:
     allowed = {
         "launch": ("name", "timeout", "expect", "signed_out", "locked"),
-        "tap": ("name", "timeout", "target", "on", "expect", "scroll", "if_absent"),
+        "tap": ("name", "timeout", "target", "on", "expect", "scroll", "if_absent", "unsure_if_word"),
         "toggle": ("name", "timeout", "target", "on", "scroll", "confirm_label"),
     }[kind]
     required = {"launch": (), "tap": ("target",), "toggle": ("target", "confirm_label")}[kind]
@@ -281,8 +281,13 @@ def _step(ck: Checker, kind: str, raw: Raw, what: str, screens: Mapping[str, Scr
         absent = None
         if "if_absent" in spec:
             absent = ck.one_of(spec["if_absent"], "outcome", f"for 'if_absent' in {what}", ABSENT_OUTCOMES)
+        unsure = None
+        if "unsure_if_word" in spec:
+            if absent is None:
+                ck.fail(f"'unsure_if_word' in {what} needs 'if_absent'", spec["unsure_if_word"].line)
+            unsure = ck.one_of(spec["unsure_if_word"], "label key", f"for 'unsure_if_word' in {what}", labels)
         return TapStep(target=target, on=screen("on"), expect=screen("expect"), scroll=scroll, if_absent=absent,
-                       **common)
+                       unsure_if_word=unsure, **common)
     confirm = ck.one_of(spec["confirm_label"], "label key", f"for 'confirm_label' in {what}", labels)
     return ToggleStep(target=target, on=screen("on"), scroll=scroll, confirm_label=confirm, **common)
 

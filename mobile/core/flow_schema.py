@@ -228,6 +228,7 @@ class TapStep(Step):
     expect: str | None = None
     scroll: bool = False
     if_absent: str | None = None
+    unsure_if_word: str | None = None  # label key: a page showing it as a word may hold the row renamed
 
 
 @dataclass(frozen=True)

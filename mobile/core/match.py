@@ -11,10 +11,11 @@ and the deepest screen reached is the one on top. `matching_screens` lists every
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from mobile.core.flow_schema import Candidate, Flow, Interruption, Locales, ToggleStep, as_locales
-from mobile.core.locate import SwitchFor, locate_one, normalize_text, text_keys
+from mobile.core.flow_schema import Candidate, Flow, Interruption, Locales, ToggleStep, as_locales, spellings
+from mobile.core.locate import SwitchFor, locate_one, normalize_text, shown_texts, text_keys
 from mobile.core.tree import Node, ToggleState, Tree
 from mobile.errors import AmbiguousMatch
 
@@ -95,6 +96,19 @@ def match_targets(flow: Flow, tree: Tree, platform: str, locale: Locales) -> lis
 def _tree_texts(tree: Tree) -> frozenset[str]:
     """Every normalised text and label on the page (the keys of the locators' per-tree text index)."""
     return text_keys(tree)
+
+
+def word_mention(flow: Flow, tree: Tree, key: str, locales: Locales) -> str | None:
+    """The first text on the page holding one of label `key`'s spellings (in `locales`) as a whole word."""
+    words = sorted({w for w in (normalize_text(s) for s in spellings(flow.labels, key, locales)) if w})
+    if not words:
+        return None
+    pattern = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + r")(?!\w)")
+    for n in tree.nodes:
+        for text in shown_texts(n):
+            if text and pattern.search(normalize_text(text)):
+                return text
+    return None
 
 
 def locale_scores(flow: Flow, tree: Tree) -> dict[str, int]:

@@ -68,9 +68,12 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
 def serve(args: argparse.Namespace, out: Any = sys.stdout) -> int:
     """Run the phone until SIGINT/SIGTERM; print how to reach it; write --ready-file when serving."""
     from mobile.sim.launch import start_phone
+    from mobile.sim.phone import check_latency_scale, env_latency_scale
 
-    if args.latency_scale is not None and args.latency_scale < 0:
-        raise ConfigError("--latency-scale must be >= 0", "--latency-scale")
+    if args.latency_scale is not None:
+        check_latency_scale(args.latency_scale, "--latency-scale")
+    else:
+        env_latency_scale()
     driver = getattr(args, "driver", "linkedinsim") or "linkedinsim"
     if driver == "uiautomator2" and args.platform != "android":
         raise ConfigError("--driver uiautomator2 needs --platform android", "--driver")

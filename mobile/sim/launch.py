@@ -12,7 +12,7 @@ from types import TracebackType
 from typing import Any
 
 from mobile import abort as lifecycle
-from mobile.sim.phone import LATENCY_ENV, Phone
+from mobile.sim.phone import Phone, env_latency_scale
 from mobile.sim.server import SimServer
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -51,7 +51,7 @@ def resolve_latency_scale(latency_scale: float | None) -> float:
     """The given scale, else $LINKEDIN_SIM_LATENCY_SCALE, else 1 (the scenario's own latency)."""
     if latency_scale is not None:
         return float(latency_scale)
-    return float(os.environ.get(LATENCY_ENV) or 1.0)
+    return env_latency_scale()
 
 
 def start_phone(platform: str = "android", scenario: Any = "default", *, latency_scale: float | None = None,

@@ -7,11 +7,13 @@ so the threaded HTTP server may call them concurrently.
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 import time
 from typing import Any, Callable
 
+from mobile.errors import ConfigError
 from mobile.sim import render, screenshot
 from mobile.sim.app import DESIGN_HEIGHT, DESIGN_WIDTH, ResolveContext, View, resolve
 from mobile.sim.activities import check_activity
@@ -26,6 +28,26 @@ DEVICE_DEFAULTS = {
 }
 KEY_WAKE, KEY_POWER, KEY_MENU, KEY_BACK, KEY_HOME = 224, 26, 82, 4, 3
 LATENCY_ENV = "LINKEDIN_SIM_LATENCY_SCALE"
+
+
+def check_latency_scale(value: float, where: str) -> float:
+    """A latency multiplier: a finite number >= 0, else ConfigError naming `where`."""
+    if not math.isfinite(value) or value < 0:
+        raise ConfigError(f"must be a finite number >= 0 (0 = instant), got {value!r}", where=where)
+    return value
+
+
+def env_latency_scale() -> float:
+    """$LINKEDIN_SIM_LATENCY_SCALE (unset or empty: 1), checked like --latency-scale."""
+    text = os.environ.get(LATENCY_ENV, "").strip()
+    if not text:
+        return 1.0
+    try:
+        value = float(text)
+    except ValueError:
+        raise ConfigError(f"not a number: {text!r} (e.g. 0 for instant, 1 for the scenario's latency)",
+                          where=f"${LATENCY_ENV}") from None
+    return check_latency_scale(value, f"${LATENCY_ENV}")
 
 
 def _node_info(view: View, platform: str) -> dict:
@@ -47,7 +69,7 @@ class Phone:
         self.clock = clock
         self.log = InteractionLog(clock)
         if latency_scale is None:
-            latency_scale = float(os.environ.get(LATENCY_ENV, "1") or 1)
+            latency_scale = env_latency_scale()
         self.latency_scale = latency_scale * self.scenario.latency.scale
         self._lock = threading.RLock()
         facts = {**DEVICE_DEFAULTS[platform], **self.scenario.device.get(platform, {})}

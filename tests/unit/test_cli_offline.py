@@ -37,7 +37,8 @@ def test_flows_show_prints_apps_targets_candidates_locales_interruptions(capsys:
     assert "  android  com.linkedin.android  activities: com.linkedin.android.authenticator.LaunchActivity, " \
            "com.linkedin.android.authenticator.LaunchActivityDefault, com.linkedin.android.splash.SplashActivity" in out
     assert "locales  en, nl, de, fr, es, pt-BR, it" in out
-    assert "  5. tap genai_setting  on data_privacy -> genai  absent means not_offered  scroll" in out
+    assert ("  5. tap genai_setting  on data_privacy -> genai  absent means not_offered"
+            "  unless a text says 'ai_word' (ui_drift)  scroll") in out
     assert "      1. id=com.linkedin.android:id/me_launcher_container\n      2. id=com.linkedin.android:id/me_launcher" in out
     assert "      1. switch_for(label=genai_toggle)" in out
     assert "  android_permission  - " in out
