@@ -230,7 +230,11 @@ class AppiumServer:
             self.log_path = self._tmp / "appium.log"
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "APPIUM_HOME": str(self.home), **self.env}
+        from mobile.adb import android_home_env
+
+        # the same adb binary for Appium and for this tool: two adb versions kill each other's server
+        # (`self.env`, e.g. a private adb server's ANDROID_HOME, wins)
+        env = {**os.environ, **android_home_env(), "APPIUM_HOME": str(self.home), **self.env}
         env["NODE_OPTIONS"] = loopback_node_options(env.get("NODE_OPTIONS"))
         began = time.monotonic()
         # stdout/stderr go to a side file: --log holds the server log, this catches start-up crashes.

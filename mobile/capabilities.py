@@ -19,10 +19,11 @@ from appium.options.ios import XCUITestOptions
 from mobile.devices import Device
 
 APP_PACKAGE = "com.linkedin.android"
-APP_ACTIVITY = "com.linkedin.android.authenticator.LaunchActivity"
-# Both known entry activities, plus the package wildcard: LaunchActivity is a trampoline that hands over to
-# the app's main activity at once, and UiAutomator2 fails the session if none of these is ever focused.
-APP_WAIT_ACTIVITY = ",".join((APP_ACTIVITY, "com.linkedin.android.splash.SplashActivity", f"{APP_PACKAGE}.*"))
+# No appActivity: the launcher entry changes between builds (newer ones launch an activity-alias,
+# LaunchActivityDefault, and no longer export LaunchActivity), so UiAutomator2 resolves it itself
+# (`cmd package resolve-activity`). Any of the app's activities counts as started: the launcher is a
+# trampoline that hands over to the main activity at once.
+APP_WAIT_ACTIVITY = f"{APP_PACKAGE}.*"
 BUNDLE_ID = "com.linkedin.LinkedIn"
 SIM_AUTOMATION = "LinkedInSim"
 NEW_COMMAND_TIMEOUT = 120
@@ -62,18 +63,20 @@ def wda_derived_data(slot: int) -> str:
 def _android_app(options: AppiumOptions) -> None:
     """The LinkedIn app capabilities every Android session carries."""
     options.set_capability("appium:appPackage", APP_PACKAGE)
-    options.set_capability("appium:appActivity", APP_ACTIVITY)
     options.set_capability("appium:appWaitActivity", APP_WAIT_ACTIVITY)
     options.set_capability("appium:noReset", True)  # keeps the user signed in
+    # with noReset alone a running LinkedIn comes back where the person left it (Messaging, a post...)
+    options.set_capability("appium:forceAppLaunch", True)
 
 
 def _ios_app(options: AppiumOptions) -> None:
     """The LinkedIn app capabilities every iOS session carries."""
     options.set_capability("appium:bundleId", BUNDLE_ID)
     options.set_capability("appium:noReset", True)
+    options.set_capability("appium:forceAppLaunch", True)  # XCUITest: false by default once noReset is set
 
 
-def _uiautomator2(device: Device, slot: int, system_port: int | None = None) -> AppiumOptions:
+def _uiautomator2(device: Device, slot: int, local: bool = True, system_port: int | None = None) -> AppiumOptions:
     options = UiAutomator2Options()
     options.platform_name = "Android"
     options.automation_name = "UiAutomator2"
@@ -81,8 +84,9 @@ def _uiautomator2(device: Device, slot: int, system_port: int | None = None) -> 
     if device.serial is None or device.serial == "auto":
         raise ValueError(f"device '{device.name}' has no resolved serial; resolve() it first")
     options.udid = device.serial
-    options.system_port = system_port or SYSTEM_PORT_BASE + slot
-    options.adb_port = device.adb_port or adb_server_port()
+    if local:  # behind a remote Appium or a Grid these are the lab's: its node stereotypes pin them
+        options.system_port = system_port or SYSTEM_PORT_BASE + slot
+        options.adb_port = device.adb_port or adb_server_port()
     options.new_command_timeout = NEW_COMMAND_TIMEOUT
     options.disable_window_animation = True
     for name, value in ANDROID_SETTINGS.items():
@@ -90,7 +94,7 @@ def _uiautomator2(device: Device, slot: int, system_port: int | None = None) -> 
     return options
 
 
-def _xcuitest(device: Device, slot: int) -> XCUITestOptions:
+def _xcuitest(device: Device, slot: int, local: bool) -> XCUITestOptions:
     options = XCUITestOptions()
     options.platform_name = "iOS"
     options.automation_name = "XCUITest"
@@ -98,9 +102,10 @@ def _xcuitest(device: Device, slot: int) -> XCUITestOptions:
     if device.udid is None:
         raise ValueError(f"device '{device.name}' has no udid")
     options.udid = device.udid
-    options.wda_local_port = WDA_PORT_BASE + slot
-    options.mjpeg_server_port = MJPEG_PORT_BASE + slot
-    options.derived_data_path = wda_derived_data(slot)
+    if local:  # a remote Mac has its own ports and folders; a path from this machine means nothing there
+        options.wda_local_port = WDA_PORT_BASE + slot
+        options.mjpeg_server_port = MJPEG_PORT_BASE + slot
+        options.derived_data_path = wda_derived_data(slot)
     options.new_command_timeout = NEW_COMMAND_TIMEOUT
     options.set_capability("appium:wdaLaunchTimeout", WDA_LAUNCH_TIMEOUT_MS)
     options.set_capability("appium:waitForIdleTimeout", IOS_SETTINGS["waitForIdleTimeout"])
@@ -111,7 +116,7 @@ def _xcuitest(device: Device, slot: int) -> XCUITestOptions:
 def _xcuitest_simulated(device: Device, sim_url: str, slot: int, mjpeg_port: int | None) -> AppiumOptions:
     """A simulated iPhone through the real XCUITest driver: a real iPhone's capabilities (its udid is the
     phone's), plus `webDriverAgentUrl`, the phone's WebDriverAgent, so nothing needs Xcode."""
-    options = _xcuitest(device, slot)
+    options = _xcuitest(device, slot, local=True)  # the phone runs next to the Appium the tool starts
     options.set_capability("appium:webDriverAgentUrl", sim_url)
     if mjpeg_port is not None:
         options.mjpeg_server_port = mjpeg_port
@@ -134,9 +139,14 @@ def _simulated(device: Device, sim_url: str) -> AppiumOptions:
 
 
 def capabilities_for(device: Device, *, sim_url: str | None = None, slot: int = 0,
-                     mjpeg_port: int | None = None) -> AppiumOptions:
+                     mjpeg_port: int | None = None, local: bool = True) -> AppiumOptions:
     """The options for one session on `device`; `sim_url` is the simulated phone's server URL (its
-    WebDriverAgent for simulator.driver xcuitest, whose `udid` is the phone's serial)."""
+    WebDriverAgent for simulator.driver xcuitest, whose `udid` is the phone's serial).
+
+    `local` is False when the session goes to a remote Appium or through a Grid: device-side ports
+    (systemPort, adbPort, wdaLocalPort, mjpegServerPort) and derivedDataPath are then left to the lab
+    (Grid 4 only routes a request whose `appium:` keys equal the node stereotype's), unless devices.yaml
+    `capabilities:` names them."""
     if not 0 <= slot < MAX_SLOTS:
         raise ValueError(f"slot {slot} out of range 0..{MAX_SLOTS - 1}")
     url = sim_url or device.sim_url
@@ -155,9 +165,9 @@ def capabilities_for(device: Device, *, sim_url: str | None = None, slot: int = 
             raise ValueError(f"simulated device '{device.name}' needs sim_url (start the phone first)")
         options = _simulated(device, url)
     elif device.platform == "android":
-        options = _uiautomator2(device, slot)
+        options = _uiautomator2(device, slot, local)
     else:
-        options = _xcuitest(device, slot)
+        options = _xcuitest(device, slot, local)
     for name, value in device.capabilities.items():
         options.set_capability(name, value)
     return options

@@ -14,7 +14,7 @@ from mobile.commands._run_options import config_error_document
 from mobile.errors import ConfigError, config_lines
 
 # command name -> module under mobile.commands exposing add_parser(subparsers) and run(args) -> int
-COMMANDS = ("check", "apply", "devices", "flows", "validate", "locate", "doctor", "setup", "sim")
+COMMANDS = ("check", "apply", "devices", "flows", "validate", "locate", "doctor", "setup", "sim", "cleanup")
 
 
 class UsageExit(SystemExit):

@@ -212,12 +212,21 @@ def check_adb(needed: bool) -> Check:
     return Check("adb", True, f"server v{version} on port {client.port} ({adb_binary()})", None, needed)
 
 
+XIAOMI_HINT = ("Xiaomi (MIUI/HyperOS): in Developer options also turn on 'USB debugging (Security settings)' "
+               "(taps are refused without it; it asks for a Mi account and a SIM) and 'Install via USB' (Appium "
+               "installs its UiAutomator2 server), then reconnect")
+
+
 def check_android_home(needed: bool) -> Check:
-    """appium-adb (inside UiAutomator2) finds platform-tools/adb through ANDROID_HOME."""
+    """appium-adb (inside UiAutomator2) finds platform-tools/adb through ANDROID_HOME; the Appium the tool
+    starts gets one holding the bundled adb when none is set, so both use the same adb binary."""
     home = os.environ.get("ANDROID_HOME") or os.environ.get("ANDROID_SDK_ROOT")
     fix = "sudo apt-get install adb && export ANDROID_HOME=/usr/lib/android-sdk"
     if not home:
-        return Check("ANDROID_HOME", False, "not set (the UiAutomator2 driver needs it)", fix, needed)
+        from mobile.adb import adbutils
+
+        return Check("ANDROID_HOME", True, f"not set: the Appium this tool starts gets one holding the bundled adb "
+                     f"({adbutils.adb_path()}); an Appium you run yourself needs it set", None, needed)
     if not (Path(home) / "platform-tools" / "adb").exists():
         return Check("ANDROID_HOME", False, f"{home}/platform-tools/adb does not exist", fix, needed)
     return Check("ANDROID_HOME", True, home, None, needed)
@@ -236,19 +245,27 @@ def check_device(device: Device, live: list | None) -> list[Check]:
     found = next((d for d in live or [] if d.serial == device.serial), None)
     if found is None:
         return [Check(name, False, f"adb does not see {device.serial}",
-                      "connect the phone with USB debugging on (Settings > Developer options), then `adb devices`")]
+                      "connect the phone with USB debugging on (Settings > Developer options), then `adb devices`; "
+                      + XIAOMI_HINT)]
     if not found.ready:
-        return [Check(name, False, f"{found.serial} is {found.state}", found.fix)]
+        fix = found.fix if found.state != "unauthorized" else f"{found.fix}; {XIAOMI_HINT}"
+        return [Check(name, False, f"{found.serial} is {found.state}", fix)]
     if found.problem:
         return [Check(name, False, found.problem, "adb reconnect, then run doctor again")]
     model = f"{found.model}, Android {found.os_version}"
     checks = [Check(name, True, f"{found.serial} ready ({model})")]
+    if found.vendor_os:
+        checks.append(Check("vendor", False, f"{found.vendor_os}: two developer switches cannot be checked from here",
+                            XIAOMI_HINT, False))
     if found.app_installed:
         checks.append(Check("LinkedIn app", True, f"installed, version {found.app_version}"))
     else:
         checks.append(Check("LinkedIn app", False, f"com.linkedin.android is not installed on {found.serial}",
                             "install LinkedIn from the phone's app store and sign in"))
-    if found.screen_on is False or found.locked:
+    if found.locked and found.secure:
+        checks.append(Check("screen", False, "locked with a PIN, pattern or password",
+                            "unlock the phone yourself and keep the screen on (the tool never enters a PIN)"))
+    elif found.screen_on is False or found.locked:
         checks.append(Check("screen", True, "off or locked: it is woken and a swipe lock dismissed at the start of a run",
                             None, False))
     return checks

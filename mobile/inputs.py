@@ -128,6 +128,31 @@ def _only_simulated(config: DevicesConfig, args: argparse.Namespace) -> None:
         raise ConfigError(f"--scenario applies to simulated phones only, not {', '.join(real)}", where="--scenario")
 
 
+def check_auto_is_local(p: Pass) -> None:
+    """`serial: auto` / `--device auto` resolve through this machine's adb: refused behind a remote Appium or
+    a Grid, whose devices this machine cannot see."""
+    from mobile.devices import Device
+    from mobile.remote import appium_target, auto_needs_local_adb, is_local
+
+    if p.config is None:
+        return
+    config, args = p.config, p.args
+    names = list(config.devices) if args.all else []
+    names += list(config.groups.get(args.group, ())) if args.group else []
+    names += args.device or ([] if names else [next(iter(config.devices))])
+    for name in dict.fromkeys(names):
+        if name == "auto":
+            device, where = Device(name="auto", platform="android", appium=config.default_appium), "--device"
+        elif name in config.devices and config.devices[name].serial == "auto":
+            device = config.devices[name]
+            where = device.where or config.path
+        else:
+            continue
+        if not is_local(args.appium_url, config.grid, device):
+            url = appium_target(args.appium_url, config.grid, device)[0] or ""
+            p.problems.add(ConfigError(auto_needs_local_adb(device.name, url), where=where))
+
+
 def check_flow(p: Pass) -> None:
     """The flow (by name or file), and --locale against its labels."""
     from mobile.core.flow import find_flow
@@ -198,7 +223,8 @@ def check_sim_latency(p: Pass) -> None:
 
 # The pass, in order. A new input adds its check here.
 CHECKS: list[Callable[[Pass], None]] = [
-    check_flags, check_devices_file, check_scenario_flag, check_flow, check_report_dir, check_sim_latency,
+    check_flags, check_devices_file, check_scenario_flag, check_auto_is_local, check_flow, check_report_dir,
+    check_sim_latency,
     check_devices,
 ]
 

@@ -127,12 +127,16 @@ def run_device(plan: RunPlan, device: Device, *, slot: int = 0, progress: Any = 
     began = clock()
     with ExitStack() as stack:
         try:
+            from mobile.remote import appium_target, is_local, outlast_grid_queue
+
             abort.check()
             xcuitest_sim = uses_xcuitest_sim(device)
             if xcuitest_sim:
                 check_local_appium(plan, device)
             sim_url, device = _start_phone(plan, device, result, stack, shared)
-            _prepare_adb_device(device, result)
+            local = xcuitest_sim or is_local(plan.appium_url, plan.grid, device)
+            if local:  # a remote Appium or Grid has its own adb: nothing here can see its devices
+                _prepare_adb_device(device, result)
             from mobile.capabilities import capabilities_for
 
             mjpeg_port = None
@@ -148,8 +152,9 @@ def run_device(plan: RunPlan, device: Device, *, slot: int = 0, progress: Any = 
             result.appium_log = log
             if progress is not None and hasattr(progress, "on_stage"):
                 progress.on_stage("creating the Appium session...")
-            options = capabilities_for(device, sim_url=sim_url, slot=slot, mjpeg_port=mjpeg_port)
-            timeout = client_timeout(device, plan.timeout)
+            options = capabilities_for(device, sim_url=sim_url, slot=slot, mjpeg_port=mjpeg_port, local=local)
+            through_grid = not xcuitest_sim and appium_target(plan.appium_url, plan.grid, device)[1]
+            timeout = outlast_grid_queue(client_timeout(device, plan.timeout), through_grid)
             abort.check()
             driver = AppiumDriver(url, device.platform, app_id_for(plan.flow, device.platform), timeout)
             stack.callback(driver.close)

@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # the runner imports this module: the type only, no import cy
     from mobile.runner import Runner
 
 PERSISTED = "verify persisted"  # the name of the toggle step's second part in the results
+RESTART_AFTER_S = 10.0  # an app in front on a screen the flow does not know gets this long, then a restart
 
 
 def run_launch(ctx: RunContext, step: LaunchStep, runner: Runner) -> None:
@@ -32,9 +33,23 @@ def run_launch(ctx: RunContext, step: LaunchStep, runner: Runner) -> None:
         state = ctx.app_state_seen if ctx.app_state_seen is not None else ctx.driver.app_state()
         if state == 0:
             raise AppMissing("LinkedIn is not installed on the device")
+        first_wait = min(ctx.timeout(step), RESTART_AFTER_S)
         if state != 4:
             ctx.driver.launch()
+            look, ok = ctx.after_action(known, first_wait, launch=True)
+        else:
+            ok = False  # the read above already waited: LinkedIn is in front on a screen the flow does not know
+        if not ok and ctx.driver.app_state() == 4:
+            # LinkedIn is in front on a screen of its own the flow does not know (Messaging, a post): the
+            # session did not restart it (no forceAppLaunch) and activateApp returns there. Restart it once
+            # rather than press around.
+            ctx.step_detail.append("app open on an unknown screen: restarted it")
+            ctx.driver.terminate()
+            ctx.driver.launch()
             look, _ = ctx.after_action(known, ctx.timeout(step), launch=True)
+    if step.locked and look.screen == step.locked:
+        raise Outcome(Status.DEVICE_ERROR, "the phone is locked with a PIN, pattern or password: unlock it "
+                      "(the tool never enters one), keep the screen on, then run again")
     if step.signed_out and look.screen == step.signed_out:
         raise SignedOut("LinkedIn shows its sign-in screen: sign in on the phone, then run again")
     if look.screen == step.expect:

@@ -54,7 +54,10 @@ def live_line(device: LiveDevice, listed_as: str | None) -> str:
     if device.width:
         parts.append(f"{device.width}x{device.height}")
     parts.append(f"LinkedIn {device.app_version or '?'}" if device.app_installed else "LinkedIn not installed")
-    parts.append("screen locked" if device.locked else ("screen off" if device.screen_on is False else "screen on"))
+    if device.locked and device.secure:
+        parts.append("locked with a PIN/pattern/password: unlock it yourself")
+    else:
+        parts.append("screen locked" if device.locked else ("screen off" if device.screen_on is False else "screen on"))
     if device.sim_url:
         parts.append(f"simulated ({device.sim_url})")
     if device.problem:

@@ -257,7 +257,7 @@ def _steps(ck: Checker, raw: Raw, screens: Mapping[str, Screen], targets: Mappin
 def _step(ck: Checker, kind: str, raw: Raw, what: str, screens: Mapping[str, Screen],
           targets: Mapping[str, Target], labels: Labels) -> Step:
     allowed = {
-        "launch": ("name", "timeout", "expect", "signed_out"),
+        "launch": ("name", "timeout", "expect", "signed_out", "locked"),
         "tap": ("name", "timeout", "target", "on", "expect", "scroll", "if_absent", "unsure_if_word"),
         "toggle": ("name", "timeout", "target", "on", "scroll", "confirm_label"),
     }[kind]
@@ -275,7 +275,8 @@ def _step(ck: Checker, kind: str, raw: Raw, what: str, screens: Mapping[str, Scr
     }
     scroll = ck.boolean(spec["scroll"], f"'scroll' of {what}") if "scroll" in spec else False
     if kind == "launch":
-        return LaunchStep(expect=screen("expect"), signed_out=screen("signed_out"), **common)
+        return LaunchStep(expect=screen("expect"), signed_out=screen("signed_out"), locked=screen("locked"),
+                          **common)
     if kind == "tap":
         absent = None
         if "if_absent" in spec:

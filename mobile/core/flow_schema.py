@@ -209,11 +209,13 @@ class Step:
 
 @dataclass(frozen=True)
 class LaunchStep(Step):
-    """Start (or bring forward) the app; `expect` is the screen to reach, `signed_out` the sign-in screen."""
+    """Start (or bring forward) the app; `expect` is the screen to reach, `signed_out` the sign-in screen,
+    `locked` the phone's lock screen (a secure lock the tool must leave to the person)."""
 
     kind: ClassVar[str] = "launch"
     expect: str | None = None
     signed_out: str | None = None
+    locked: str | None = None
 
 
 @dataclass(frozen=True)

@@ -16,13 +16,12 @@ from typing import Any, Callable
 from mobile.errors import ConfigError
 from mobile.sim import render, screenshot
 from mobile.sim.app import DESIGN_HEIGHT, DESIGN_WIDTH, ResolveContext, View, resolve
+from mobile.sim.activities import check_activity
 from mobile.sim.log import InteractionLog, SimError, TapResult
 from mobile.sim.profiles import DEFAULT_WAIT_FOR_IDLE_MS, NO_IDLE_WAIT, Profile, get_profile
 from mobile.sim.scenario import Scenario, load_scenario
 
 APP_IDS = {"android": "com.linkedin.android", "ios": "com.linkedin.LinkedIn"}
-LAUNCH_ACTIVITIES = {"com.linkedin.android.authenticator.LaunchActivity", "com.linkedin.android.splash.SplashActivity",
-                     ".authenticator.LaunchActivity", ".splash.SplashActivity"}
 SIZES = {"android": (1080, 2400), "ios": (390, 844)}
 DEVICE_DEFAULTS = {
     "android": {"serial": "LINKEDINSIM01", "model": "Pixel 7", "os_version": "14"},
@@ -84,13 +83,20 @@ class Phone:
         self.app_version: str = str(state.get("app_version", ""))
         self.screen_on: bool = state["screen_on"]
         self.locked: bool = state["locked"]
+        self.lock: str = str(state.get("lock", "swipe"))  # none | swipe | pin (any secure lock)
+        self.bouncer = False  # a secure lock asked for its PIN (wm dismiss-keyguard cannot open it)
+        self.packages: list[str] = list(state.get("packages") or [])  # other installed apps (Appium's helpers)
+        app = self.scenario.app
+        self.launcher_activity: str = app.get("launcher", "com.linkedin.android.authenticator.LaunchActivity")
+        self.exported_activities: tuple[str, ...] = tuple(app.get("exported", (self.launcher_activity,)))
         self.signed_in: bool = state["signed_in"]
         self.offered: bool = state["offered"]
         self._genai: bool = state["genai_enabled"]
         self.locale = self.scenario.locale
         self.session: dict | None = None
-        self._running = self._foreground = False
-        self._stack: list[str] = []
+        self._running = bool(app.get("running")) and self.app_installed
+        self._foreground = self._running and bool(app.get("foreground"))
+        self._stack: list[str] = list(app.get("screens") or []) if self._running else []
         self._popup: str | None = None
         self._pending: tuple[str, str | None, float] | None = None  # (op, screen, ready time)
         self._shown_at = clock()
@@ -163,7 +169,8 @@ class Phone:
         self._running = self._foreground = True
         self._popup = None
         self._stack = []
-        self._go("reset", "home" if self.signed_in else "sign_in", "launch")
+        signed_out = str(self.scenario.vars.get("signed_out_screen", "sign_in"))
+        self._go("reset", "home" if self.signed_in else signed_out, "launch")
 
     def _app_state(self) -> int:
         if not self.app_installed:
@@ -178,11 +185,23 @@ class Phone:
             self.screen_on = True
 
     def dismiss_keyguard(self) -> None:
-        """Unlock (wm dismiss-keyguard); only works with the screen on."""
+        """Unlock (wm dismiss-keyguard); only works with the screen on, and never past a PIN (it asks for it)."""
         with self._lock:
             self.log.record("dismiss_keyguard")
-            if self.screen_on:
-                self.locked = False
+            self._unlock()
+
+    def _unlock(self) -> None:
+        if not self.screen_on or not self.locked:
+            return
+        if self.lock == "pin":
+            self.bouncer = True  # the PIN pad shows; only the person can go on
+        else:
+            self.locked = False
+
+    @property
+    def secure(self) -> bool:
+        """The lock needs a credential (PIN, pattern, password): no command opens it."""
+        return self.lock == "pin"
 
     def keyevent(self, code: int) -> None:
         """Android key codes: 224 wake, 26 power, 82 menu (unlocks), 4 back, 3 home; others are ignored."""
@@ -192,9 +211,10 @@ class Phone:
                 self.screen_on = True
             elif code == KEY_POWER:
                 self.screen_on = not self.screen_on
-                self.locked = self.locked or not self.screen_on
-            elif code == KEY_MENU and self.screen_on:
-                self.locked = False
+                self.locked = self.locked or (not self.screen_on and self.lock != "none")
+                self.bouncer = False
+            elif code == KEY_MENU:
+                self._unlock()
             elif code == KEY_BACK:
                 self._back()
             elif code == KEY_HOME:
@@ -214,17 +234,22 @@ class Phone:
             if app_id is not None and app_id != APP_IDS[self.platform]:
                 raise SimError("session not created", self._not_installed_message(str(app_id)))
             activity = get("appActivity")
-            if self.platform == "android" and activity and activity not in LAUNCH_ACTIVITIES:
-                raise SimError("session not created",
-                               f"Activity class {{{APP_IDS['android']}/{activity}}} does not exist")
-            # UiAutomator2 and XCUITest wake and unlock the device while creating the session
+            if self.platform == "android" and activity and self.app_installed:
+                check_activity(str(activity), self.launcher_activity, self.exported_activities)
+            # UiAutomator2 and XCUITest wake the device and dismiss a swipe keyguard; a PIN stays
             if unlock:
-                self.screen_on, self.locked = True, False
+                self.screen_on = True
+                self._unlock()
             if get("autoLaunch") is not False and app_id is not None:
                 if not self.app_installed:
                     raise SimError("session not created", self._not_installed_message(app_id))
-                if get("dontStopAppOnReset") and self._running:
-                    self._foreground = True
+                force = bool(get("forceAppLaunch"))
+                if self._running and get("noReset") and not force:
+                    # UiAutomator2 (ensureAppStarts) leaves a running app alone: still in the background
+                    # if it was; XCUITest (WDA) activates it, on the screen it was on
+                    self._foreground = self._foreground or self.platform == "ios"
+                elif self._running and get("dontStopAppOnReset") and not force:
+                    self._foreground = True  # `am start` without -S brings its task to the front
                 else:
                     self._launch()
             self.session = dict(caps)
@@ -252,7 +277,7 @@ class Phone:
             state_text = table["on"] if page_on else table["off"]
             return {**self.scenario.vars, "locale": self.locale, "offered": self.offered,
                     "signed_in": self.signed_in, "app_installed": self.app_installed, "genai": page_on,
-                    "genai_state": state_text, "app_version": self.app_version,
+                    "lock": self.lock, "genai_state": state_text, "app_version": self.app_version,
                     "switch_text_value": state_text if self.scenario.vars.get("switch_text") == "on_off" else ""}
 
         web = None

@@ -18,8 +18,12 @@ __all__ = ["TRANSITION_KINDS", "Latency", "Scenario", "Interruption", "known_sce
 SCENARIO_DIR = DATA_DIR / "scenarios"
 LABELS_FILE = DATA_DIR / "screens" / "labels.yaml"
 TOP_KEYS = {"name", "description", "extends", "locale", "web_locale", "state", "device", "vars", "interruptions",
-            "faults", "latency", "screens", "labels"}
-STATE_KEYS = {"genai_enabled", "signed_in", "offered", "app_installed", "app_version", "screen_on", "locked"}
+            "faults", "latency", "screens", "labels", "app"}
+STATE_KEYS = {"genai_enabled", "signed_in", "offered", "app_installed", "app_version", "screen_on", "locked", "lock",
+              "packages"}
+BOOL_STATE_KEYS = STATE_KEYS - {"app_version", "lock", "packages"}
+LOCK_KINDS = ("none", "swipe", "pin")
+APP_KEYS = {"running", "foreground", "screens", "launcher", "exported"}
 DEVICE_KEYS = {"serial", "model", "os_version"}
 FAULT_KEYS = {"crash_once_at", "no_persist"}
 LATENCY_KEYS = {"scale", "commands", "transitions", "late", "profile"}
@@ -53,6 +57,7 @@ class Scenario:
     screens: dict[str, Screen] = field(repr=False)
     labels: dict[str, dict[str, Any]] = field(repr=False)
     web_locale: str | None = None  # web content (settings pages) in another language than the app
+    app: dict[str, Any] = field(default_factory=dict)
 
     def label_table(self, locale: str | None = None) -> dict[str, Any]:
         """Labels for `locale` (default: the scenario's), English filling the gaps."""
@@ -121,7 +126,7 @@ def _load_merged(path: Path, seen: set[Path], asked_at: str | None = None) -> tu
 def _check_sections(path: Path, raw: dict, problems: Problems) -> None:
     """Unknown keys are reported per file, so the line is the one in the file that has them."""
     for section, keys in (("state", STATE_KEYS), ("faults", FAULT_KEYS), ("latency", LATENCY_KEYS),
-                          ("vars", None), ("labels", None), ("device", {"android", "ios"})):
+                          ("app", APP_KEYS), ("vars", None), ("labels", None), ("device", {"android", "ios"})):
         if section in raw:
             with problems.each():
                 if keys is None:
@@ -172,11 +177,19 @@ def _build(raw: dict, origin: dict[str, str], path: Path) -> Scenario:
     with problems.each():
         check_gotos(screens)
     state = dict(raw.get("state", {}))
-    for key in sorted(STATE_KEYS - {"app_version"}):
+    for key in sorted(BOOL_STATE_KEYS):
         if not isinstance(state.get(key), bool):
             problems.add(ConfigError(f"state.{key} must be true or false", at(f"state.{key}")))
+    if state.get("lock", "swipe") not in LOCK_KINDS:
+        problems.add(ConfigError(f"state.lock must be one of {', '.join(LOCK_KINDS)}", at("state.lock")))
+    packages = state.get("packages") or []
+    if not isinstance(packages, list) or not all(isinstance(p, str) for p in packages):
+        problems.add(ConfigError("state.packages must be a list of package names", at("state.packages")))
     with problems.each():
         check_vars(raw.get("vars") or {}, at, load_yaml(SCENARIO_DIR / "default.yaml").get("vars", {}))
+    app: dict[str, Any] = {}
+    with problems.each():
+        app = _app_section(raw.get("app") or {}, screens, at)
     interruptions = []
     for item in raw.get("interruptions") or []:
         with problems.each():
@@ -204,6 +217,29 @@ def _build(raw: dict, origin: dict[str, str], path: Path) -> Scenario:
         name=str(raw.get("name", path.stem)), source=str(path), description=str(raw.get("description", "")),
         locale=locale, state=state, device={k: dict(v) for k, v in raw.get("device", {}).items()},
         vars=dict(raw.get("vars", {})), interruptions=tuple(interruptions), crash_once_at=crash_at,
-        no_persist=bool(faults.get("no_persist", False)), latency=lat, screens=screens, labels=labels,
+        no_persist=bool(faults.get("no_persist", False)), latency=lat, screens=screens, labels=labels, app=app,
         web_locale=None if web_locale is None else str(web_locale),
     )
+
+
+def _app_section(raw: dict, screens: dict[str, Screen], at: Any) -> dict[str, Any]:
+    """`app:` - is LinkedIn already running (and on which screens), its launcher and exported activities."""
+    app: dict[str, Any] = {"running": False, "foreground": False, "screens": [],
+                           "launcher": "com.linkedin.android.authenticator.LaunchActivity",
+                           "exported": ["com.linkedin.android.authenticator.LaunchActivity",
+                                        "com.linkedin.android.splash.SplashActivity"]}
+    app.update(raw)
+    for key in ("running", "foreground"):
+        if not isinstance(app[key], bool):
+            raise ConfigError(f"app.{key} must be true or false", at(f"app.{key}"))
+    for key in ("screens", "exported"):
+        if not isinstance(app[key], list) or not all(isinstance(v, str) for v in app[key]):
+            raise ConfigError(f"app.{key} must be a list of names", at(f"app.{key}"))
+    unknown = [name for name in app["screens"] if name not in screens]
+    if unknown:
+        raise ConfigError(f"app.screens: unknown screen(s) {unknown}", at("app.screens"))
+    if app["running"] and not app["screens"]:
+        raise ConfigError("app.running needs app.screens (the screens the app shows, Home first)", at("app.running"))
+    if not isinstance(app["launcher"], str) or app["launcher"] not in app["exported"]:
+        raise ConfigError("app.launcher must be one of app.exported", at("app.launcher"))
+    return app

@@ -32,9 +32,18 @@ EXPECTED: dict[str, tuple[str, str | None, str, str | None, str | None]] = {
     "no-persist": ("unchanged", "on", "verify_failed", "on", "on"),
     "crash-once": ("unchanged", "on", "changed", "on", "off"),
     "webview-legacy": ("unchanged", "on", "changed", "on", "off"),
+    # phones as people have them (issue 13)
+    "open-elsewhere": ("unchanged", "on", "changed", "on", "off"),
+    "background": ("unchanged", "on", "changed", "on", "off"),
+    "launcher-alias": ("unchanged", "on", "changed", "on", "off"),
+    "signed-out-form": ("signed_out", None, "signed_out", None, None),
+    "new-panel": ("unchanged", "on", "changed", "on", "off"),
+    "pin-locked": ("device_error", None, "device_error", None, None),
+    "swipe-locked": ("unchanged", "on", "changed", "on", "off"),
 }
 EXIT = {"changed": 0, "unchanged": 0, "not_offered": 0, "mismatch": 1, "verify_failed": 1, "app_missing": 3,
-        "signed_out": 3, "ui_drift": 4}
+        "signed_out": 3, "device_error": 3, "ui_drift": 4}
+NO_TAP = ("signed-out", "signed-out-form", "app-missing", "pin-locked")
 # fast phones, except `slow`, which must stay slower than the runner's first look (late switch)
 LATENCY = {"slow": "0.1"}
 
@@ -108,8 +117,10 @@ def test_check_and_apply_every_scenario(platform, scenario, appium_server, phone
     locales = {"dutch": "nl", "german": "de", "french": "fr", "spanish": "es", "italian": "it", "portuguese": "pt-BR"}
     if scenario in locales:
         assert result["locale"] == locales[scenario]
-    if scenario in ("signed-out", "app-missing"):
+    if scenario in NO_TAP:
         assert [e for e in phone_logs[-1] if e.get("cmd") == "tap"] == []  # found before any path tap
+    if scenario == "pin-locked":
+        assert "unlock" in result["message"].lower(), result["message"]
 
 
 def test_check_expect_mismatch_exits_1(appium_server, phone_logs, capsys, monkeypatch):

@@ -61,7 +61,7 @@ def test_not_offered_has_no_genai_row_even_at_the_end_of_the_list(linkedin):
 def test_signed_out_opens_on_sign_in(linkedin, sim):
     ui = linkedin("android", "signed-out")
     assert sim(ui.handle, "/sim/state")["screen"] == "sign_in"
-    assert ui.driver.find_element(By.XPATH, ui.tappable(ui.labels["sign_in"]))
+    assert ui.driver.find_element(By.XPATH, ui.tappable(ui.labels["sign_in_email"]))  # the prereg screen
     with pytest.raises(NoSuchElementException):
         ui.open_side_panel()
 
@@ -176,3 +176,38 @@ def test_webview_legacy_switch_is_a_checkbox_without_text(linkedin):
     assert switch.text == ""
     ui.flip_switch()
     assert ui.switch_state() == "off"
+
+
+@pytest.mark.parametrize("scenario", ["open-elsewhere", "background"])
+def test_a_running_app_comes_back_where_it_was_unless_force_launched(appium_session, sim_phone, sim, scenario):
+    """UiAutomator2/XCUITest behaviour with noReset: a running app is not restarted by session creation."""
+    handle = sim_phone("android", scenario)
+    appium_session(handle)
+    # UiAutomator2 leaves a running app alone: in front on Messaging, or still in the background
+    left_on = "messaging" if scenario == "open-elsewhere" else "launcher"
+    assert sim(handle, "/sim/state")["screen"] == left_on
+    appium_session(handle, **{"appium:forceAppLaunch": True})
+    assert sim(handle, "/sim/state")["screen"] == "home"
+
+
+def test_launcher_alias_refuses_launch_activity_but_resolves_without_it(appium_session, sim_phone, sim):
+    handle = sim_phone("android", "launcher-alias")
+    with pytest.raises(WebDriverException, match="not exported from uid"):
+        appium_session(handle)  # the capabilities scripts copy: appActivity .authenticator.LaunchActivity
+    appium_session(handle, **{"appium:appActivity": None})
+    assert sim(handle, "/sim/state")["screen"] == "home"
+
+
+@pytest.mark.parametrize(("scenario", "screen", "text"), [("signed-out", "sign_in", "Sign in with Email"),
+                                                          ("signed-out-form", "sign_in_form", "Email or phone")])
+def test_signed_out_screens_through_appium(linkedin, sim, scenario, screen, text):
+    ui = linkedin("android", scenario)
+    assert sim(ui.handle, "/sim/state")["screen"] == screen
+    assert ui.driver.find_elements(By.XPATH, f"//*[@text='{text}']")
+
+
+def test_pin_locked_keeps_its_lock_through_session_creation(appium_session, sim_phone, sim):
+    handle = sim_phone("android", "pin-locked")
+    driver = appium_session(handle)
+    assert sim(handle, "/sim/state")["screen"] == "keyguard"
+    assert driver.find_elements(By.ID, "com.android.systemui:id/keyguard_pin_view")

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from mobile.adb import (LiveDevice, check_ready, parse_getprop, parse_locked, parse_packages, parse_screen_on,
-                        parse_version_name, parse_wm_size, pick_auto)
+import os
+import stat
+from pathlib import Path
+
+import adbutils
+
+from mobile.adb import (FIXES, LiveDevice, adb_binary, check_ready, parse_devices, parse_getprop, parse_locked,
+                        parse_packages, parse_screen_on, parse_secure, parse_version_name, parse_wm_size, pick_auto)
 from mobile.errors import AppMissing, ConfigError, NoDevice
 from mobile.sim.adb_device import pack
 from mobile.sim.adb_shell import run_shell
@@ -50,6 +56,73 @@ def test_locked(text: str, locked: bool | None):
     assert parse_locked(text) is locked
 
 
+# `dumpsys window` of an Android 10+ phone: no mShowingLockscreen; the keyguard state is in
+# KeyguardServiceDelegate / KeyguardStateMonitor (what appium-adb's isShowingLockscreen reads)
+ANDROID_13_LOCKED = """WINDOW MANAGER POLICY STATE (dumpsys window policy)
+    mScreenOnEarly=true mScreenOnFully=true
+    KeyguardServiceDelegate
+      showing=true
+      showingAndNotOccluded=true
+      inputRestricted=true
+      occluded=false
+      secure=%s
+      dreaming=false
+      KeyguardStateMonitor
+        mIsShowing=true
+        mSimSecure=false
+        mInputRestricted=true
+        mTrusted=false
+        mCurrentUserId=0
+"""
+
+
+def test_android_10_plus_lock_is_read_from_the_keyguard_state_monitor():
+    assert parse_locked(ANDROID_13_LOCKED % "true") is True
+    assert (parse_secure(ANDROID_13_LOCKED % "true"), parse_secure(ANDROID_13_LOCKED % "false")) == (True, False)
+    unlocked = ANDROID_13_LOCKED.replace("mIsShowing=true", "mIsShowing=false").replace(
+        "mInputRestricted=true", "mInputRestricted=false")
+    assert parse_locked(unlocked) is False
+    assert parse_secure("mShowingLockscreen=true") is None
+
+
+@pytest.mark.parametrize(("scenario", "locked", "secure"), [("pin-locked", True, True), ("swipe-locked", True, False),
+                                                            ("default", False, False)])
+def test_sim_window_dump_follows_the_lock(scenario: str, locked: bool, secure: bool):
+    window = run_shell(Phone("android", scenario), "dumpsys window")[0].decode()
+    assert "mShowingLockscreen" not in window  # the phone says Android 14: the old field is gone
+    assert (parse_locked(window), parse_secure(window)) == (locked, secure)
+
+
+def test_no_permissions_devices_keep_their_state_and_get_the_udev_fix():
+    text = ("List of devices attached\n"
+            "0123456789ABCDEF\tno permissions (user in plugdev group; are your udev rules wrong?); "
+            "see [http://developer.android.com/tools/device.html]\n"
+            "emulator-5554\tdevice\nR58M\tunauthorized\n")
+    assert parse_devices(text) == [("0123456789ABCDEF", "no permissions"), ("emulator-5554", "device"),
+                                   ("R58M", "unauthorized")]
+    live = LiveDevice("0123456789ABCDEF", "no permissions")
+    assert live.fix == FIXES["no permissions"] and "udev" in live.fix
+    with pytest.raises(NoDevice, match="0123456789ABCDEF is no permissions: .*udev rule"):
+        check_ready(live)
+
+
+def test_adb_binary_is_the_sdk_one_appium_uses_else_the_bundled_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    on_path = tmp_path / "bin" / "adb"
+    on_path.parent.mkdir()
+    on_path.write_text("#!/bin/sh\n")
+    on_path.chmod(on_path.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("PATH", f"{on_path.parent}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.delenv("ANDROID_HOME", raising=False)
+    monkeypatch.delenv("ANDROID_SDK_ROOT", raising=False)
+    assert adb_binary() == adbutils.adb_path()  # never another adb from PATH: it would kill Appium's server
+    sdk = tmp_path / "sdk" / "platform-tools" / "adb"
+    sdk.parent.mkdir(parents=True)
+    sdk.write_text("#!/bin/sh\n")
+    sdk.chmod(sdk.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("ANDROID_HOME", str(tmp_path / "sdk"))
+    assert adb_binary() == str(sdk)
+
+
 def test_check_ready_names_the_problem():
     with pytest.raises(NoDevice, match="accept the USB debugging prompt"):
         check_ready(LiveDevice("R58", "unauthorized"))
@@ -92,3 +165,31 @@ def test_sim_shell_app_missing():
     phone = Phone("android", "app-missing")
     assert run_shell(phone, "pm list packages -3")[0] == b""
     assert parse_version_name(run_shell(phone, "dumpsys package com.linkedin.android")[0].decode()) is None
+
+
+def test_xiaomi_phones_get_the_hidden_developer_switches_in_doctor():
+    from mobile.adb import vendor_os
+    from mobile.devices import Device
+    from mobile.doctor import check_device
+
+    assert vendor_os({"ro.miui.ui.version.name": "V14"}) == "MIUI V14"
+    assert vendor_os({"ro.miui.ui.version.name": "V816", "ro.mi.os.version.name": "OS1.0"}) == "HyperOS OS1.0"
+    assert vendor_os({"ro.product.manufacturer": "Google"}) is None
+    phone = Device(name="mi", platform="android", serial="a1b2")
+    live = LiveDevice("a1b2", "device", model="23049PCD8G", os_version="14", app_installed=True, app_version="4.1",
+                      vendor_os="HyperOS OS1.0")
+    vendor = next(c for c in check_device(phone, [live]) if c.name == "vendor")
+    assert (vendor.ok, vendor.needed) == (False, False)  # a warning: it cannot be checked over adb
+    assert "USB debugging (Security settings)" in vendor.fix and "Install via USB" in vendor.fix
+    unauthorized = check_device(phone, [LiveDevice("a1b2", "unauthorized")])[0]
+    assert "Install via USB" in unauthorized.fix
+
+
+def test_doctor_says_a_secure_lock_must_be_opened_by_the_person():
+    from mobile.devices import Device
+    from mobile.doctor import check_device
+
+    live = LiveDevice("a1b2", "device", app_installed=True, app_version="4.1", screen_on=True, locked=True, secure=True)
+    screen = next(c for c in check_device(Device(name="p", platform="android", serial="a1b2"), [live])
+                  if c.name == "screen")
+    assert (screen.ok, screen.needed) == (False, True) and "unlock the phone yourself" in screen.fix

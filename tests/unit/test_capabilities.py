@@ -7,8 +7,7 @@ import pytest
 from mobile.capabilities import capabilities_for, to_payload
 from mobile.devices import Device, parse_devices
 
-WAIT = ("com.linkedin.android.authenticator.LaunchActivity,com.linkedin.android.splash.SplashActivity,"
-        "com.linkedin.android.*")
+WAIT = "com.linkedin.android.*"  # no appActivity: the driver resolves the launcher (an activity-alias on new builds)
 
 
 @pytest.fixture(autouse=True)
@@ -27,9 +26,9 @@ def test_android_uiautomator2_payload():
         "platformName": "Android",
         "appium:automationName": "UiAutomator2",
         "appium:appPackage": "com.linkedin.android",
-        "appium:appActivity": "com.linkedin.android.authenticator.LaunchActivity",
         "appium:appWaitActivity": WAIT,
         "appium:noReset": True,
+        "appium:forceAppLaunch": True,
         "appium:udid": "emulator-5554",
         "appium:systemPort": 8203,
         "appium:adbPort": 5041,
@@ -47,6 +46,7 @@ def test_ios_xcuitest_payload():
         "appium:automationName": "XCUITest",
         "appium:bundleId": "com.linkedin.LinkedIn",
         "appium:noReset": True,
+        "appium:forceAppLaunch": True,
         "appium:udid": "00008110-001A",
         "appium:wdaLocalPort": 8102,
         "appium:mjpegServerPort": 9102,
@@ -79,12 +79,12 @@ def test_simulated_android_payload_has_the_real_app_caps():
         "appium:automationName": "LinkedInSim",
         "appium:simServer": "http://127.0.0.1:7001",
         "appium:appPackage": "com.linkedin.android",
-        "appium:appActivity": "com.linkedin.android.authenticator.LaunchActivity",
         "appium:appWaitActivity": WAIT,
         "appium:noReset": True,
         # the same settings a real phone gets: the phone honours waitForIdleTimeout on a never-idle feed
         "appium:settings[disableIdLocatorAutocompletion]": True,
         "appium:settings[waitForIdleTimeout]": 100,
+        "appium:forceAppLaunch": True,
         "appium:newCommandTimeout": 120,
     })
 
@@ -97,8 +97,25 @@ def test_simulated_ios_payload():
         "appium:simServer": "http://127.0.0.1:7002",
         "appium:bundleId": "com.linkedin.LinkedIn",
         "appium:noReset": True,
+        "appium:forceAppLaunch": True,
         "appium:newCommandTimeout": 120,
     })
+
+
+def test_remote_appium_gets_no_device_side_ports():
+    """Behind a remote Appium or a Grid the lab owns systemPort/adbPort/wdaLocalPort/mjpegServerPort and the
+    WDA build folder; devices.yaml `capabilities:` may still name them."""
+    android = to_payload(capabilities_for(Device(name="emu", platform="android", serial="emulator-5554"),
+                                          slot=3, local=False))["capabilities"]["alwaysMatch"]
+    ios = to_payload(capabilities_for(Device(name="iphone", platform="ios", udid="00008110-001A"),
+                                      slot=2, local=False))["capabilities"]["alwaysMatch"]
+    device_side = {"appium:systemPort", "appium:adbPort", "appium:wdaLocalPort", "appium:mjpegServerPort",
+                   "appium:derivedDataPath"}
+    assert device_side & (set(android) | set(ios)) == set()
+    assert (android["appium:udid"], ios["appium:udid"]) == ("emulator-5554", "00008110-001A")
+    pinned = Device(name="emu", platform="android", serial="emulator-5554",
+                    capabilities={"appium:systemPort": 8201})
+    assert to_payload(capabilities_for(pinned, local=False))["capabilities"]["alwaysMatch"]["appium:systemPort"] == 8201
 
 
 def test_adb_attached_simulated_phone_uses_linkedinsim_from_its_sim_url():

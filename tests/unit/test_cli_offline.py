@@ -35,7 +35,7 @@ def test_flows_show_prints_apps_targets_candidates_locales_interruptions(capsys:
     code, out, _ = run_cli(capsys, "flows", "show", "linkedin-genai")
     assert code == 0
     assert "  android  com.linkedin.android  activities: com.linkedin.android.authenticator.LaunchActivity, " \
-           "com.linkedin.android.splash.SplashActivity" in out
+           "com.linkedin.android.authenticator.LaunchActivityDefault, com.linkedin.android.splash.SplashActivity" in out
     assert "locales  en, nl, de, fr, es, pt-BR, it" in out
     assert ("  5. tap genai_setting  on data_privacy -> genai  absent means not_offered"
             "  unless a text says 'ai_word' (ui_drift)  scroll") in out

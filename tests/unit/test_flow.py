@@ -116,6 +116,7 @@ def test_linkedin_flow_apps_and_locales(genai) -> None:  # type: ignore[no-untyp
     android = genai.apps["android"]
     assert android.app_id == "com.linkedin.android"
     assert set(android.activities) == {"com.linkedin.android.authenticator.LaunchActivity",
+                                       "com.linkedin.android.authenticator.LaunchActivityDefault",
                                        "com.linkedin.android.splash.SplashActivity"}
     assert genai.apps["ios"].app_id == "com.linkedin.LinkedIn"
     assert genai.locales == LOCALES

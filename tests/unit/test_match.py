@@ -199,3 +199,28 @@ def test_locale_is_unknown_without_labels(flow: Flow) -> None:
     tree = parse_page_source(ANDROID.format(a_node("android.widget.TextView", "Hello", top=10)))
     assert detect_locale(flow, tree) is None
     assert identify_screen(flow, tree, "en") is None
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_signed_out_landing_prereg_screen(flow: Flow, platform: str) -> None:
+    """The landing screen reads "Sign in with Email" / "New to LinkedIn? Join now" (no plain "Sign in")."""
+    tree = load(platform, "en", "prereg")
+    assert identify_screen(flow, tree, "en") == "sign_in"
+    assert match_targets(flow, tree, platform, "en") == []
+
+
+def test_newer_side_panel_without_interests_panel_ids(flow: Flow) -> None:
+    tree = load("android", "en", "side_panel_new")
+    assert identify_screen(flow, tree, "en") == "side_panel"
+    found = {m.target: m for m in match_targets(flow, tree, "android", "en")}
+    assert found["settings"].node.id == "com.linkedin.android:id/home_nav_premium_upsell_text_view"
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_secure_lock_screen_is_the_lock_screen(flow: Flow, platform: str) -> None:
+    assert identify_screen(flow, load(platform, "en", "keyguard_pin"), "en") == "lock_screen"
+
+
+def test_swipe_keyguard_is_no_lock_screen_the_tool_stops_at(flow: Flow) -> None:
+    """A swipe keyguard is dismissed over adb; only a credential prompt ends the run as locked."""
+    assert identify_screen(flow, load("android", "en", "keyguard_swipe"), "en") is None

@@ -159,6 +159,21 @@ def test_signed_out_found_before_any_tap() -> None:
     assert events == ["source()"]
 
 
+@pytest.mark.parametrize("name", ["signin", "prereg"])
+def test_both_signed_out_screens_are_signed_out_before_any_tap(name: str) -> None:
+    driver = ReplayDriver([ReplayScreen(name, xml(name))], name)
+    result, events = run(driver)
+    assert (result.status, events) == ("signed_out", ["source()"])
+
+
+@pytest.mark.parametrize("platform", ["android", "ios"])
+def test_secure_lock_screen_is_device_error_asking_to_unlock(platform: str) -> None:
+    driver = ReplayDriver([ReplayScreen("keyguard", xml("keyguard_pin", platform))], "keyguard", platform=platform)
+    result, events = run(driver)
+    assert (result.status, result.exit_code, events) == ("device_error", 3, ["source()"])
+    assert "unlock it" in result.message
+
+
 def test_app_missing_from_query_app_state() -> None:
     driver = ReplayDriver([ReplayScreen("launcher", UNKNOWN)], "launcher", app_state=0)
     result, events = run(driver)
@@ -370,3 +385,15 @@ def test_cold_start_is_read_through_at_once_without_asking_the_app_state() -> No
     assert result.status == "unchanged"
     assert driver.events[:5] == ["source()"] * 4 + [f"tap({PHOTO})"]
     assert clock.now == pytest.approx(COMMAND_S * len(driver.events))  # never slept: only commands took time
+
+
+def test_app_left_on_an_unknown_screen_is_restarted_once() -> None:
+    """LinkedIn in front on Messaging and a session that did not restart it: terminate + activate, then on."""
+    driver = android_script()
+    driver.screens["messaging"] = ReplayScreen("messaging", UNKNOWN, {"launch": "home"})
+    driver.screen = "messaging"
+    result, events = run(driver, mode="check")
+    assert result.status == "unchanged", result.message
+    assert events.index("terminate()") < events.index("launch()")
+    assert events.count("terminate()") == 1
+    assert "restarted" in result.steps[0].detail

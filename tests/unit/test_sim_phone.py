@@ -20,6 +20,7 @@ CAPS = {
     "ios": {"platformName": "iOS", "appium:automationName": "LinkedInSim", "appium:bundleId": "com.linkedin.LinkedIn",
             "appium:noReset": True},
 }
+CAPS_APP = {"android": "com.linkedin.android", "ios": "com.linkedin.LinkedIn"}
 SWITCH_ROLES = ("android.widget.ToggleButton", "android.widget.CheckBox", "XCUIElementTypeSwitch")
 
 
@@ -118,8 +119,8 @@ def test_whole_path_flip_and_state_survives_a_new_session(platform):
     assert switch_state(switch(phone)) == "off"
     assert [(c["before"], c["after"], c["persisted"]) for c in phone.log.switch_changes()] == [("on", "off", True)]
     phone.end_session()
-    phone.start_session(CAPS[platform])
-    assert phone.current_screen == "home"  # a new session restarts the app
+    phone.start_session({**CAPS[platform], "appium:forceAppLaunch": True})
+    assert phone.current_screen == "home"  # forceAppLaunch restarts the running app
     walk_to_genai(phone, labels)
     assert switch_state(switch(phone)) == "off"
     assert phone.genai_enabled is False
@@ -174,7 +175,7 @@ def test_not_offered_has_no_genai_row():
 def test_signed_out_opens_on_sign_in():
     phone = started(scenario="signed-out")
     assert phone.current_screen == "sign_in"
-    assert find(phone, by_label("Sign in")) is not None
+    assert find(phone, by_label("Sign in with Email")) is not None
 
 
 @pytest.mark.parametrize("platform", ["android", "ios"])
@@ -443,3 +444,73 @@ def test_a_scenario_is_named_after_its_own_file_not_its_base(name):
     from mobile.sim.scenario import load_scenario
 
     assert load_scenario(name).name == name
+
+
+@pytest.mark.parametrize("platform", ["android", "ios"])
+def test_no_reset_without_force_launch_leaves_a_running_app_where_it_was(platform):
+    """UiAutomator2/XCUITest with noReset and no forceAppLaunch do not restart a running app."""
+    phone = Phone(platform, "background", latency_scale=0)
+    assert (phone.current_screen, phone.query_app_state(CAPS_APP[platform])) == ("launcher", 3)
+    phone.start_session(CAPS[platform])
+    # UiAutomator2 leaves it in the background; XCUITest activates it where it was
+    assert phone.current_screen == ("launcher" if platform == "android" else "conversation")
+    phone.activate_app(CAPS_APP[platform])
+    assert phone.current_screen == "conversation"
+    phone.end_session()
+    phone.start_session({**CAPS[platform], "appium:forceAppLaunch": True})
+    assert phone.current_screen == "home"
+
+
+def test_open_elsewhere_starts_in_the_foreground_on_messaging():
+    phone = Phone("android", "open-elsewhere", latency_scale=0)
+    assert (phone.current_screen, phone.query_app_state("com.linkedin.android")) == ("messaging", 4)
+    phone.back()
+    assert phone.current_screen == "home"
+
+
+def test_launcher_alias_refuses_the_unexported_launch_activity():
+    phone = Phone("android", "launcher-alias", latency_scale=0)
+    with pytest.raises(SimError, match="not exported from uid"):
+        phone.start_session(CAPS["android"])
+    caps = {k: v for k, v in CAPS["android"].items() if k != "appium:appActivity"}
+    phone.start_session(caps)
+    assert phone.current_screen == "home"
+    assert phone.launcher_activity == "com.linkedin.android.authenticator.LaunchActivityDefault"
+
+
+@pytest.mark.parametrize(("scenario", "screen", "ids"), [
+    ("signed-out", "sign_in", {"growth_prereg_fragment_login_button", "growth_prereg_fragment_join_button",
+                               "growth_prereg_fragment_join_with_google_button"}),
+    ("signed-out-form", "sign_in_form", {"growth_login_join_fragment"}),
+])
+def test_signed_out_screens(scenario, screen, ids):
+    phone = started("android", scenario)
+    assert phone.current_screen == screen
+    source = phone.source()
+    assert all(f"com.linkedin.android:id/{i}" in source for i in ids)
+
+
+def test_new_panel_has_no_interests_panel_or_identity_mirror_ids():
+    phone = started("android", "new-panel")
+    tap_where(phone, by_label(phone.scenario.label_table()["profile_photo"]))
+    source = phone.source()
+    assert phone.current_screen == "side_panel"
+    assert "interests_panel_" not in source and "identity_mirror_" not in source
+    assert "com.linkedin.android:id/home_nav_premium_upsell_text_view" in source
+
+
+@pytest.mark.parametrize("platform", ["android", "ios"])
+def test_pin_lock_survives_session_start_and_dismiss_keyguard(platform):
+    phone = Phone(platform, "pin-locked", latency_scale=0)
+    phone.start_session(CAPS[platform])
+    phone.dismiss_keyguard()
+    phone.keyevent(82)
+    assert (phone.locked, phone.screen_on, phone.current_screen) == (True, True, "keyguard")
+    assert ("Enter PIN" if platform == "android" else "Enter Passcode") in phone.source()
+
+
+def test_swipe_lock_is_opened_by_session_start():
+    phone = Phone("android", "swipe-locked", latency_scale=0)
+    assert phone.current_screen == "keyguard"
+    phone.start_session(CAPS["android"])
+    assert (phone.locked, phone.current_screen) == (False, "home")

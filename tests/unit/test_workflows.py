@@ -55,15 +55,45 @@ def test_emulator_farm_runs_check_per_api_level_and_uploads_reports() -> None:
     job = workflow["jobs"]["emulator"]
     assert len(job["strategy"]["matrix"]["api-level"]) >= 2
     steps = {step.get("uses", "").split("@")[0]: step for step in job["steps"]}
-    runner = steps["reactivecircus/android-emulator-runner"]
-    assert "--device auto --json --report reports/api-${{ matrix.api-level }}" in runner["with"]["script"]
-    assert "adb install -r build/linkedin.apk" in runner["with"]["script"]
+    runners = [step for step in job["steps"] if step.get("uses", "").startswith("reactivecircus/android-emulator-runner")]
+    generate, runner = runners
+    assert "--device emulator --json --report reports/api-${{ matrix.api-level }}" in runner["with"]["script"]
+    assert "adb install-multiple -r build/apks/*.apk" in runner["with"]["script"]
     upload = steps["actions/upload-artifact"]
     assert upload["if"] == "always()" and upload["with"]["path"] == "reports/"
     commands = "\n".join(step.get("run", "") for step in job["steps"])
     assert "make install" in commands and "python -m mobile.appium_install" in commands
     # The APK comes from the dispatch input, a secret, or the repository, as the README documents.
     assert set(workflow[True]["workflow_dispatch"]["inputs"]) >= {"apk_url", "apk_path"}
+
+
+def test_emulator_farm_follows_the_snapshot_recipe() -> None:
+    """android-emulator-runner's recipe: a snapshot step only on a cache miss, both with
+    force-avd-creation false (its default, true, recreates the cached AVD), the run without saving."""
+    workflow = yaml.safe_load((REPO / "ci" / "github" / "android-emulator-farm.yml").read_text())
+    steps = workflow["jobs"]["emulator"]["steps"]
+    cache = next(s for s in steps if s.get("uses", "").startswith("actions/cache"))
+    generate, run = [s for s in steps if s.get("uses", "").startswith("reactivecircus/android-emulator-runner")]
+    assert steps.index(cache) < steps.index(generate) < steps.index(run)
+    assert generate["if"] == f"steps.{cache['id']}.outputs.cache-hit != 'true'"
+    assert generate["with"]["force-avd-creation"] is False and run["with"]["force-avd-creation"] is False
+    assert "-no-snapshot-save" in run["with"]["emulator-options"]
+    assert "-no-snapshot-save" not in generate["with"]["emulator-options"]
+    assert "install-multiple" in generate["with"]["script"]
+    for key in ("api-level", "target", "arch", "profile"):
+        assert generate["with"][key] == run["with"][key]  # the snapshot must fit the run's AVD
+
+
+def test_emulator_farm_raises_the_driver_timeouts_and_documents_the_abi() -> None:
+    text = (REPO / "ci" / "github" / "android-emulator-farm.yml").read_text()
+    workflow = yaml.safe_load(text)
+    devices_step = next(s for s in workflow["jobs"]["emulator"]["steps"] if "devices.yaml" in s.get("name", ""))
+    block = devices_step["run"].split("<<'YAML'\n", 1)[1].split("YAML\n", 1)[0]
+    import textwrap
+    devices = yaml.safe_load(textwrap.dedent(block))
+    caps = devices["devices"]["emulator"]["capabilities"]
+    assert caps["appium:uiautomator2ServerLaunchTimeout"] >= 60000 and caps["appium:adbExecTimeout"] >= 60000
+    assert "INSTALL_FAILED_NO_MATCHING_ABIS" in text and "x86_64" in text
 
 
 def test_simulated_suite_runs_make_test() -> None:

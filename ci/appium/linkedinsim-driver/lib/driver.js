@@ -21,11 +21,16 @@ const DESIRED_CAP_CONSTRAINTS = Object.freeze({
   udid: {isString: true},
   deviceName: {isString: true},
   noReset: {isBoolean: true},
+  forceAppLaunch: {isBoolean: true},
+  dontStopAppOnReset: {isBoolean: true},
+  autoLaunch: {isBoolean: true},
   simCommandTimeout: {isNumber: true},
 });
 
-// Capabilities the phone needs to pick and start the app; the rest stays in Appium.
-const FORWARDED_CAPS = ['platformName', 'appPackage', 'appActivity', 'bundleId', 'udid', 'deviceName', 'noReset'];
+// Capabilities the phone needs to pick and start the app (and to decide whether a running app is restarted,
+// as UiAutomator2/XCUITest do with noReset/forceAppLaunch); the rest stays in Appium.
+const FORWARDED_CAPS = ['platformName', 'appPackage', 'appActivity', 'bundleId', 'udid', 'deviceName', 'noReset',
+  'forceAppLaunch', 'dontStopAppOnReset', 'autoLaunch'];
 
 /** Parses the simServer capability into JWProxy options, or throws SessionNotCreatedError. */
 function proxyOptionsFor(simServer, timeout, log) {
