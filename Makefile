@@ -28,8 +28,8 @@ $(APPIUM_DIR)/node_modules/.stamp: $(APPIUM_DIR)/package.json $(APPIUM_DIR)/pack
 	touch $@
 
 SIM_DRIVER_FILES := $(wildcard $(APPIUM_DIR)/linkedinsim-driver/package.json $(APPIUM_DIR)/linkedinsim-driver/lib/*.js)
-$(APPIUM_HOME)/.stamp: $(VENV)/.stamp $(APPIUM_DIR)/node_modules/.stamp $(SIM_DRIVER_FILES) mobile/appium_install.py
-	$(BIN)/python -m mobile.appium_install
+$(APPIUM_HOME)/.stamp: $(VENV)/.stamp $(APPIUM_DIR)/node_modules/.stamp $(SIM_DRIVER_FILES) mobile/reach/appium_install.py
+	$(BIN)/python -m mobile.reach.appium_install
 	touch $@
 
 # The report test opens report.html in a real headless Chromium (Debian's package).

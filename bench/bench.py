@@ -38,13 +38,13 @@ from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 from appium.options.common import AppiumOptions  # noqa: E402
 
 from bench_targets import Row, table, verdict  # noqa: E402  (bench/ is on sys.path as the script's folder)
-from mobile.appium_server import AppiumServer  # noqa: E402
-from mobile.capabilities import APP_ACTIVITY, APP_PACKAGE, SIM_AUTOMATION  # noqa: E402
-from mobile.plan import RunPlan  # noqa: E402
+from mobile.reach.appium_server import AppiumServer  # noqa: E402
+from mobile.reach.capabilities import APP_ACTIVITY, APP_PACKAGE, SIM_AUTOMATION  # noqa: E402
+from mobile.engine.plan import RunPlan  # noqa: E402
 from mobile.core.flow import find_flow  # noqa: E402
-from mobile.devices import Device  # noqa: E402
-from mobile.drivers import CountingConnection  # noqa: E402
-from mobile.session import run_device  # noqa: E402
+from mobile.reach.devices import Device  # noqa: E402
+from mobile.drivers.appium import CountingConnection  # noqa: E402
+from mobile.run.device import run_device  # noqa: E402
 from mobile.sim.launch import start_phone  # noqa: E402
 from mobile.sim.profiles import known_profiles  # noqa: E402
 

@@ -26,8 +26,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from cpu import CpuSampler  # noqa: E402  (bench/ is on sys.path as the script's folder)
-from mobile.appium_server import AppiumServer  # noqa: E402
-from mobile.grid import local_farm  # noqa: E402
+from mobile.reach.appium_server import AppiumServer  # noqa: E402
+from mobile.run.farm import local_farm  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 BUDGET = 4.0  # 8 phones may take at most this many times one phone

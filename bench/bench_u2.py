@@ -30,11 +30,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from appium import webdriver  # noqa: E402
 from appium.options.common import AppiumOptions  # noqa: E402
 
-from mobile.appium_server import AppiumServer  # noqa: E402
-from mobile.capabilities import capabilities_for  # noqa: E402
-from mobile.devices import Device  # noqa: E402
-from mobile.private_adb import PrivateAdb  # noqa: E402
-from mobile.sim.adb_device import attach_to_adb, attached_server, detach_from_adb  # noqa: E402
+from mobile.reach.appium_server import AppiumServer  # noqa: E402
+from mobile.reach.capabilities import capabilities_for  # noqa: E402
+from mobile.reach.devices import Device  # noqa: E402
+from mobile.reach.private_adb import PrivateAdb  # noqa: E402
+from mobile.sim.adb.device import attach_to_adb, attached_server, detach_from_adb  # noqa: E402
 from mobile.sim.launch import start_phone  # noqa: E402
 
 MAX_SESSION_S = 3.0  # loose: a blocking adb read loop costs 2-5 s per session; 2-core load alone reached 2.9 s

@@ -20,21 +20,21 @@ from appium.options.android import UiAutomator2Options
 from appium.webdriver.client_config import AppiumClientConfig
 
 from bench_targets import Row
-from mobile.appium_server import AppiumServer
-from mobile.capabilities import APP_ACTIVITY, APP_PACKAGE, APP_WAIT_ACTIVITY
-from mobile.commands._run_options import RunPlan
+from mobile.reach.appium_server import AppiumServer
+from mobile.reach.capabilities import APP_ACTIVITY, APP_PACKAGE, APP_WAIT_ACTIVITY
+from mobile.cli.run_options import RunPlan
 from mobile.core.flow import find_flow
-from mobile.devices import Device
-from mobile.drivers import _connection_class
-from mobile.session import run_device
+from mobile.reach.devices import Device
+from mobile.drivers.appium import CountingConnection
+from mobile.run.device import run_device
 from mobile.sim.launch import start_phone
 from mobile.sim.phone import Phone
 
 
 def available() -> bool:
-    """True once the UiAutomator2 mode of the simulated phone exists (mobile.private_adb)."""
+    """True once the UiAutomator2 mode of the simulated phone exists (mobile.reach.private_adb)."""
     try:
-        import mobile.private_adb  # noqa: F401
+        import mobile.reach.private_adb  # noqa: F401
     except ImportError:
         return False
     return True
@@ -50,9 +50,9 @@ def scenario_file(folder: Path, profile: str) -> Path:
 def u2_runners(stack: ExitStack, lower_bound: Callable[[Any, str], float],
                naive_script: Callable[[Any, str, dict], str]) -> tuple[Callable[..., Row], Callable[..., Row]]:
     """(run_tool, run_naive) for driver uiautomator2, sharing one private adb server and one Appium."""
-    from mobile.appium_server import free_port
-    from mobile.private_adb import PrivateAdb
-    from mobile.sim.adb_device import attach_to_adb, detach_from_adb
+    from mobile.reach.appium_server import free_port
+    from mobile.reach.private_adb import PrivateAdb
+    from mobile.sim.adb.device import attach_to_adb, detach_from_adb
 
     adb = stack.enter_context(PrivateAdb())
     appium = AppiumServer(env=adb.env()).start()
@@ -81,7 +81,7 @@ def u2_runners(stack: ExitStack, lower_bound: Callable[[Any, str], float],
                 options.udid, options.app_package, options.app_activity = serial, APP_PACKAGE, APP_ACTIVITY
                 options.app_wait_activity, options.no_reset, options.system_port = APP_WAIT_ACTIVITY, True, free_port()
                 options.adb_port = adb.port  # the private adb server this machine's run uses
-                conn = _connection_class()(client_config=AppiumClientConfig(remote_server_addr=appium.url,
+                conn = CountingConnection(client_config=AppiumClientConfig(remote_server_addr=appium.url,
                                                                             timeout=600))
                 began = time.monotonic()
                 driver = webdriver.Remote(command_executor=conn, options=options)

@@ -1,3 +1,3 @@
-from mobile.cli import main
+from mobile.cli.main import main
 
 raise SystemExit(main())

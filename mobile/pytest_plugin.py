@@ -17,13 +17,13 @@ from typing import Any, Iterator
 
 import pytest
 
-from mobile.devices import Device, resolve
+from mobile.reach.devices import Device, resolve
 from mobile.errors import ConfigError, EnvironmentProblem, SafetyViolation, config_lines
 from mobile.core.terms import Mode, Status
-from mobile.inputs import check_devices_config, check_url, positive_seconds
-from mobile.plan import RunPlan
-from mobile.shared import Shared
-from mobile.result import RunResult, verdict_line
+from mobile.run.inputs import check_devices_config, check_url, positive_seconds
+from mobile.engine.plan import RunPlan
+from mobile.run.shared import Shared
+from mobile.output.result import RunResult, verdict_line
 
 _CONFIG_KEY = pytest.StashKey[Any]()
 _ABSENT_KEY = pytest.StashKey[dict[str, EnvironmentProblem]]()  # device name -> why it cannot be reached
@@ -150,8 +150,8 @@ class _Resources:
         return replace(device, simulator=None, sim_url=self.phones[key].url)
 
     def close(self) -> None:
-        from mobile.session import close_shared
-        from mobile.xcuitest_sim import close_stack
+        from mobile.run.device import close_shared
+        from mobile.run.xcuitest_sim import close_stack
 
         close_shared(self.shared)  # Appium, and the private adb server of phones for UiAutomator2
         close_stack(self.shared)
@@ -191,7 +191,7 @@ class Optout:
              locale: str | None = None, scenario: str | None = None, timeout: float | None = None,
              flow: str = "linkedin-genai") -> RunResult:
         from mobile.core.flow import find_flow
-        from mobile.session import run_device
+        from mobile.run.device import run_device
 
         config = self.request.config
         chosen = self._device(device)

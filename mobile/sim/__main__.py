@@ -17,8 +17,8 @@ def appium_capabilities(platform: str, url: str, serial: str | None = None,
                         driver: str = "linkedinsim") -> dict[str, Any]:
     """The exact Appium capabilities that reach this phone: through the LinkedInSim driver, or (driver
     uiautomator2) through the real UiAutomator2 driver and adb, as a USB phone with that serial."""
-    from mobile.capabilities import capabilities_for
-    from mobile.devices import Device
+    from mobile.reach.capabilities import capabilities_for
+    from mobile.reach.devices import Device
 
     if driver == "uiautomator2":
         device = Device(name=f"sim-{platform}", platform=platform, serial=serial, sim_url=url, live_driver=driver)
@@ -30,8 +30,8 @@ def appium_capabilities(platform: str, url: str, serial: str | None = None,
 def xcuitest_capabilities(url: str, udid: str) -> dict[str, Any]:
     """What the tool sends for a simulated iPhone on the real XCUITest driver: a real iPhone's capabilities
     plus appium:webDriverAgentUrl."""
-    from mobile.capabilities import capabilities_for
-    from mobile.devices import Device
+    from mobile.reach.capabilities import capabilities_for
+    from mobile.reach.devices import Device
 
     device = Device(name="sim-ios-xcuitest", platform="ios", udid=udid,
                     simulator={"scenario": "default", "driver": "xcuitest"})
@@ -40,7 +40,7 @@ def xcuitest_capabilities(url: str, udid: str) -> dict[str, Any]:
 
 def xcuitest_instructions(url: str, udid: str, usbmuxd_address: str) -> str:
     """How to start an Appium that reaches this phone (its usbmuxd, loopback only, XCUITest only)."""
-    from mobile.appium_server import LOOPBACK_SHIM, appium_binary
+    from mobile.reach.appium_server import LOOPBACK_SHIM, appium_binary
 
     return (f"WebDriverAgent at {url}, UDID {udid}; simulated usbmuxd at {usbmuxd_address}\n"
             f"start Appium with:\n  USBMUXD_SOCKET_ADDRESS={usbmuxd_address} "
@@ -104,7 +104,7 @@ def serve(args: argparse.Namespace, out: Any = sys.stdout) -> int:
         signal.signal(signum, lambda *_: done.set())
     try:
         if getattr(args, "adb", False):
-            from mobile.sim.adb_device import attach_to_adb
+            from mobile.sim.adb.device import attach_to_adb
 
             serial = attach_to_adb(handle, driver=driver)
             out.write(f"attached to adb as {serial} (`adb devices` lists it; `--device auto` finds it)\n")
@@ -134,7 +134,7 @@ def serve(args: argparse.Namespace, out: Any = sys.stdout) -> int:
         done.wait()
     finally:
         if serial is not None:
-            from mobile.sim.adb_device import detach_from_adb
+            from mobile.sim.adb.device import detach_from_adb
 
             detach_from_adb(serial)
         if usbmuxd is not None:

@@ -11,9 +11,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from mobile import abort as lifecycle
+from mobile.engine import abort as lifecycle
 from mobile.sim.phone import Phone, env_latency_scale
-from mobile.sim.server import SimServer
+from mobile.sim.w3c.server import SimServer
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

@@ -17,8 +17,8 @@ from lxml import etree
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from mobile.appium_install import ensure_drivers
-from mobile.appium_server import AppiumServer
+from mobile.reach.appium_install import ensure_drivers
+from mobile.reach.appium_server import AppiumServer
 from mobile.core.tree import xpath_literal
 from mobile.sim.launch import SimHandle, start_phone
 

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from mobile.adb import adb_binary, check_ready, discover, wake_and_unlock
-from mobile.capabilities import capabilities_for, to_payload
-from mobile.cli import main
-from mobile.devices import parse_devices, resolve
+from mobile.reach.adb import adb_binary, check_ready, discover, wake_and_unlock
+from mobile.reach.capabilities import capabilities_for, to_payload
+from mobile.cli.main import main
+from mobile.reach.devices import parse_devices, resolve
 from mobile.errors import AppMissing, ConfigError, NoDevice
-from mobile.sim.adb_device import attach_to_adb, detach_from_adb
+from mobile.sim.adb.device import attach_to_adb, detach_from_adb
 from mobile.sim.launch import SimHandle, start_phone
 
 pytestmark = pytest.mark.e2e

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 import mobile.sim.launch as launch
-from mobile.cli import main
+from mobile.cli.main import main
 
 # scenario -> (check status, check state, apply status, apply before, apply after)
 EXPECTED: dict[str, tuple[str, str | None, str, str | None, str | None]] = {

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from mobile.appium_server import AppiumServer
-from mobile.cli import main
+from mobile.reach.appium_server import AppiumServer
+from mobile.cli.main import main
 
 LOCK = Path(__file__).resolve().parents[2] / "ci" / "appium" / "package-lock.json"
 

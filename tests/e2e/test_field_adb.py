@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from mobile.adb import adb_binary
-from mobile.cli import main
+from mobile.reach.adb import adb_binary
+from mobile.cli.main import main
 from test_adb import adb_port, attach  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.e2e

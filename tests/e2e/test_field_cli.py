@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mobile.cli import main
+from mobile.cli.main import main
 
 pytestmark = pytest.mark.e2e
 

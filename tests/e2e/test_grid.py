@@ -11,14 +11,14 @@ from typing import Any, Iterator
 
 import pytest
 
-from mobile.abort import Abort
-from mobile.plan import RunPlan
+from mobile.engine.abort import Abort
+from mobile.engine.plan import RunPlan
 from mobile.core.flow import find_flow, load_flow
-from mobile.devices import Device
-from mobile.grid import Farm, local_farm
-from mobile.parallel import run_plan
-from mobile.report import write_report
-from mobile.result import exit_code
+from mobile.reach.devices import Device
+from mobile.run.farm import Farm, local_farm
+from mobile.run.parallel import run_plan
+from mobile.output.report import write_report
+from mobile.output.result import exit_code
 
 pytestmark = pytest.mark.grid
 PHONES = 4

@@ -9,13 +9,13 @@ from typing import Iterator
 
 import pytest
 
-from mobile.appium_install import ensure_drivers
-from mobile.appium_server import AppiumServer
-from mobile.commands._run_options import RunPlan
+from mobile.reach.appium_install import ensure_drivers
+from mobile.reach.appium_server import AppiumServer
+from mobile.cli.run_options import RunPlan
 from mobile.core.flow import find_flow
-from mobile.devices import Device
-from mobile.grid import Grid
-from mobile.session import run_device
+from mobile.reach.devices import Device
+from mobile.reach.grid import Grid
+from mobile.run.device import run_device
 
 pytestmark = pytest.mark.grid
 SERIAL = "emulator-5570"  # not connected anywhere: Appium's UiAutomator2 driver says so once Grid routed it
@@ -61,9 +61,9 @@ def test_a_whole_run_through_a_port_pinning_grid_on_the_real_uiautomator2_driver
         tmp_path_factory: pytest.TempPathFactory) -> None:
     """The simulated phone in UiAutomator2 mode (real driver, real adb server) behind a Grid 4 slot that pins
     its udid and systemPort: the tool's session lands there and the run reads the switch end to end."""
-    from mobile.appium_server import free_port
-    from mobile.private_adb import PrivateAdb
-    from mobile.sim.adb_device import attach_to_adb, detach_from_adb
+    from mobile.reach.appium_server import free_port
+    from mobile.reach.private_adb import PrivateAdb
+    from mobile.sim.adb.device import attach_to_adb, detach_from_adb
     from mobile.sim.launch import start_phone
 
     logs = tmp_path_factory.mktemp("u2lab")

@@ -91,7 +91,7 @@ def test_kept_behaviour_unknown_adhoc_device_is_config_error_absent_phone_is_no_
     import json
     import socket
 
-    from mobile.adb import adb_binary
+    from mobile.reach.adb import adb_binary
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -84,7 +84,7 @@ def test_wheel_in_a_fresh_virtualenv_sets_up_appium_and_turns_the_setting_off(tm
     for line in ("License-Expression: MIT", "Requires-Python: >=3.11", "Classifier: Environment :: Console",
                  "Description-Content-Type: text/markdown"):
         assert line in metadata
-    assert "linkedin-optout = mobile.cli:main" in entry_points
+    assert "linkedin-optout = mobile.cli.main:main" in entry_points
 
     venv = tmp_path / "venv"
     _ok(_run([sys.executable, "-m", "venv", venv], cwd=tmp_path))

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from mobile.grid import local_farm
+from mobile.run.farm import local_farm
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -109,7 +109,7 @@ def test_declared_phone_that_is_absent_reports_no_device(qa_project: pytest.Pyte
     import socket
     import subprocess
 
-    from mobile.adb import adb_binary
+    from mobile.reach.adb import adb_binary
 
     with socket.socket() as sock:  # a private adb server that sees no phone; killed at the end
         sock.bind(("127.0.0.1", 0))

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 import mobile.sim.launch as launch
-from mobile.cli import main
+from mobile.cli.main import main
 
 pytest_plugins = ["pytester"]
 

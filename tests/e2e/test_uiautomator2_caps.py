@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from mobile.adb import adb_binary
-from mobile.appium_install import LocalDriver, install_local_driver
-from mobile.appium_server import APPIUM_DIR, AppiumServer, appium_binary
-from mobile.capabilities import capabilities_for, to_payload
-from mobile.devices import Device
+from mobile.reach.adb import adb_binary
+from mobile.reach.appium_install import LocalDriver, install_local_driver
+from mobile.reach.appium_server import APPIUM_DIR, AppiumServer, appium_binary
+from mobile.reach.capabilities import capabilities_for, to_payload
+from mobile.reach.devices import Device
 
 pytestmark = pytest.mark.e2e
 DRIVER_DIR = APPIUM_DIR / "node_modules" / "appium-uiautomator2-driver"

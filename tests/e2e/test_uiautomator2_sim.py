@@ -15,16 +15,16 @@ from typing import Any
 
 import pytest
 
-import mobile.sim.adb_device as adb_device
+import mobile.sim.adb.device as adb_device
 import mobile.sim.launch as launch
-from mobile.appium_server import AppiumServer
-from mobile.capabilities import capabilities_for
-from mobile.cli import main
-from mobile.devices import Device
-from mobile.drivers import AppiumDriver
+from mobile.reach.appium_server import AppiumServer
+from mobile.reach.capabilities import capabilities_for
+from mobile.cli.main import main
+from mobile.reach.devices import Device
+from mobile.drivers.appium import AppiumDriver
 from mobile.errors import AppMissing
-from mobile.private_adb import PrivateAdb
-from mobile.sim.adb_device import AdbDeviceServer, attach_to_adb, detach_from_adb
+from mobile.reach.private_adb import PrivateAdb
+from mobile.sim.adb.device import AdbDeviceServer, attach_to_adb, detach_from_adb
 from mobile.sim.launch import SimHandle, start_phone
 from mobile.sim.scenario import known_scenarios
 
@@ -188,8 +188,8 @@ def test_sim_serve_driver_uiautomator2_is_found_by_auto(rig, capsys: pytest.Capt
     import subprocess
     import sys
 
-    from mobile.capabilities import to_payload
-    from mobile.devices import parse_devices, resolve
+    from mobile.reach.capabilities import to_payload
+    from mobile.reach.devices import parse_devices, resolve
 
     _, appium = rig
     exe = Path(sys.executable).with_name("linkedin-optout")

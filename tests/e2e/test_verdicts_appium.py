@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 import mobile.sim.launch as launch
-from mobile.cli import main
+from mobile.cli.main import main
 
 PLATFORMS = ("android", "ios")
 

@@ -18,13 +18,13 @@ from typing import Any, Iterator
 
 import pytest
 
-import mobile.session
+import mobile.run.device
 import mobile.sim.launch as launch
-from mobile.appium_install import ensure_drivers
-from mobile.appium_server import LOOPBACK_SHIM
-from mobile.cli import main
+from mobile.reach.appium_install import ensure_drivers
+from mobile.reach.appium_server import LOOPBACK_SHIM
+from mobile.cli.main import main
 from mobile.sim.wda.usbmuxd import SimUsbmuxd
-from mobile.xcuitest_sim import XcuitestSimStack, start_appium
+from mobile.run.xcuitest_sim import XcuitestSimStack, start_appium
 from test_check_apply import EXIT, EXPECTED, LATENCY, switch_taps
 
 DEVICE = "sim-ios-xcuitest"
@@ -94,7 +94,7 @@ def process_tree(root: int) -> set[int]:
 def runs(stack: XcuitestSimStack, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     """Each phone the CLI starts: its log (taken as it stops) and the listening sockets of this process and
     of Appium (taken at every tap the phone receives, i.e. while the XCUITest session is open)."""
-    monkeypatch.setattr(mobile.session, "stack_for", lambda shared, verbose=0: stack)
+    monkeypatch.setattr(mobile.run.device, "stack_for", lambda shared, verbose=0: stack)
     records: list[dict[str, Any]] = []
     real_start = launch.start_phone
     pids = {os.getpid(), *process_tree(stack.appium._process.pid)}

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mobile.drivers import tap_point
+from mobile.engine.driver import tap_point
 from mobile.sim.phone import APP_IDS, Phone
 
 COMMAND_KIND = {"source": "source", "tap": "click", "scroll": "scroll", "back": "back", "launch": "activate_app",

@@ -9,14 +9,14 @@ import threading
 
 import pytest
 
-from mobile import abort as lifecycle
-from mobile.abort import Abort, signals_trip
-from mobile.context import RunContext
+from mobile.engine import abort as lifecycle
+from mobile.engine.abort import Abort, signals_trip
+from mobile.engine.context import RunContext
 from mobile.core.flow import find_flow
-from mobile.devices import Device, parse_devices, resolve
+from mobile.reach.devices import Device, parse_devices, resolve
 from mobile.errors import SafetyViolation
-from mobile.parallel import run_devices, summary_table
-from mobile.result import RunResult, exit_code
+from mobile.run.parallel import run_devices, summary_table
+from mobile.output.result import RunResult, exit_code
 
 DEVICES = [Device(name=f"phone-{i}", platform="android", serial=f"emulator-{5554 + 2 * i}") for i in range(3)]
 WAIT_S = 20.0
@@ -136,7 +136,7 @@ def test_every_device_of_all_gets_its_own_verdict_without_a_phone() -> None:
 
 
 def test_a_device_whose_phone_is_absent_gets_no_device_and_the_others_run() -> None:
-    from mobile.session import run_device
+    from mobile.run.device import run_device
 
     class Plan:
         mode, flow = "check", find_flow("linkedin-genai")

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import adbutils
 
-from mobile.adb import (FIXES, LiveDevice, adb_binary, check_ready, parse_devices, parse_getprop, parse_locked,
+from mobile.reach.adb import (FIXES, LiveDevice, adb_binary, check_ready, parse_devices, parse_getprop, parse_locked,
                         parse_packages, parse_screen_on, parse_secure, parse_version_name, parse_wm_size, pick_auto)
 from mobile.errors import AppMissing, ConfigError, NoDevice
-from mobile.sim.adb_device import pack
-from mobile.sim.adb_shell import run_shell
+from mobile.sim.adb.device import pack
+from mobile.sim.adb.shell import run_shell
 from mobile.sim.phone import Phone
 
 
@@ -168,9 +168,9 @@ def test_sim_shell_app_missing():
 
 
 def test_xiaomi_phones_get_the_hidden_developer_switches_in_doctor():
-    from mobile.adb import vendor_os
-    from mobile.devices import Device
-    from mobile.doctor import check_device
+    from mobile.reach.adb import vendor_os
+    from mobile.reach.devices import Device
+    from mobile.reach.doctor import check_device
 
     assert vendor_os({"ro.miui.ui.version.name": "V14"}) == "MIUI V14"
     assert vendor_os({"ro.miui.ui.version.name": "V816", "ro.mi.os.version.name": "OS1.0"}) == "HyperOS OS1.0"
@@ -186,8 +186,8 @@ def test_xiaomi_phones_get_the_hidden_developer_switches_in_doctor():
 
 
 def test_doctor_says_a_secure_lock_must_be_opened_by_the_person():
-    from mobile.devices import Device
-    from mobile.doctor import check_device
+    from mobile.reach.devices import Device
+    from mobile.reach.doctor import check_device
 
     live = LiveDevice("a1b2", "device", app_installed=True, app_version="4.1", screen_on=True, locked=True, secure=True)
     screen = next(c for c in check_device(Device(name="p", platform="android", serial="a1b2"), [live])

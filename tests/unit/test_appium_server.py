@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from mobile.appium_install import InstallError, ensure_drivers
-from mobile.appium_server import AppiumServer, free_port
+from mobile.reach.appium_install import InstallError, ensure_drivers
+from mobile.reach.appium_server import AppiumServer, free_port
 from mobile.errors import DeviceError
 from mobile.sim.launch import start_phone
 

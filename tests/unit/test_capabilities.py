@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mobile.capabilities import capabilities_for, to_payload
-from mobile.devices import Device, parse_devices
+from mobile.reach.capabilities import capabilities_for, to_payload
+from mobile.reach.devices import Device, parse_devices
 
 WAIT = "com.linkedin.android.*"  # no appActivity: the driver resolves the launcher (an activity-alias on new builds)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from mobile.cli import main
+from mobile.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[2]
 FLOW_FIXTURES = ROOT / "tests" / "fixtures" / "flows"

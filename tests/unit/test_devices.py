@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from mobile.adb import LiveDevice
-from mobile.devices import Device, find_devices_file, load_devices, parse_devices, resolve
+from mobile.reach.adb import LiveDevice
+from mobile.reach.devices import Device, find_devices_file, load_devices, parse_devices, resolve
 from mobile.errors import ConfigError, NoDevice
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "devices"
@@ -198,7 +198,7 @@ def test_simulator_driver_is_kept_and_defaults_to_linkedinsim():
 
 
 def test_repository_devices_file_has_the_uiautomator2_sim():
-    from mobile.devices import BUILTIN_FILE, load_devices
+    from mobile.reach.devices import BUILTIN_FILE, load_devices
 
     device = load_devices(BUILTIN_FILE).devices["sim-android-u2"]
     assert (device.platform, device.simulated, device.driver) == ("android", True, "uiautomator2")

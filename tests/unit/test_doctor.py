@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-import mobile.appium_server as appium_server
-import mobile.doctor as doctor
-from mobile.appium_server import free_port
-from mobile.cli import main
-from mobile.commands.doctor import gather
+import mobile.reach.appium_server as appium_server
+import mobile.reach.doctor as doctor
+from mobile.reach.appium_server import free_port
+from mobile.cli.main import main
+from mobile.cli.doctor import gather
 from mobile.sim.launch import start_phone
 
 
@@ -70,14 +70,6 @@ def test_outside_a_checkout_fixes_say_setup(monkeypatch: pytest.MonkeyPatch, tmp
     driver = doctor.check_driver("uiautomator2", {}, tmp_path / "appium", tmp_path / "home", needed=True)
     assert driver.fix == "linkedin-optout setup"
 
-
-def test_on_macos_a_real_iphone_gets_the_xcode_check(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(sys, "platform", "darwin")
-    monkeypatch.setenv("PATH", str(tmp_path))  # no xcodebuild here
-    _, checks = gather("iphone", _devices(tmp_path, "devices:\n  iphone: {platform: ios, udid: 00008110-AAAA}\n"))
-    by_name = {c.name: c for c in checks}
-    assert "macOS" not in by_name and by_name["Xcode"].ok is False and "xcode-select" in (by_name["Xcode"].fix or "")
-    assert by_name["appium driver xcuitest"].needed is True
 
 
 def test_a_grid_in_devices_yaml_is_checked_by_its_status(tmp_path: Path):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mobile.drivers import _translate, tap_point
+from mobile.drivers.appium import _translate
+from mobile.engine.driver import tap_point
 from mobile.errors import AppMissing, DeviceError
 
 ANDROID = ("A new session could not be created. Details: Cannot start the 'com.linkedin.android' application. "

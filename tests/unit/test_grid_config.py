@@ -1,4 +1,4 @@
-"""The Selenium Grid configs in ci/grid and what mobile/grid.py derives from them (no Java started)."""
+"""The Selenium Grid configs in ci/grid and what mobile/reach/grid.py derives from them (no Java started)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import tomllib
 
 import pytest
 
-from mobile.capabilities import NEW_COMMAND_TIMEOUT
-from mobile.grid import (GRID_DIR, grid_jar, hub_config, load_template, node_config, ready_slots,
+from mobile.reach.capabilities import NEW_COMMAND_TIMEOUT
+from mobile.reach.grid import (hub_config, load_template, node_config, ready_slots,
                          sim_stereotype, to_toml)
 
 
@@ -68,11 +68,6 @@ def test_ready_slots_counts_only_up_nodes() -> None:
     status = {"nodes": [{"availability": "UP", "slots": [{}, {}]}, {"availability": "DOWN", "slots": [{}]}]}
     assert ready_slots(status) == 2
 
-
-def test_pinned_grid_jar_is_installed() -> None:
-    jar = grid_jar()
-    assert jar.name.startswith("selenium-server-4.48") and jar.stat().st_size > 10_000_000
-    assert GRID_DIR.is_dir()
 
 
 def test_hub_starts_a_whole_farm_of_sessions_at_once() -> None:

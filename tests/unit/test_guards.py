@@ -8,16 +8,16 @@ from typing import Any
 
 import pytest
 
-from mobile.abort import Abort, Aborted
-from mobile.cli import main
-from mobile.context import RunContext
+from mobile.engine.abort import Abort, Aborted
+from mobile.cli.main import main
+from mobile.engine.context import RunContext
 from mobile.core.flow import find_flow, parse_flow
 from mobile.core.flow_schema import Step, TapStep, ToggleStep
 from mobile.core.guards import flow_problems
 from mobile.core.locate import locate_one, Text
 from mobile.errors import ConfigError, SafetyViolation
-from mobile.result import RunResult
-from mobile.runner import Runner
+from mobile.output.result import RunResult
+from mobile.engine.runner import Runner
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 SHIPPED = Path(__file__).resolve().parents[2] / "flows" / "linkedin-genai.yaml"
@@ -318,7 +318,7 @@ def test_every_tap_of_the_tool_goes_through_one_of_the_two_guarded_doors() -> No
     taps = [(str(path.relative_to(package)), n) for path in package.rglob("*.py") if "sim" not in path.parts
             for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
             if ".tap(" in line and "def tap" not in line]
-    assert [where for where, _ in taps] == ["context.py", "context.py"], taps
+    assert [where for where, _ in taps] == ["engine/context.py", "engine/context.py"], taps
 
 
 def test_the_switch_door_taps_only_a_switch_whose_label_reads_the_confirm_label() -> None:

@@ -10,10 +10,10 @@ from typing import Any, Iterator
 
 import pytest
 
-from mobile.cli import main
-from mobile.devices import load_devices
+from mobile.cli.main import main
+from mobile.reach.devices import load_devices
 from mobile.errors import ConfigError, ConfigErrors
-from mobile.inputs import CHECKS, check_devices_config
+from mobile.run.inputs import CHECKS, check_devices_config
 from mobile.sim.scenario import load_scenario
 
 SIM = "devices:\n  sim: {platform: android, simulator: {scenario: default}}\n"
@@ -28,7 +28,7 @@ def nothing_starts(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
         started.append("started")
         raise AssertionError("bad input must be refused before anything starts")
 
-    monkeypatch.setattr("mobile.appium_server.AppiumServer.start", refuse)
+    monkeypatch.setattr("mobile.reach.appium_server.AppiumServer.start", refuse)
     monkeypatch.setattr("mobile.sim.launch.start_phone", refuse)
     yield started
     assert started == []
@@ -161,7 +161,7 @@ def test_timeouts_must_be_finite(capsys, argv: list[str], message: str) -> None:
                               "sim-android-u2, sim-ios-xcuitest, phone, auto, or a serial adb lists)"]),
 ])
 def test_flags_are_checked_in_the_pass(capsys, monkeypatch, argv: list[str], lines: list[str]) -> None:
-    monkeypatch.setattr("mobile.adb.discover", lambda *a, **k: [])
+    monkeypatch.setattr("mobile.reach.adb.discover", lambda *a, **k: [])
     code, out, err = run(capsys, "apply", *argv, "--json")
     assert code == 2 and err.splitlines() == [f"linkedin-optout: error: {line}" for line in lines]
     assert json.loads(out) == {"results": [], "summary": {"total": 0, "by_status": {}},

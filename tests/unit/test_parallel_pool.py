@@ -1,13 +1,13 @@
-"""mobile.parallel.run_devices on fake runs: real concurrency, unique slots, isolation, streaming."""
+"""mobile.run.parallel.run_devices on fake runs: real concurrency, unique slots, isolation, streaming."""
 
 from __future__ import annotations
 
 import threading
 
-from mobile.devices import Device
+from mobile.reach.devices import Device
 from mobile.errors import SignedOut
-from mobile.parallel import run_devices, summary_table
-from mobile.result import RunResult, exit_code
+from mobile.run.parallel import run_devices, summary_table
+from mobile.output.result import RunResult, exit_code
 
 DEVICES = [Device(name=f"phone-{i}", platform="android", serial=f"emulator-{5554 + 2 * i}") for i in range(4)]
 
@@ -91,10 +91,10 @@ def test_appium_servers_spread_sessions_by_slot() -> None:
     """--appium-servers N: slot k uses local server k % N; --appium-url still wins."""
     from types import SimpleNamespace
 
-    from mobile.devices import Device
-    from mobile.session import appium_url_for
+    from mobile.reach.devices import Device
+    from mobile.run.device import appium_url_for
 
-    from mobile.shared import Shared
+    from mobile.run.shared import Shared
 
     class Server:
         def __init__(self, url: str) -> None:
@@ -113,7 +113,7 @@ def test_appium_servers_spread_sessions_by_slot() -> None:
 def test_appium_servers_flag_must_be_positive(capsys) -> None:
     import pytest
 
-    from mobile.cli import main
+    from mobile.cli.main import main
 
     with pytest.raises(SystemExit) as exit_:
         main(["check", "--device", "sim-android", "--appium-servers", "0"])

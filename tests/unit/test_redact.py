@@ -10,8 +10,8 @@ from PIL import Image
 
 from mobile.core.flow import find_flow
 from mobile.core.tree import parse_page_source
-from mobile.redact import MASK, masked_nodes, redact_screenshot, redact_source
-from mobile.session import keep_texts
+from mobile.output.redact import MASK, masked_nodes, redact_screenshot, redact_source
+from mobile.run.device import keep_texts
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 FLOW = find_flow("linkedin-genai")

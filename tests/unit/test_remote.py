@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from mobile.cli import main
-from mobile.devices import Device
-from mobile.remote import GRID_SESSION_QUEUE_S, is_local, outlast_grid_queue
-from mobile.session import client_timeout
+from mobile.cli.main import main
+from mobile.reach.devices import Device
+from mobile.reach.remote import GRID_SESSION_QUEUE_S, is_local, outlast_grid_queue
+from mobile.run.device import client_timeout
 
 PHONE = Device(name="phone", platform="android", serial="auto")
 

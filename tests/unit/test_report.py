@@ -8,10 +8,10 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from mobile.core.flow import find_flow
-from mobile.replay import _PNG
-from mobile.report import EvidenceRecorder, ScreenEvent, junit_xml, write_report
-from mobile.result import RunResult, StepResult, document, exit_code, verdict_line
-from mobile.session import keep_texts
+from mobile.drivers.replay import _PNG
+from mobile.output.report import EvidenceRecorder, ScreenEvent, junit_xml, write_report
+from mobile.output.result import RunResult, StepResult, document, exit_code, verdict_line
+from mobile.run.device import keep_texts
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 HOME = (FIXTURES / "android" / "en" / "home.xml").read_text(encoding="utf-8")

@@ -11,12 +11,12 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
-from mobile.appium_server import LOG_FILTERS, TEMP_PREFIX, AppiumServer, scrub_log
-from mobile.cli import build_parser
-from mobile.commands._run_options import Progress
+from mobile.reach.appium_server import LOG_FILTERS, TEMP_PREFIX, AppiumServer, scrub_log
+from mobile.cli.main import build_parser
+from mobile.cli.run_options import Progress
 from mobile.errors import ConfigError
-from mobile.report import check_report_target, junit_xml, prepare_report_dir, report_html, write_report
-from mobile.result import NOT_OFFERED_TEXT, RunResult, StepResult, verdict_line
+from mobile.output.report import check_report_target, junit_xml, prepare_report_dir, report_html, write_report
+from mobile.output.result import NOT_OFFERED_TEXT, RunResult, StepResult, verdict_line
 
 MARKER = "Zanzibar Quokka-Marker"
 LOG = (

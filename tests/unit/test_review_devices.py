@@ -3,8 +3,8 @@ phone at once could each tap the switch (on -> off -> on)."""
 
 from __future__ import annotations
 
-from mobile.adb import LiveDevice
-from mobile.devices import parse_devices, resolve
+from mobile.reach.adb import LiveDevice
+from mobile.reach.devices import parse_devices, resolve
 
 YAML = """\
 devices:

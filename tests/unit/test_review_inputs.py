@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from mobile.cli import main
+from mobile.cli.main import main
 from mobile.sim.phone import LATENCY_ENV, Phone
 
 BAD = ["abc", "nan", "inf", "-1"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from mobile.report import junit_xml
-from mobile.result import RunResult
+from mobile.output.report import junit_xml
+from mobile.output.result import RunResult
 
 
 def test_junit_properties_of_an_unknown_state_are_empty_not_python_none() -> None:

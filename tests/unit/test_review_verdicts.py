@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from mobile.core.flow import find_flow
-from mobile.result import RunResult
-from mobile.runner import Runner
+from mobile.output.result import RunResult
+from mobile.engine.runner import Runner
 
 from phone_driver import PhoneDriver
 

@@ -11,8 +11,8 @@ import pytest
 
 from mobile.core.flow import find_flow
 from mobile.errors import DeviceError
-from mobile.replay import ReplayDriver, ReplayScreen
-from mobile.runner import Callbacks, Runner
+from mobile.drivers.replay import ReplayDriver, ReplayScreen
+from mobile.engine.runner import Callbacks, Runner
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 FLOW = find_flow("linkedin-genai")

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from mobile.sim.adb_shell import Special, evaluate, run_shell
-from mobile.sim.android import SETTINGS_PKG, U2_SERVER_PKG, U2_TEST_PKG, AndroidSystem
+from mobile.sim.adb.shell import Special, evaluate, run_shell
+from mobile.sim.adb.system import SETTINGS_PKG, U2_SERVER_PKG, U2_TEST_PKG, AndroidSystem
 from mobile.sim.phone import Phone
 
 APP = "com.linkedin.android"

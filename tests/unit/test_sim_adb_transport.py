@@ -10,8 +10,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from mobile.sim.adb_device import A_CLSE, A_CNXN, A_OKAY, A_OPEN, A_WRTE, AdbDeviceServer, pack
-from mobile.sim.apk import manifest_package
+from mobile.sim.adb.device import A_CLSE, A_CNXN, A_OKAY, A_OPEN, A_WRTE, AdbDeviceServer, pack
+from mobile.sim.adb.apk import manifest_package
 from mobile.sim.launch import SimHandle, start_phone
 from mobile.sim.u2.server import U2Server
 

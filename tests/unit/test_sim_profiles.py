@@ -79,7 +79,7 @@ def test_busy_feed_charges_the_session_setting_only_on_home() -> None:
 
 
 def test_cli_sim_serve_rejects_unknown_profile(capsys: pytest.CaptureFixture[str]) -> None:
-    from mobile.cli import main
+    from mobile.cli.main import main
 
     assert main(["sim", "serve", "--latency-profile", "satellite"]) == 2
     err = capsys.readouterr().err
@@ -88,7 +88,7 @@ def test_cli_sim_serve_rejects_unknown_profile(capsys: pytest.CaptureFixture[str
 
 def test_server_charges_half_trip_idle_wait_and_latency_before_and_half_trip_after() -> None:
     """What a command waits on the cloud and busy-feed profiles (recorded, not timed)."""
-    from mobile.sim.server import SimServer
+    from mobile.sim.w3c.server import SimServer
 
     clock = FakeClock()
     phone = Phone("android", clock=clock, latency_scale=1, latency_profile="cloud")

@@ -17,8 +17,8 @@ from typing import Any, Iterator
 
 import pytest
 
-from mobile.capabilities import capabilities_for
-from mobile.devices import Device
+from mobile.reach.capabilities import capabilities_for
+from mobile.reach.devices import Device
 
 from mobile.sim.launch import spawn_phone, start_phone
 
@@ -317,7 +317,7 @@ def test_subprocess_phone_writes_its_url_and_dies_on_kill(tmp_path):
 
 def test_cli_sim_serve_prints_url_and_capabilities_and_stops_on_ctrl_c():
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    process = subprocess.Popen([sys.executable, "-m", "mobile.cli", "sim", "serve", "--platform", "android",
+    process = subprocess.Popen([sys.executable, "-m", "mobile.cli.main", "sim", "serve", "--platform", "android",
                                 "--scenario", "dutch", "--latency-scale", "0"], env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
     try:
@@ -343,6 +343,6 @@ def test_cli_sim_serve_prints_url_and_capabilities_and_stops_on_ctrl_c():
 
 def test_cli_sim_serve_unknown_scenario_is_config_error():
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    done = subprocess.run([sys.executable, "-m", "mobile.cli", "sim", "serve", "--scenario", "nope"], env=env,
+    done = subprocess.run([sys.executable, "-m", "mobile.cli.main", "sim", "serve", "--scenario", "nope"], env=env,
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "unknown scenario" in done.stderr

@@ -16,7 +16,7 @@ from lxml import etree
 
 from mobile.sim.launch import SimHandle, start_phone
 from mobile.sim.phone import Phone
-from mobile.sim.w3c import W3CError
+from mobile.sim.w3c.protocol import W3CError
 from mobile.sim.wda.predicate import compile_predicate
 from mobile.sim.wda.usbmuxd import LOCKDOWN_PORT, SimUsbmuxd
 

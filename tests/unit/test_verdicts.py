@@ -12,16 +12,16 @@ from typing import Any
 import pytest
 import yaml
 
-from mobile.context import Look, RunContext, scroll_area
+from mobile.engine.context import Look, RunContext, scroll_area
 from mobile.core import match
 from mobile.core.flow import find_flow
 from mobile.core.locate import Text
 from mobile.core.tree import parse_page_source
-from mobile.drivers import AppiumDriver
+from mobile.drivers.appium import AppiumDriver
 from mobile.errors import AmbiguousMatch
-from mobile.redact import MASK, redact_source
-from mobile.result import RunResult
-from mobile.runner import Runner, kept_nodes
+from mobile.output.redact import MASK, redact_source
+from mobile.output.result import RunResult
+from mobile.engine.runner import Runner, kept_nodes
 from mobile.sim.phone import Phone
 from mobile.sim.scenario import LABELS_FILE
 

@@ -62,7 +62,7 @@ def test_emulator_farm_runs_check_per_api_level_and_uploads_reports() -> None:
     upload = steps["actions/upload-artifact"]
     assert upload["if"] == "always()" and upload["with"]["path"] == "reports/"
     commands = "\n".join(step.get("run", "") for step in job["steps"])
-    assert "make install" in commands and "python -m mobile.appium_install" in commands
+    assert "make install" in commands and "python -m mobile.reach.appium_install" in commands
     # The APK comes from the dispatch input, a secret, or the repository, as the README documents.
     assert set(workflow[True]["workflow_dispatch"]["inputs"]) >= {"apk_url", "apk_path"}
 

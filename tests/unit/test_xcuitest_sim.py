@@ -6,11 +6,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from mobile.appium_server import LOOPBACK_SHIM, AppiumServer, loopback_node_options
-from mobile.devices import Device
+from mobile.reach.appium_server import LOOPBACK_SHIM, AppiumServer, loopback_node_options
+from mobile.reach.devices import Device
 from mobile.errors import DeviceError
-from mobile.session import client_timeout
-from mobile.xcuitest_sim import check_local_appium, uses_xcuitest_sim
+from mobile.run.device import client_timeout
+from mobile.run.xcuitest_sim import check_local_appium, uses_xcuitest_sim
 
 SIM = Device(name="s", platform="ios", simulator={"scenario": "default", "driver": "xcuitest"})
 LINKEDINSIM = Device(name="l", platform="ios", simulator={"scenario": "default"})

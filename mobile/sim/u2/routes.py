@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from mobile.sim.w3c import W3CError, element_id_of
+from mobile.sim.w3c.protocol import W3CError, element_id_of
 
 STATUS = {"ready": True, "message": "UiAutomator2 Server is ready to accept commands",
           "build": {"versionName": "10.6.6", "versionCode": 206}}
@@ -22,7 +22,7 @@ NOT_LOCAL = object()
 
 
 def _device_info(u2: Any) -> dict[str, Any]:
-    from mobile.sim.adb_shell import properties
+    from mobile.sim.adb.shell import properties
 
     phone = u2.system.phone
     props = properties(u2.system)

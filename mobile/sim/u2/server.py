@@ -1,7 +1,7 @@
 """The phone's uiautomator2-server-compatible HTTP surface: what the real UiAutomator2 driver proxies to.
 
 It runs while the instrumentation (`am instrument -w ... AndroidJUnitRunner`) does and is reached only through
-the adb forward (`tcp:<systemPort> -> tcp:6790`, bridged by mobile.sim.adb_services). The protocol follows
+the adb forward (`tcp:<systemPort> -> tcp:6790`, bridged by mobile.sim.adb.services). The protocol follows
 appium-uiautomator2-server 10.6: no path prefix (a legacy `/wd/hub` is stripped), every answer
 `{"sessionId", "value"}` written in one send, W3C error shapes. `POST /session` does not launch the app (the
 driver does that over adb); `DELETE /session/:id` ends the instrumentation. The screen commands go through
@@ -20,7 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from mobile.sim.u2 import routes
-from mobile.sim.w3c import W3CError
+from mobile.sim.w3c.protocol import W3CError
 
 LEGACY_PREFIX = "/wd/hub"
 # The real server stops this long after it answered DELETE /session.
@@ -32,7 +32,7 @@ class U2Server:
     """One uiautomator2-compatible server for one AndroidSystem (and the SimServer of its phone)."""
 
     def __init__(self, system: Any, sim: Any = None) -> None:
-        from mobile.sim.server import SimServer
+        from mobile.sim.w3c.server import SimServer
 
         self.system = system
         # The phone's own W3C server when it runs one (shared session and settings), else a private one.
@@ -123,10 +123,10 @@ class U2Server:
 
     def new_session(self, body: Any) -> Any:
         """A new session replaces any old one; it neither wakes the phone nor starts the app."""
-        from mobile.sim.server import Session
-        from mobile.sim.w3c import merge_capabilities
-        from mobile.sim.w3c_commands import DEFAULT_SETTINGS
-        from mobile.sim.w3c_elements import ElementStore
+        from mobile.sim.w3c.server import Session
+        from mobile.sim.w3c.protocol import merge_capabilities
+        from mobile.sim.w3c.commands import DEFAULT_SETTINGS
+        from mobile.sim.w3c.elements import ElementStore
 
         caps = merge_capabilities(body)
         plain = {key.split(":", 1)[-1]: value for key, value in caps.items()}

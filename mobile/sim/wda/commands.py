@@ -2,7 +2,7 @@
 
 Shapes follow WDA's ObjC handlers (appium-webdriveragent 16.12.9, the one appium-xcuitest-driver 12.13.1
 uses): FBSessionCommands, FBElementCommands, FBFindElementCommands, FBDebugCommands, FBScreenshotCommands,
-FBCustomCommands. Route specs are (method, path, latency key, handler) as in mobile/sim/w3c_commands.py.
+FBCustomCommands. Route specs are (method, path, latency key, handler) as in mobile/sim/w3c/commands.py.
 """
 
 from __future__ import annotations
@@ -10,12 +10,12 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from mobile.sim import w3c_commands as w3c
-from mobile.sim.w3c import W3CError
-from mobile.sim.w3c_elements import parse_source
+from mobile.sim.w3c import commands as w3c
+from mobile.sim.w3c.protocol import W3CError
+from mobile.sim.w3c.elements import parse_source
 
 if TYPE_CHECKING:
-    from mobile.sim.server import Request
+    from mobile.sim.w3c.server import Request
     from mobile.sim.wda.server import WdaServer
 
 SCROLL_DIRECTIONS = ("up", "down", "left", "right")

@@ -13,7 +13,7 @@ import fnmatch
 import re
 from typing import Any, Callable
 
-from mobile.sim.w3c import W3CError
+from mobile.sim.w3c.protocol import W3CError
 
 Test = Callable[[Any], bool]
 _TOKEN = re.compile(r"""\s*(?:(?P<str>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')|(?P<op>(?:==|!=|<>|=)(?:\[[cdCD]+\])?|&&|\|\||!|\(|\))

@@ -12,10 +12,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from mobile.sim import w3c_commands
-from mobile.sim.server import Request, Route, Session, SimServer, make_route
-from mobile.sim.w3c import W3CError, merge_capabilities
-from mobile.sim.w3c_elements import ElementStore
+from mobile.sim.w3c import commands as w3c_commands
+from mobile.sim.w3c.server import Request, Route, Session, SimServer, make_route
+from mobile.sim.w3c.protocol import W3CError, merge_capabilities
+from mobile.sim.w3c.elements import ElementStore
 from mobile.sim.wda import commands
 
 WDA_VERSION = "9.15.1"  # what appium-webdriveragent 16.12.9 reports; logged by the driver, never checked

@@ -1,0 +1,3 @@
+from mobile.cli.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The interpreter: driver seam, run plan, steps, runner, waiting and guarded taps."""

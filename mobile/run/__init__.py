@@ -1,0 +1,1 @@
+"""Running devices: one device end to end, several devices at once."""

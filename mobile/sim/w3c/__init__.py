@@ -1,0 +1,1 @@
+"""The simulated phone's W3C WebDriver server (what the LinkedInSim Appium driver talks to)."""

@@ -1,0 +1,275 @@
+"""The simulated phone's W3C WebDriver server: what Appium's LinkedInSim driver forwards commands to.
+
+It plays the role of the UiAutomator2 (or WebDriverAgent) server on a device: sessions, page source,
+element lookup, clicks, W3C pointer actions, `mobile:` extensions, settings, screenshots. Every command
+waits `phone.command_latency(command)` before it is answered: the simulated device is slow, never the tool.
+Outside the W3C surface, GET /sim/log and GET /sim/state expose the interaction log and the phone's state.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import threading
+import urllib.parse
+import uuid
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Callable
+
+from mobile.sim.w3c import commands as w3c_commands
+from mobile.sim.w3c.protocol import W3CError
+from mobile.sim.w3c.elements import ElementStore
+
+Handler = Callable[["SimServer", "Request"], Any]
+
+
+@dataclass
+class Session:
+    """One W3C session on the phone: its capabilities, Appium settings, timeouts and found elements."""
+
+    session_id: str
+    capabilities: dict[str, Any]
+    elements: ElementStore
+    settings: dict[str, Any] = field(default_factory=dict)
+    timeouts: dict[str, int] = field(default_factory=lambda: {"implicit": 0, "pageLoad": 300000, "script": 30000})
+
+
+@dataclass
+class Request:
+    """A parsed request: route parameters, JSON body and the session it belongs to (if any)."""
+
+    params: dict[str, str]
+    body: Any
+    session: Session | None = None
+    query: dict[str, str] = field(default_factory=dict)
+
+
+class SimServer:
+    """Routes W3C requests to a Phone, one command at a time (a lock guards the phone).
+
+    Subclasses speak another dialect of the same protocol (mobile/sim/wda/): they set `routes` and may
+    override `envelope` / `error_envelope` (the JSON around a value or an error) and `unknown_route`."""
+
+    routes: tuple["Route", ...] = ()
+
+    def __init__(self, phone: Any, host: str = "127.0.0.1", port: int = 0):
+        self.phone = phone
+        self.platform = str(getattr(phone, "platform", "android")).lower()
+        self.lock = threading.RLock()
+        self.session: Session | None = None
+        self.stopping = threading.Event()
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+        self._httpd = _HTTPServer((host, port), _RequestHandler)
+        self._httpd.sim = self
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        """http://127.0.0.1:PORT of this server."""
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> "SimServer":
+        """Serve on a background thread."""
+        self._thread = threading.Thread(target=self.serve_forever, name=f"sim-server-{self.url}", daemon=True)
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        """Serve on the calling thread until stop() (used by `python -m mobile.sim serve`)."""
+        # stop() waits for the loop to notice: the default 0.5 s poll made every shutdown cost half a second
+        self._httpd.serve_forever(poll_interval=0.02)
+
+    def stop(self) -> None:
+        """Stop accepting, cut open keep-alive connections and release the port."""
+        self.stopping.set()
+        self._httpd.shutdown()
+        with self._connections_lock:
+            for conn in list(self._connections):
+                try:
+                    conn.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+        self._httpd.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def track(self, conn: socket.socket, open_: bool) -> None:
+        """Remember open client connections so stop() can close them."""
+        with self._connections_lock:
+            (self._connections.add if open_ else self._connections.discard)(conn)
+
+    # --- dispatch -------------------------------------------------------------------------------------
+
+    def dispatch(self, method: str, path: str, body: Any) -> tuple[int, dict[str, Any]]:
+        """Answer one request: (HTTP status, JSON body). Never raises."""
+        session_id = self.session.session_id if self.session else None
+        try:
+            try:
+                route, params = _match_route(method, path, self.routes or ROUTES)
+            except W3CError as exc:
+                self.unknown_route(method, path, exc)
+                raise
+            query = dict(urllib.parse.parse_qsl(path.partition("?")[2]))
+            request = Request(params, body, query=query)
+            if route.session:
+                request.session = self._session_for(params["sid"])
+            if route.latency_key is not None:
+                self._wait_latency(route.latency_key, body, request.session)
+            with self.lock:
+                value = route.handler(self, request)
+            if route.latency_key is not None:
+                self._wait(self._round_trip() / 2)  # the answer travels back
+            return 200, self.envelope(value, request)
+        except W3CError as exc:
+            return exc.status, self.error_envelope(exc, session_id)
+        except Exception as exc:  # noqa: BLE001 - the phone's own errors carry a W3C code; others are bugs
+            error = getattr(exc, "error", None)
+            if isinstance(error, str):
+                failure = W3CError(error, str(getattr(exc, "message", exc)))
+            else:
+                failure = W3CError("unknown error", f"{type(exc).__name__}: {exc}")
+            return failure.status, self.error_envelope(failure, session_id)
+
+    def envelope(self, value: Any, request: "Request") -> dict[str, Any]:
+        """The JSON body of a successful answer."""
+        return {"value": value}
+
+    def error_envelope(self, error: W3CError, session_id: str | None) -> dict[str, Any]:
+        """The JSON body of an error answer."""
+        return error.body()
+
+    def unknown_route(self, method: str, path: str, error: W3CError) -> None:
+        """Called for a request no route answers (the W3C server just answers the error)."""
+
+    def _session_for(self, session_id: str) -> Session:
+        session = self.session
+        if session is None or session.session_id != session_id:
+            raise W3CError("invalid session id", f"no active session with id '{session_id}' on the simulated phone")
+        return session
+
+    def _wait_latency(self, key: str, body: Any, session: "Session | None") -> None:
+        """The modelled latency of this command before the device acts: half the profile's round trip,
+        the wait for an idle app (busy screens only) and the device's own time; stop() interrupts it."""
+        if key == "execute" and isinstance(body, dict):
+            key = w3c_commands.SCRIPT_LATENCY.get(w3c_commands.normalize_script(body.get("script")), key)
+        self._wait(self._round_trip() / 2)
+        idle = getattr(self.phone, "idle_wait", None)
+        settings = session.settings if session is not None else {}
+        self._wait((float(idle(key, settings)) if idle else 0.0) + float(self.phone.command_latency(key) or 0.0))
+
+    def _round_trip(self) -> float:
+        trip = getattr(self.phone, "round_trip", None)
+        return float(trip()) if trip else 0.0
+
+    def _wait(self, seconds: float) -> None:
+        if seconds > 0:
+            self.stopping.wait(seconds)
+
+    def new_session(self, capabilities: dict[str, Any]) -> Session:
+        """Start a session on the phone; a new one replaces an old one, as on the UiAutomator2 server."""
+        returned = self.phone.start_session(capabilities)
+        caps = {**capabilities, **(returned if isinstance(returned, dict) else {})}
+        app_package = caps.get("appium:appPackage") or caps.get("appPackage")
+        session = Session(str(uuid.uuid4()), caps, ElementStore(self.platform, app_package),
+                          dict(w3c_commands.DEFAULT_SETTINGS))
+        self.session = session
+        return session
+
+    def end_session(self, session: Session) -> None:
+        """End the session on the phone."""
+        if self.session is session:
+            self.session = None
+        self.phone.end_session()
+
+
+@dataclass(frozen=True)
+class Route:
+    """One endpoint: method, path pattern, its latency key (None = answered at once) and handler."""
+
+    method: str
+    pattern: re.Pattern[str]
+    latency_key: str | None
+    handler: Handler
+    session: bool
+
+
+def make_route(method: str, path: str, latency_key: str | None, handler: Handler) -> Route:
+    """A Route from a (method, path pattern with :params, latency key, handler) spec."""
+    regex = re.sub(r":(\w+)", r"(?P<\1>[^/]+)", path)
+    return Route(method, re.compile(f"^{regex}/?$"), latency_key, handler, ":sid" in path)
+
+
+ROUTES: tuple[Route, ...] = tuple(make_route(*spec) for spec in w3c_commands.ROUTE_SPECS)
+
+
+def _match_route(method: str, path: str, routes: tuple[Route, ...]) -> tuple[Route, dict[str, str]]:
+    path = path.split("?", 1)[0].rstrip("/") or "/"
+    path_known = False
+    for route in routes:
+        match = route.pattern.match(path)
+        if match:
+            path_known = True
+            if route.method == method:
+                return route, match.groupdict()
+    if path_known:
+        raise W3CError("unknown method", f"{method} is not supported on {path}")
+    raise W3CError("unknown command", f"the simulated phone does not know the command {method} {path}")
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    sim: SimServer
+
+
+class _RequestHandler(BaseHTTPRequestHandler):
+    """HTTP/1.1 with keep-alive (Appium's proxy reuses connections); JSON in, JSON out."""
+
+    protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; with Nagle on, a keep-alive client waits ~40 ms for each answer.
+    disable_nagle_algorithm = True
+    server_version = "LinkedInSimPhone/1"
+    # Idle keep-alive connections are dropped after this many seconds.
+    timeout = 300
+
+    def setup(self) -> None:
+        super().setup()
+        self.server.sim.track(self.connection, True)  # type: ignore[attr-defined]
+
+    def finish(self) -> None:
+        self.server.sim.track(self.connection, False)  # type: ignore[attr-defined]
+        super().finish()
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server API
+        self._answer("GET")
+
+    def do_POST(self) -> None:  # noqa: N802
+        self._answer("POST")
+
+    def do_DELETE(self) -> None:  # noqa: N802
+        self._answer("DELETE")
+
+    def _answer(self, method: str) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        try:
+            body = json.loads(raw.decode("utf-8")) if raw.strip() else {}
+        except ValueError:
+            failure = W3CError("invalid argument", "request body is not JSON")
+            status, payload = failure.status, failure.body()
+        else:
+            status, payload = self.server.sim.dispatch(method, self.path, body)  # type: ignore[attr-defined]
+        data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Cache-Control", "no-cache")
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server API
+        """Quiet: the phone's interaction log records every command."""
