@@ -27,6 +27,9 @@ _MISSING_APP_HINTS = ("not installed", "could not find app", "app is missing", "
 # UiAutomator2 with noReset never checks the package: a missing app fails its `am start` with this
 # (appium-adb startApp). The same words come when the package is there but the activity is not launchable.
 _CANNOT_LAUNCH_HINT = "used to start the app doesn't exist or cannot be launched"
+# Without appActivity (the tool lets the driver find the launcher) UiAutomator2 asks `cmd package
+# resolve-activity` first; for a package that is not there that fails with these words (appium-adb).
+_CANNOT_RESOLVE_HINT = "unable to resolve the launchable activity"
 
 
 def is_app_missing_message(message: str) -> bool:
@@ -34,7 +37,7 @@ def is_app_missing_message(message: str) -> bool:
     text = (message or "").lower()
     # XCUITest: "App with bundle identifier 'com.linkedin.LinkedIn' unknown"
     ios_unknown = "bundle identifier" in text and "unknown" in text
-    return ios_unknown or any(hint in text for hint in (*_MISSING_APP_HINTS, _CANNOT_LAUNCH_HINT))
+    return ios_unknown or any(hint in text for hint in (*_MISSING_APP_HINTS, _CANNOT_LAUNCH_HINT, _CANNOT_RESOLVE_HINT))
 
 
 class CountingConnection(AppiumConnection):
@@ -168,6 +171,9 @@ def _translate(exc: Exception, context: str) -> Exception:
     if is_app_missing_message(message):
         # the driver's own words name the package/bundle it could not start; keep them, minus the boilerplate
         detail = message.rsplit("Original error:", 1)[-1].split("Details:")[-1].split("; For documentation", 1)[0].strip()
+        if _CANNOT_RESOLVE_HINT in message.lower():
+            return AppMissing(f"LinkedIn is not installed on the device (the driver found no launchable activity "
+                              f"for it: {detail}): install it and sign in, then run again")
         if _CANNOT_LAUNCH_HINT in message.lower():
             return AppMissing(f"LinkedIn cannot be started on the device (not installed, or its launch activity "
                               f"is not exported): install it and sign in, then run again ({detail})")

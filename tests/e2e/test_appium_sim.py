@@ -30,7 +30,9 @@ def test_flip_switch_off_and_new_session_sees_it_persisted(platform, linkedin, a
     assert switches == [{**switches[0], "before": "on", "after": "off", "persisted": True}]
     ui.driver.quit()
 
-    again = type(ui)(appium_session(ui.handle), ui.handle)
+    # the app is still open on the setting's page: a session that should start on Home asks for a fresh
+    # start, as the tool does (with noReset alone the drivers leave a running app where it is)
+    again = type(ui)(appium_session(ui.handle, **{"appium:forceAppLaunch": True}), ui.handle)
     again.open_genai_page()
     assert again.switch_state() == "off"
     assert sim(ui.handle, "/sim/state")["genai"] == "off"

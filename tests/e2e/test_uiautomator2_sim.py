@@ -178,7 +178,7 @@ def test_a_missing_app_through_the_real_driver_is_app_missing(rig, attached):
     device = Device(name="u2", platform="android", serial=serial, live_driver="uiautomator2", adb_port=adb.port,
                     sim_url="http://127.0.0.1:1")
     with pytest.raises(AppMissing) as caught:
-        AppiumDriver(appium.url, capabilities_for(device), "android", "com.linkedin.android")
+        AppiumDriver(appium.url, "android", "com.linkedin.android").start(capabilities_for(device))
     assert "launchable activity" in str(caught.value)
     assert adb_device.attached_server(serial).system.unanswered == []
 

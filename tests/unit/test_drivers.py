@@ -44,6 +44,16 @@ def test_the_real_uiautomator2_words_for_a_missing_app_are_app_missing() -> None
                           "or cannot be launched! Make sure it exists and is a launchable activity)")
 
 
+def test_uiautomator2_resolving_no_launcher_for_the_package_is_app_missing() -> None:
+    """Without appActivity the real driver resolves the launcher first; a missing package fails there."""
+    message = ("An unknown server-side error occurred while processing the command. Original error: Unable to "
+               "resolve the launchable activity of 'com.linkedin.android'. Original error: No activity found")
+    error = _translate(RuntimeError(message), "could not start an Appium session")
+    assert isinstance(error, AppMissing)
+    assert str(error) == ("LinkedIn is not installed on the device (the driver found no launchable activity for it: "
+                          "No activity found): install it and sign in, then run again")
+
+
 def test_other_failures_are_device_errors_with_their_first_line() -> None:
     error = _translate(RuntimeError("socket hang up\nstack trace here"), "Appium command failed")
     assert isinstance(error, DeviceError) and str(error) == "Appium command failed: socket hang up"
