@@ -144,6 +144,7 @@ class U2Server:
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 64  # as the W3C server: a backlog of 5 delays a burst of connects by a second
     u2: U2Server
 
 

@@ -215,6 +215,9 @@ def _match_route(method: str, path: str, routes: tuple[Route, ...]) -> tuple[Rou
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default listen backlog of 5 drops the SYNs of a burst of new connections, and the
+    # kernel retries them only after a second.
+    request_queue_size = 64
     sim: SimServer
 
 
