@@ -45,6 +45,7 @@ from mobile.core.flow import find_flow  # noqa: E402
 from mobile.reach.devices import Device  # noqa: E402
 from mobile.drivers.appium import CountingConnection  # noqa: E402
 from mobile.run.device import run_device  # noqa: E402
+from mobile.run.shared import Shared  # noqa: E402
 from mobile.sim.launch import start_phone  # noqa: E402
 from mobile.sim.profiles import known_profiles  # noqa: E402
 
@@ -84,7 +85,7 @@ def run_tool(server: AppiumServer, mode: str, profile: str) -> Row:
         plan = RunPlan(mode=mode, devices=[device], flow=find_flow("linkedin-genai"),
                        wanted="off" if mode == "apply" else None)
         began = time.monotonic()
-        result = run_device(plan, device, shared={"appium": server})
+        result = run_device(plan, device, shared=Shared(appium=server))
         wall = time.monotonic() - began
         return Row("linkedin-optout", "linkedinsim", mode, profile, result.commands, result.screenshots,
                    round(wall, 2), round(lower_bound(handle.phone, mode), 2),

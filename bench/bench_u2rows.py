@@ -27,6 +27,7 @@ from mobile.core.flow import find_flow
 from mobile.reach.devices import Device
 from mobile.drivers.appium import CountingConnection
 from mobile.run.device import run_device
+from mobile.run.shared import Shared
 from mobile.sim.launch import start_phone
 from mobile.sim.phone import Phone
 
@@ -68,7 +69,7 @@ def u2_runners(stack: ExitStack, lower_bound: Callable[[Any, str], float],
         plan = RunPlan(mode=mode, devices=[device], flow=find_flow("linkedin-genai"),
                        wanted="off" if mode == "apply" else None)
         began = time.monotonic()
-        result = run_device(plan, device, shared={"appium": appium, "adb": adb})
+        result = run_device(plan, device, shared=Shared(appium=appium, adb=adb))
         wall = time.monotonic() - began
         return Row("linkedin-optout", "uiautomator2", mode, profile, result.commands, result.screenshots,
                    round(wall, 2), bound(profile, mode), f"{result.status} {result.before}->{result.after}")

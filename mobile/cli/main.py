@@ -1,4 +1,4 @@
-"""The `linkedin-optout` command line: one module per command under mobile/commands/."""
+"""The `linkedin-optout` command line: one module per command in mobile/cli/."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from mobile.engine import abort as lifecycle
 from mobile.cli.run_options import config_error_document
 from mobile.errors import ConfigError, config_lines
 
-# command name -> module under mobile.commands exposing add_parser(subparsers) and run(args) -> int
+# command name -> module mobile.cli.<name> exposing add_parser(subparsers) and run(args) -> int
 COMMANDS = ("check", "apply", "devices", "flows", "validate", "locate", "doctor", "setup", "sim", "cleanup")
 
 
