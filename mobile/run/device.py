@@ -72,7 +72,6 @@ def appium_url_for(plan: RunPlan, device: Device, shared: Shared, verbose: int =
     with _APPIUM_START:  # parallel device threads must share the servers, never start two for one index
         server = shared.appium if index == 0 else shared.extra_appium.get(index)
         if server is None:
-
             # with --report the log is written there (Appium filters page sources out of it), else in a temp
             # folder that stopping the server removes
             log = plan.report_dir / (f"appium-{index}.log" if index else "appium.log") \
@@ -105,7 +104,6 @@ def subscribers(plan: RunPlan, device: Device, progress: Any) -> tuple[Callbacks
     if progress is not None:
         callbacks.on_step_end.append(progress.on_step_end)
     if plan.report_dir is not None:
-
         recorder = EvidenceRecorder(plan.report_dir, device.name, keep_texts(plan.flow), plan.raw_evidence)
         callbacks.on_screen.append(recorder.on_screen)
     return callbacks, recorder
@@ -133,7 +131,6 @@ def run_device(plan: RunPlan, device: Device, *, slot: int = 0, progress: Any = 
     began = clock()
     with ExitStack() as stack:
         try:
-
             abort.check()
             xcuitest_sim = uses_xcuitest_sim(device)
             if xcuitest_sim:
@@ -200,7 +197,6 @@ def run_device(plan: RunPlan, device: Device, *, slot: int = 0, progress: Any = 
 def client_timeout(device: Device, step_timeout: float | None) -> float:
     """The Appium client's HTTP timeout: it must outlast session creation, which on a real iPhone first
     builds and signs WebDriverAgent (minutes)."""
-
     timeout = max(120.0, (step_timeout or 0) * 3)
     if device.platform == "ios" and not device.simulated:
         timeout = max(timeout, IOS_SESSION_TIMEOUT_S)
@@ -232,7 +228,6 @@ def _start_phone(plan: RunPlan, device: Device, result: RunResult, stack: ExitSt
         result.serial = result.serial or phone.serial
     result.device_info.update(model=phone.model, os_version=phone.os_version, simulated=True)
     if uses_private_adb(device):
-
         adb = private_adb(shared)
         serial = sim_adb.attach_to_adb(handle, adb.port, driver="uiautomator2")
         stack.callback(sim_adb.detach_from_adb, serial, adb.port)

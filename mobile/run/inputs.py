@@ -81,7 +81,6 @@ def check_flags(p: Pass) -> None:
 
 def check_scenarios(config: DevicesConfig) -> None:
     """Every scenario devices.yaml names (built-in or a file) loads; problems name devices.yaml's line."""
-
     problems = Problems()
     for device in config.devices.values():
         if device.simulator is None:
@@ -135,7 +134,6 @@ def _only_simulated(config: DevicesConfig, args: argparse.Namespace) -> None:
 def check_auto_is_local(p: Pass) -> None:
     """`serial: auto` / `--device auto` resolve through this machine's adb: refused behind a remote Appium or
     a Grid, whose devices this machine cannot see."""
-
     if p.config is None:
         return
     config, args = p.config, p.args
@@ -157,7 +155,6 @@ def check_auto_is_local(p: Pass) -> None:
 
 def check_flow(p: Pass) -> None:
     """The flow (by name or file), and --locale against its labels."""
-
     p.flow = find_flow(p.args.flow)
     locale = getattr(p.args, "locale", None)
     if locale and locale != "auto" and locale not in p.flow.locales:
@@ -199,7 +196,6 @@ def check_devices(p: Pass) -> None:
 def check_simulated_iphone(p: Pass, device: Device) -> None:
     """A simulated iPhone on the real XCUITest driver needs the Appium this tool starts (it is handed the
     simulated usbmuxd): --appium-url, a Grid or the device's own `appium: URL` cannot reach it."""
-
     if not uses_xcuitest_sim(device):
         return
     why = "needs the Appium this tool starts (it is given the simulated usbmuxd)"
@@ -215,7 +211,6 @@ def check_simulated_iphone(p: Pass, device: Device) -> None:
 
 def check_sim_latency(p: Pass) -> None:
     """$LINKEDIN_SIM_LATENCY_SCALE, read by every simulated phone the run starts."""
-
     env_latency_scale()
 
 
@@ -237,6 +232,5 @@ def validate_run(args: argparse.Namespace, mode: str) -> Pass:
             check(p)
     p.problems.raise_if_any()
     if p.report_dir is not None:
-
         prepare_report_dir(p.report_dir)
     return p
