@@ -22,7 +22,6 @@ import platformdirs
 from mobile.engine import abort as lifecycle
 from mobile.errors import DeviceError
 from mobile.resources import APPIUM_LOCK_DIR, CHECKOUT_DIR, checkout_root, shipped
-from mobile.reach.adb import android_home_env
 
 REPO_ROOT = CHECKOUT_DIR
 # ci/appium: in a checkout its npm project (package.json + lock, node_modules); installed, the package's copy
@@ -231,6 +230,8 @@ class AppiumServer:
             self.log_path = self._tmp / "appium.log"
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self.url = f"http://127.0.0.1:{self.port}"
+        # lazy on purpose: adbutils stays out of what the pytest plugin (loaded in every pytest run) imports
+        from mobile.reach.adb import android_home_env
 
         # the same adb binary for Appium and for this tool: two adb versions kill each other's server
         # (`self.env`, e.g. a private adb server's ANDROID_HOME, wins)

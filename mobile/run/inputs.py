@@ -17,12 +17,9 @@ from typing import Any, Callable
 
 from mobile.reach.devices import Device, DevicesConfig, find_devices_file, is_http_url, load_devices, resolve
 from mobile.errors import ConfigError, ConfigErrors, Problems
-from mobile.sim.scenario import load_scenario
-from mobile.reach.remote import appium_target, auto_needs_local_adb, is_local
-from mobile.core.flow import find_flow
-from mobile.output.report import check_report_target, prepare_report_dir
-from mobile.run.xcuitest_sim import uses_xcuitest_sim
-from mobile.sim.phone import env_latency_scale
+
+# The imports inside the checks are lazy on purpose: the pytest plugin imports this module, and pytest loads
+# the plugin in every session of an environment that has the tool installed.
 
 MAX_TIMEOUT_S = 3600.0
 
@@ -81,6 +78,8 @@ def check_flags(p: Pass) -> None:
 
 def check_scenarios(config: DevicesConfig) -> None:
     """Every scenario devices.yaml names (built-in or a file) loads; problems name devices.yaml's line."""
+    from mobile.sim.scenario import load_scenario
+
     problems = Problems()
     for device in config.devices.values():
         if device.simulator is None:
@@ -109,6 +108,7 @@ def check_scenario_flag(p: Pass) -> None:
     """--scenario: simulated phones only, and the scenario loads."""
     if not getattr(p.args, "scenario", None):
         return
+    from mobile.sim.scenario import load_scenario
 
     if p.config is not None:
         with p.problems.each():
@@ -134,6 +134,9 @@ def _only_simulated(config: DevicesConfig, args: argparse.Namespace) -> None:
 def check_auto_is_local(p: Pass) -> None:
     """`serial: auto` / `--device auto` resolve through this machine's adb: refused behind a remote Appium or
     a Grid, whose devices this machine cannot see."""
+    from mobile.reach.devices import Device
+    from mobile.reach.remote import appium_target, auto_needs_local_adb, is_local
+
     if p.config is None:
         return
     config, args = p.config, p.args
@@ -155,6 +158,8 @@ def check_auto_is_local(p: Pass) -> None:
 
 def check_flow(p: Pass) -> None:
     """The flow (by name or file), and --locale against its labels."""
+    from mobile.core.flow import find_flow
+
     p.flow = find_flow(p.args.flow)
     locale = getattr(p.args, "locale", None)
     if locale and locale != "auto" and locale not in p.flow.locales:
@@ -165,6 +170,7 @@ def check_report_dir(p: Pass) -> None:
     """--report DIR: a folder we can create, or an earlier report (emptied later), never anything else."""
     if not getattr(p.args, "report", None):
         return
+    from mobile.output.report import check_report_target
 
     p.report_dir = check_report_target(Path(p.args.report))
 
@@ -196,6 +202,8 @@ def check_devices(p: Pass) -> None:
 def check_simulated_iphone(p: Pass, device: Device) -> None:
     """A simulated iPhone on the real XCUITest driver needs the Appium this tool starts (it is handed the
     simulated usbmuxd): --appium-url, a Grid or the device's own `appium: URL` cannot reach it."""
+    from mobile.run.xcuitest_sim import uses_xcuitest_sim
+
     if not uses_xcuitest_sim(device):
         return
     why = "needs the Appium this tool starts (it is given the simulated usbmuxd)"
@@ -211,6 +219,8 @@ def check_simulated_iphone(p: Pass, device: Device) -> None:
 
 def check_sim_latency(p: Pass) -> None:
     """$LINKEDIN_SIM_LATENCY_SCALE, read by every simulated phone the run starts."""
+    from mobile.sim.phone import env_latency_scale
+
     env_latency_scale()
 
 
@@ -232,5 +242,7 @@ def validate_run(args: argparse.Namespace, mode: str) -> Pass:
             check(p)
     p.problems.raise_if_any()
     if p.report_dir is not None:
+        from mobile.output.report import prepare_report_dir
+
         prepare_report_dir(p.report_dir)
     return p
