@@ -25,6 +25,9 @@ from mobile.engine.plan import RunPlan
 from mobile.run.shared import Shared
 from mobile.output.result import RunResult, verdict_line
 
+# The simulator, the Appium client and the run glue are imported inside the functions on purpose: pytest
+# loads this plugin in every session of an environment that has the tool installed.
+
 _CONFIG_KEY = pytest.StashKey[Any]()
 _ABSENT_KEY = pytest.StashKey[dict[str, EnvironmentProblem]]()  # device name -> why it cannot be reached
 # the CLI's flag -> this plugin's option, so errors name what the user typed

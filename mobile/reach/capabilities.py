@@ -17,6 +17,7 @@ from appium.options.common import AppiumOptions
 from appium.options.ios import XCUITestOptions
 
 from mobile.reach.devices import Device
+from mobile.reach.appium_server import free_port
 
 APP_PACKAGE = "com.linkedin.android"
 # No appActivity: the launcher entry changes between builds (newer ones launch an activity-alias,
@@ -157,7 +158,6 @@ def capabilities_for(device: Device, *, sim_url: str | None = None, slot: int = 
     elif device.simulated and device.platform == "android" and device.driver == "uiautomator2":
         # The simulated phone on adb takes exactly what a USB phone gets; only the host port of the
         # uiautomator2 forward is a free one (8200+slot may be taken by another user of this machine).
-        from mobile.reach.appium_server import free_port
 
         options = _uiautomator2(device, slot, system_port=free_port())
     elif device.simulated:

@@ -22,6 +22,8 @@ from mobile.reach import appium_install
 from mobile.reach.appium_server import get_status
 from mobile.reach.devices import Device
 from mobile.resources import APPIUM_LOCK_DIR, checkout_root, shipped
+from mobile.reach.adb import adb_binary, adbutils, ensure_server
+from mobile.errors import EnvironmentProblem
 
 PYTHON_PACKAGES = ("Appium-Python-Client", "adbutils", "PyYAML", "lxml", "pillow")
 NODE_RANGES = ((20, 19), (22, 12), (24, 0))  # ci/appium/package.json engines: ^20.19 || ^22.12 || >=24
@@ -201,9 +203,6 @@ def check_macos_xcode() -> list[Check]:
 
 def check_adb(needed: bool) -> Check:
     """An adb binary exists and its server answers (started on ANDROID_ADB_SERVER_PORT if needed)."""
-    from mobile.reach.adb import adb_binary, ensure_server
-    from mobile.errors import EnvironmentProblem
-
     try:
         client = ensure_server()
         version = client.server_version()
@@ -223,8 +222,6 @@ def check_android_home(needed: bool) -> Check:
     home = os.environ.get("ANDROID_HOME") or os.environ.get("ANDROID_SDK_ROOT")
     fix = "sudo apt-get install adb && export ANDROID_HOME=/usr/lib/android-sdk"
     if not home:
-        from mobile.reach.adb import adbutils
-
         return Check("ANDROID_HOME", True, f"not set: the Appium this tool starts gets one holding the bundled adb "
                      f"({adbutils.adb_path()}); an Appium you run yourself needs it set", None, needed)
     if not (Path(home) / "platform-tools" / "adb").exists():

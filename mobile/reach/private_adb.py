@@ -17,6 +17,7 @@ from types import TracebackType
 
 from mobile.reach.appium_server import free_port
 from mobile.errors import DeviceError
+from mobile.reach.adb import adb_binary
 
 
 class PrivateAdb:
@@ -45,8 +46,6 @@ class PrivateAdb:
                               env=env, capture_output=True, timeout=30)
 
     def start(self) -> "PrivateAdb":
-        from mobile.reach.adb import adb_binary
-
         self.root = Path(tempfile.mkdtemp(prefix="linkedin-optout-adb-"))
         tools = self.sdk / "platform-tools"
         tools.mkdir(parents=True)

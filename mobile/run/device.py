@@ -21,7 +21,15 @@ from mobile.reach.private_adb import PrivateAdb
 from mobile.output.result import RunResult
 from mobile.engine.runner import Callbacks, Runner
 from mobile.run.shared import Shared
-from mobile.run.xcuitest_sim import check_local_appium, stack_for, uses_xcuitest_sim
+from mobile.run.xcuitest_sim import check_local_appium, close_stack, stack_for, uses_xcuitest_sim
+from mobile.reach.appium_server import AppiumServer, free_port
+from mobile.output.report import EvidenceRecorder
+from mobile.reach.remote import appium_target, is_local, outlast_grid_queue
+from mobile.reach.capabilities import IOS_SESSION_TIMEOUT_S, capabilities_for
+# called as sim_launch.start_phone (looked up at call time) so tests can stand in for the phone
+from mobile.sim import launch as sim_launch
+from mobile.sim.adb import device as sim_adb  # sim_adb.attach_to_adb is looked up at call time, as above
+from mobile.reach.adb import prepare
 
 
 _APPIUM_START = threading.Lock()
@@ -64,8 +72,6 @@ def appium_url_for(plan: RunPlan, device: Device, shared: Shared, verbose: int =
     with _APPIUM_START:  # parallel device threads must share the servers, never start two for one index
         server = shared.appium if index == 0 else shared.extra_appium.get(index)
         if server is None:
-            from mobile.reach.appium_server import AppiumServer
-
             # with --report the log is written there (Appium filters page sources out of it), else in a temp
             # folder that stopping the server removes
             log = plan.report_dir / (f"appium-{index}.log" if index else "appium.log") \
@@ -98,8 +104,6 @@ def subscribers(plan: RunPlan, device: Device, progress: Any) -> tuple[Callbacks
     if progress is not None:
         callbacks.on_step_end.append(progress.on_step_end)
     if plan.report_dir is not None:
-        from mobile.output.report import EvidenceRecorder
-
         recorder = EvidenceRecorder(plan.report_dir, device.name, keep_texts(plan.flow), plan.raw_evidence)
         callbacks.on_screen.append(recorder.on_screen)
     return callbacks, recorder
@@ -127,8 +131,6 @@ def run_device(plan: RunPlan, device: Device, *, slot: int = 0, progress: Any = 
     began = clock()
     with ExitStack() as stack:
         try:
-            from mobile.reach.remote import appium_target, is_local, outlast_grid_queue
-
             abort.check()
             xcuitest_sim = uses_xcuitest_sim(device)
             if xcuitest_sim:
@@ -137,14 +139,12 @@ def run_device(plan: RunPlan, device: Device, *, slot: int = 0, progress: Any = 
             local = xcuitest_sim or is_local(plan.appium_url, plan.grid, device)
             if local:  # a remote Appium or Grid has its own adb: nothing here can see its devices
                 _prepare_adb_device(device, result)
-            from mobile.reach.capabilities import capabilities_for
 
             mjpeg_port = None
             if xcuitest_sim:
                 sim_stack = stack_for(shared, plan.verbose)
                 url, log = sim_stack.appium.where
                 device = replace(device, udid=result.udid)
-                from mobile.reach.appium_server import free_port
 
                 mjpeg_port = free_port()  # the driver's MJPEG forwarder: a free loopback port, never a fixed one
             else:
@@ -179,7 +179,6 @@ def run_device(plan: RunPlan, device: Device, *, slot: int = 0, progress: Any = 
         except Exception as exc:  # noqa: BLE001 - one device's failure must not end the other devices' runs
             result.status, result.message = "device_error", f"internal error: {type(exc).__name__}: {exc}"
     if owns_shared:  # called alone: what this run started for simulated iPhones stops with it
-        from mobile.run.xcuitest_sim import close_stack
 
         close_stack(shared)
     if driver is not None:
@@ -198,8 +197,6 @@ def run_device(plan: RunPlan, device: Device, *, slot: int = 0, progress: Any = 
 def client_timeout(device: Device, step_timeout: float | None) -> float:
     """The Appium client's HTTP timeout: it must outlast session creation, which on a real iPhone first
     builds and signs WebDriverAgent (minutes)."""
-    from mobile.reach.capabilities import IOS_SESSION_TIMEOUT_S
-
     timeout = max(120.0, (step_timeout or 0) * 3)
     if device.platform == "ios" and not device.simulated:
         timeout = max(timeout, IOS_SESSION_TIMEOUT_S)
@@ -212,11 +209,10 @@ def _start_phone(plan: RunPlan, device: Device, result: RunResult, stack: ExitSt
     device). A phone for UiAutomator2 is attached to the run's private adb server; the device gets its serial."""
     if device.simulator is None:
         return device.sim_url, device
-    from mobile.sim.launch import start_phone
 
     scenario = plan.scenario if plan.scenario is not None else device.simulator.get("scenario", "default")
     xcuitest = uses_xcuitest_sim(device)
-    handle = start_phone(device.platform, scenario, dialect="wda" if xcuitest else "w3c")
+    handle = sim_launch.start_phone(device.platform, scenario, dialect="wda" if xcuitest else "w3c")
     stack.callback(handle.stop)
     phone = handle.phone
     if xcuitest:  # the driver finds the phone's lockdownd and apps through the run's simulated usbmuxd
@@ -232,11 +228,9 @@ def _start_phone(plan: RunPlan, device: Device, result: RunResult, stack: ExitSt
         result.serial = result.serial or phone.serial
     result.device_info.update(model=phone.model, os_version=phone.os_version, simulated=True)
     if uses_private_adb(device):
-        from mobile.sim.adb.device import attach_to_adb, detach_from_adb
-
         adb = private_adb(shared)
-        serial = attach_to_adb(handle, adb.port, driver="uiautomator2")
-        stack.callback(detach_from_adb, serial, adb.port)
+        serial = sim_adb.attach_to_adb(handle, adb.port, driver="uiautomator2")
+        stack.callback(sim_adb.detach_from_adb, serial, adb.port)
         result.serial = serial
         result.device_info["driver"] = "uiautomator2"
         device = replace(device, serial=serial, sim_url=handle.url, adb_port=adb.port)
@@ -249,7 +243,6 @@ def _prepare_adb_device(device: Device, result: RunResult) -> None:
     if device.platform != "android" or not device.serial or (device.simulator is not None
                                                              and not uses_private_adb(device)):
         return  # a simulated phone for LinkedInSim has no adb side to check
-    from mobile.reach.adb import prepare
 
     live = prepare(device.serial, device.adb_port)
     result.app_version = result.app_version or live.app_version

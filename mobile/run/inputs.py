@@ -18,6 +18,9 @@ from typing import Any, Callable
 from mobile.reach.devices import Device, DevicesConfig, find_devices_file, is_http_url, load_devices, resolve
 from mobile.errors import ConfigError, ConfigErrors, Problems
 
+# The imports inside the checks are lazy on purpose: the pytest plugin imports this module, and pytest loads
+# the plugin in every session of an environment that has the tool installed.
+
 MAX_TIMEOUT_S = 3600.0
 
 

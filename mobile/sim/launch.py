@@ -14,6 +14,7 @@ from typing import Any
 from mobile.engine import abort as lifecycle
 from mobile.sim.phone import Phone, env_latency_scale
 from mobile.sim.w3c.server import SimServer
+from mobile.sim.wda.server import WdaServer
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -65,8 +66,6 @@ def start_phone(platform: str = "android", scenario: Any = "default", *, latency
     phone = Phone(platform, scenario, latency_scale=resolve_latency_scale(latency_scale),
                   latency_profile=latency_profile)
     if dialect == "wda":
-        from mobile.sim.wda.server import WdaServer
-
         server: SimServer = WdaServer(phone, host=host, port=port).start()
     elif dialect == "w3c":
         server = SimServer(phone, host=host, port=port).start()

@@ -8,22 +8,10 @@ from typing import Any
 
 from mobile.engine.driver import tap_point
 from mobile.sim.phone import APP_IDS, Phone
+from support import FakeClock
 
 COMMAND_KIND = {"source": "source", "tap": "click", "scroll": "scroll", "back": "back", "launch": "activate_app",
                 "app_state": "query_app_state", "screenshot": "screenshot", "terminate": "terminate_app"}
-
-
-class FakeClock:
-    """A clock that only moves when something sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
 
 
 class PhoneDriver:

@@ -3,14 +3,13 @@ a multi-device run gets its own verdict; the run's exit code; the processes the 
 
 from __future__ import annotations
 
-import os
 import signal
 import threading
 
 import pytest
 
 from mobile.engine import abort as lifecycle
-from mobile.engine.abort import Abort, signals_trip
+from mobile.engine.abort import Abort
 from mobile.engine.context import RunContext
 from mobile.core.flow import find_flow
 from mobile.reach.devices import Device, parse_devices, resolve
@@ -103,19 +102,6 @@ def test_exit_codes_of_aborted_runs() -> None:
     safety = Abort()
     safety.safety("phone-0", "x")
     assert exit_code([ok(DEVICES[0], "safety_violation"), ok(DEVICES[1], "interrupted")], safety) == 5
-
-
-def test_signals_trip_the_abort_and_handlers_are_restored() -> None:
-    before = signal.getsignal(signal.SIGTERM)
-    abort = Abort()
-    with signals_trip(abort, err=open(os.devnull, "w")):
-        os.kill(os.getpid(), signal.SIGTERM)
-        assert abort.wait(WAIT_S)
-        with pytest.raises(KeyboardInterrupt):  # a second signal stops waiting at once
-            os.kill(os.getpid(), signal.SIGINT)
-            abort.wait(WAIT_S)  # the handler raises here, in the main thread
-    assert abort.cause is not None and abort.cause.exit_code == 143
-    assert signal.getsignal(signal.SIGTERM) is before
 
 
 SHIPPED = """\

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,7 +12,6 @@ from mobile.cli.main import main
 ROOT = Path(__file__).resolve().parents[2]
 FLOW_FIXTURES = ROOT / "tests" / "fixtures" / "flows"
 PAGES = ROOT / "tests" / "fixtures"
-SCRIPT = Path(sys.executable).parent / "linkedin-optout"
 
 
 def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -86,15 +83,6 @@ def test_validate_unknown_kind_of_file(capsys: pytest.CaptureFixture[str], tmp_p
     assert code == 2
     assert out == (f"{other}:1: neither a flow file (steps, targets, ...), a devices file (devices, groups, ...) "
                    "nor a scenario (state, vars, latency, ...)\n")
-
-
-def test_validate_through_the_installed_script() -> None:
-    bad = str(FLOW_FIXTURES / "004_unknown_target.yaml")
-    good = str(FLOW_FIXTURES / "100_minimal.yaml")
-    proc = subprocess.run([str(SCRIPT), "validate", good, bad], capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 2
-    assert proc.stdout.splitlines() == [
-        f"ok  {good}", f"{bad}:15: unknown target 'settngs' in step 2 (tap) (known: settings)"]
 
 
 def test_locate_json_shape(capsys: pytest.CaptureFixture[str]) -> None:

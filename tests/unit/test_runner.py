@@ -13,6 +13,7 @@ from mobile.core.flow import find_flow
 from mobile.errors import DeviceError
 from mobile.drivers.replay import ReplayDriver, ReplayScreen
 from mobile.engine.runner import Callbacks, Runner
+from support import FakeClock
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 FLOW = find_flow("linkedin-genai")
@@ -26,19 +27,6 @@ UNKNOWN = ("<?xml version='1.0' encoding='UTF-8' standalone='yes' ?><hierarchy i
            "bounds=\"[0,0][1080,2400]\" displayed=\"true\" /></hierarchy>")
 PATH_EVENTS = ["source()", f"tap({PHOTO})", "source()", f"tap({SETTINGS})", "source()", "tap(Data privacy)",
                "source()", f"tap({GENAI})"]
-
-
-class FakeClock:
-    """A clock the sleeper advances: waits cost no real time."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
 
 
 def xml(name: str, platform: str = "android", locale: str = "en") -> str:

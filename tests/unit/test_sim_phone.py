@@ -12,6 +12,7 @@ from PIL import Image
 
 from mobile.errors import ConfigError
 from mobile.sim import Phone, SimError, known_scenarios, load_scenario
+from support import FakeClock
 
 CAPS = {
     "android": {"platformName": "Android", "appium:automationName": "LinkedInSim",
@@ -22,19 +23,6 @@ CAPS = {
 }
 CAPS_APP = {"android": "com.linkedin.android", "ios": "com.linkedin.LinkedIn"}
 SWITCH_ROLES = ("android.widget.ToggleButton", "android.widget.CheckBox", "XCUIElementTypeSwitch")
-
-
-class FakeClock:
-    """A clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 def elements(xml: str) -> list:
@@ -220,7 +208,7 @@ def test_popups_block_until_dismissed():
 
 
 def test_slow_latency_and_late_switch():
-    clock = FakeClock()
+    clock = FakeClock(100.0)
     phone = Phone("android", "slow", clock=clock, latency_scale=1.0)
     assert phone.command_latency("source") == pytest.approx(0.45 * 3)
     assert phone.command_latency("no-such-command") == pytest.approx(0.05 * 3)
@@ -242,7 +230,7 @@ def test_slow_latency_and_late_switch():
 
 
 def test_transition_shows_old_screen_until_the_clock_passes():
-    clock = FakeClock()
+    clock = FakeClock(100.0)
     phone = Phone("android", clock=clock, latency_scale=1.0)
     phone.start_session(CAPS["android"])
     clock.advance(1.8)

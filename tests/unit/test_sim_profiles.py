@@ -12,17 +12,10 @@ from mobile.sim.__main__ import check_profile
 from mobile.sim.phone import Phone
 from mobile.sim.profiles import known_profiles
 from mobile.sim.scenario import load_scenario
+from support import FakeClock
 
 CAPS = {"platformName": "Android", "appium:appPackage": "com.linkedin.android",
         "appium:appActivity": "com.linkedin.android.authenticator.LaunchActivity"}
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def test_profiles_in_bench_order() -> None:

@@ -4,65 +4,15 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-import signal
-import subprocess
-import sys
 import threading
-import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
 
-from mobile.reach.capabilities import capabilities_for
-from mobile.reach.devices import Device
-
-from mobile.sim.launch import spawn_phone, start_phone
-
-ELEMENT = "element-6066-11e4-a52e-4f735466cecf"
-ANDROID_CAPS = {"platformName": "Android", "appium:appPackage": "com.linkedin.android",
-                "appium:appActivity": "com.linkedin.android.authenticator.LaunchActivity"}
-REPO = Path(__file__).resolve().parents[2]
-
-
-class Client:
-    """A tiny W3C client over urllib for one phone."""
-
-    def __init__(self, url: str):
-        self.url = url
-        self.sid = ""
-
-    def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-        data = json.dumps(body).encode() if body is not None else (b"{}" if method == "POST" else None)
-        request = urllib.request.Request(self.url + path.replace(":sid", self.sid), data=data, method=method,
-                                         headers={"Content-Type": "application/json"})
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                return response.status, json.loads(response.read())["value"]
-        except urllib.error.HTTPError as exc:
-            return exc.code, json.loads(exc.read())["value"]
-
-    def ok(self, method: str, path: str, body: Any = None) -> Any:
-        status, value = self.call(method, path, body)
-        assert status == 200, value
-        return value
-
-    def start(self, caps: dict | None = None) -> str:
-        value = self.ok("POST", "/session", {"capabilities": {"alwaysMatch": caps or ANDROID_CAPS, "firstMatch": [{}]}})
-        self.sid = value["sessionId"]
-        return self.sid
-
-    def find(self, using: str, value: str) -> str:
-        return self.ok("POST", "/session/:sid/element", {"using": using, "value": value})[ELEMENT]
-
-    def finds(self, using: str, value: str) -> list[str]:
-        return [e[ELEMENT] for e in self.ok("POST", "/session/:sid/elements", {"using": using, "value": value})]
-
-    def screen(self) -> str:
-        return self.ok("GET", "/sim/state")["screen"]
+from mobile.sim.launch import start_phone
+from support import ANDROID_CAPS, ELEMENT, Client
 
 
 @pytest.fixture
@@ -252,17 +202,6 @@ def test_timeouts_and_implicit_wait_retries_until_found(phone):
         slow.stop()
 
 
-def test_latency_is_slept_by_the_server(tmp_path):
-    with start_phone("android", "default", latency_scale=0.05) as handle:
-        client = Client(handle.url)
-        client.start()
-        expected = handle.phone.command_latency("source")
-        assert expected >= 0.02
-        began = time.monotonic()
-        client.ok("GET", "/session/:sid/source")
-        assert time.monotonic() - began >= expected
-
-
 def test_latency_scale_env_is_honoured(monkeypatch):
     monkeypatch.setenv("LINKEDIN_SIM_LATENCY_SCALE", "0")
     with start_phone("android", "default") as handle:
@@ -281,7 +220,7 @@ def test_concurrent_requests_are_served_one_phone_state(client):
             if status != 200 or "hierarchy" not in value:
                 errors.append(value)
 
-    threads = [threading.Thread(target=read) for _ in range(8)]
+    threads = [threading.Thread(target=read) for _ in range(8)]  # 8 clients at once
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -303,46 +242,3 @@ def test_stop_releases_the_port_and_cuts_keep_alive():
     handle.stop()
     with pytest.raises(urllib.error.URLError):
         urllib.request.urlopen(f"{url}/status", timeout=5)
-
-
-def test_subprocess_phone_writes_its_url_and_dies_on_kill(tmp_path):
-    child = spawn_phone("ios", "already-off", latency_scale=0, ready_file=tmp_path / "ready")
-    try:
-        assert Client(child.url).ok("GET", "/sim/state")["genai"] == "off"
-    finally:
-        child.kill()
-    with pytest.raises(urllib.error.URLError):
-        urllib.request.urlopen(f"{child.url}/status", timeout=5)
-
-
-def test_cli_sim_serve_prints_url_and_capabilities_and_stops_on_ctrl_c():
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    process = subprocess.Popen([sys.executable, "-m", "mobile.cli.main", "sim", "serve", "--platform", "android",
-                                "--scenario", "dutch", "--latency-scale", "0"], env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
-    try:
-        first = process.stdout.readline()
-        assert first.startswith("simulated android phone (scenario dutch) at http://127.0.0.1:")
-        url = first.rsplit(" at ", 1)[1].strip()
-        lines = [process.stdout.readline()]
-        while not lines[-1].startswith("interaction log"):
-            assert lines[-1], "sim serve stopped printing before the interaction-log line"
-            lines.append(process.stdout.readline())
-        caps = json.loads("".join(lines[1:-1]))
-        # the same capabilities the tool itself sends to a simulated phone
-        assert caps == capabilities_for(Device("sim-android", "android", simulator={}), sim_url=url).to_capabilities()
-        assert caps["appium:automationName"] == "LinkedInSim" and caps["appium:simServer"] == url
-        assert caps["appium:appPackage"] == "com.linkedin.android" and caps["appium:noReset"] is True
-        assert Client(url).ok("GET", "/sim/state")["locale"] == "nl"
-        process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=10) == 0
-    finally:
-        process.kill()
-        process.wait(timeout=10)
-
-
-def test_cli_sim_serve_unknown_scenario_is_config_error():
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    done = subprocess.run([sys.executable, "-m", "mobile.cli.main", "sim", "serve", "--scenario", "nope"], env=env,
-                          capture_output=True, text=True, timeout=60)
-    assert done.returncode == 2 and "unknown scenario" in done.stderr

@@ -202,7 +202,7 @@ class _Connection:
 
     def run(self) -> None:
         """The read loop: it only records and dispatches, it never waits for a service."""
-        from mobile.sim.adb.services import serve_stream
+        from mobile.sim.adb.services import serve_stream  # a real cycle: adb.services imports this module
 
         while True:
             command, arg0, arg1, data = self._read()

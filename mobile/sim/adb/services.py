@@ -16,7 +16,7 @@ import struct
 import threading
 
 from mobile.sim.adb.device import V2_EXIT, V2_STDERR, V2_STDOUT, Stream, v2_packet
-from mobile.sim.adb.shell import Special, evaluate
+from mobile.sim.adb.shell import Special, evaluate, run_argv
 from mobile.sim.adb.system import AndroidSystem
 from mobile.sim.adb.apk import manifest_package
 
@@ -127,8 +127,6 @@ def _sink(system: AndroidSystem, stream: Stream, size: int, v2: bool) -> None:
 def _abb(system: AndroidSystem, stream: Stream, args: list[str]) -> None:
     """`abb_exec:` (Android binder bridge): `package ...` is `cmd package ...`, `settings ...` is settings."""
     if args[:1] in (["package"], ["settings"]):
-        from mobile.sim.adb.shell import run_argv
-
         argv = ["cmd", *args] if args[0] == "package" else args
         answer = run_argv(system, argv)
         command = " ".join(argv)

@@ -174,7 +174,8 @@ COMMANDS: dict[str, Handler] = {
 
 def run_argv(system: AndroidSystem, argv: list[str]) -> Answer:
     """One simple command; unknown ones exit 127 and are recorded as unanswered."""
-    from mobile.sim.adb import shell_am as adb_shell_am  # registers am, pm, cmd, dumpsys, ps
+    # registers am, pm, cmd, dumpsys, ps; imported here because shell_am imports this module (a real cycle)
+    from mobile.sim.adb import shell_am as adb_shell_am
 
     handler = COMMANDS.get(argv[0]) or adb_shell_am.COMMANDS.get(argv[0])
     if handler is None:

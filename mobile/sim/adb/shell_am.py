@@ -7,7 +7,7 @@ the pinned appium-adb parsers read (see docs in mobile/sim/README.md).
 
 from __future__ import annotations
 
-from mobile.sim.adb.shell import Answer, Handler, Result, Special, fail, ok, properties
+from mobile.sim.adb.shell import COMMANDS as SHELL_COMMANDS, Answer, Handler, Result, Special, fail, ok, properties
 from mobile.sim.adb.system import (APP_PACKAGE, HELPER_PACKAGES, MAIN_ACTIVITY, SETTINGS_PKG, U2_RUNNER,
                                 U2_SERVER_PKG, U2_TEST_PKG, AndroidSystem)
 
@@ -152,12 +152,10 @@ def _pm(system: AndroidSystem, args: list[str]) -> Answer:
 
 def _cmd(system: AndroidSystem, args: list[str]) -> Answer:
     """`cmd SERVICE ...`, the binder form newer tools use."""
-    from mobile.sim.adb.shell import COMMANDS
-
     if args[:1] == ["package"]:
         return _pm(system, args[1:])
     if args[:1] == ["window"]:
-        return COMMANDS["wm"](system, args[1:])
+        return SHELL_COMMANDS["wm"](system, args[1:])
     if args[:2] == ["notification", "allow_listener"]:
         return ok("")
     return unsupported(system, ["cmd", *args], f"cmd: Can't find service: {args[0] if args else ''}", 20)

@@ -13,6 +13,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from mobile.sim.u2.server import U2Server
+
 APP_PACKAGE = "com.linkedin.android"
 MAIN_ACTIVITY = ".infra.navigation.MainActivity"
 LAUNCHER = "com.google.android.apps.nexuslauncher/.NexusLauncherActivity"
@@ -189,8 +191,6 @@ class AndroidSystem:
 
     def start_instrumentation(self, stream: Any) -> None:
         """`am instrument -w ...`: start the phone's uiautomator2 server; the stream stays open until it ends."""
-        from mobile.sim.u2.server import U2Server
-
         with self._lock:
             if self._u2 is None:
                 self._u2 = U2Server(self, self.sim_server).start()
@@ -208,7 +208,7 @@ class AndroidSystem:
                 self._u2.forget_session()
         if stream is None:
             return False
-        from mobile.sim.adb.device import V2_EXIT, V2_STDOUT, v2_packet
+        from mobile.sim.adb.device import V2_EXIT, V2_STDOUT, v2_packet  # a real cycle: adb.device imports this module
 
         tail = ("INSTRUMENTATION_RESULT: shortMsg=Process crashed.\nINSTRUMENTATION_CODE: 0\n" if crashed else
                 "\nTime: 0.001\n\nOK (1 test)\n\nINSTRUMENTATION_CODE: -1\n")

@@ -22,6 +22,7 @@ NOT_LOCAL = object()
 
 
 def _device_info(u2: Any) -> dict[str, Any]:
+    # a real cycle: adb.shell -> adb.system -> u2.server -> this module
     from mobile.sim.adb.shell import properties
 
     phone = u2.system.phone

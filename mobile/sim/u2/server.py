@@ -20,7 +20,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from mobile.sim.u2 import routes
-from mobile.sim.w3c.protocol import W3CError
+from mobile.sim.w3c.device import DEFAULT_SETTINGS, Session
+from mobile.sim.w3c.elements import ElementStore
+from mobile.sim.w3c.protocol import W3CError, merge_capabilities
+from mobile.sim.w3c.server import SimServer
 
 LEGACY_PREFIX = "/wd/hub"
 # The real server stops this long after it answered DELETE /session.
@@ -32,8 +35,6 @@ class U2Server:
     """One uiautomator2-compatible server for one AndroidSystem (and the SimServer of its phone)."""
 
     def __init__(self, system: Any, sim: Any = None) -> None:
-        from mobile.sim.w3c.server import SimServer
-
         self.system = system
         # The phone's own W3C server when it runs one (shared session and settings), else a private one.
         self.sim = sim or getattr(system, "sim_server", None) or SimServer(system.phone)
@@ -123,11 +124,6 @@ class U2Server:
 
     def new_session(self, body: Any) -> Any:
         """A new session replaces any old one; it neither wakes the phone nor starts the app."""
-        from mobile.sim.w3c.server import Session
-        from mobile.sim.w3c.protocol import merge_capabilities
-        from mobile.sim.w3c.commands import DEFAULT_SETTINGS
-        from mobile.sim.w3c.elements import ElementStore
-
         caps = merge_capabilities(body)
         plain = {key.split(":", 1)[-1]: value for key, value in caps.items()}
         seconds = float(self.sim.phone.command_latency("session") or 0.0)
@@ -144,6 +140,7 @@ class U2Server:
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 64  # as the W3C server: a backlog of 5 delays a burst of connects by a second
     u2: U2Server
 
 

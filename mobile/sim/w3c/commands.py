@@ -10,18 +10,14 @@ import base64
 import json
 import re
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from mobile.sim.w3c.protocol import ELEMENT_KEY, W3CError, element_id_of, merge_capabilities, pointer_gestures
+from mobile.sim.w3c import extensions as w3c_mobile  # the `mobile:` extensions live in their own module
+from mobile.sim.w3c.device import DEFAULT_SETTINGS, Device, Request
 from mobile.sim.w3c.elements import parse_source
+from mobile.sim.w3c.protocol import ELEMENT_KEY, W3CError, merge_capabilities, pointer_gestures
 
-if TYPE_CHECKING:
-    from mobile.sim.w3c.server import Request, SimServer
-
-DEFAULT_SETTINGS: dict[str, Any] = {
-    "disableIdLocatorAutocompletion": False, "ignoreUnimportantViews": False, "waitForIdleTimeout": 10000,
-    "snapshotMaxDepth": 70, "pageSourceExcludedAttributes": "",
-}
+__all__ = ["DEFAULT_SETTINGS", "ROUTE_SPECS", "SCRIPT_LATENCY", "normalize_script"]
 # How often a find with an implicit wait re-reads the screen (device side, like UiAutomator2's retry loop).
 IMPLICIT_WAIT_POLL_S = 0.05
 
@@ -37,35 +33,35 @@ def _element(ref_id: str) -> dict[str, str]:
     return {ELEMENT_KEY: ref_id, "ELEMENT": ref_id}
 
 
-def _doc(server: "SimServer") -> Any:
-    return parse_source(server.phone.source())
+def _doc(device: Device) -> Any:
+    return parse_source(device.phone.source())
 
 
 # --- session and status -----------------------------------------------------------------------------
 
-def status(server: "SimServer", req: "Request") -> dict:
+def status(device: Device, req: Request) -> dict:
     return {"ready": True, "message": "LinkedIn simulated phone is ready",
-            "build": {"platform": server.platform, "version": "linkedinsim-1"}}
+            "build": {"platform": device.platform, "version": "linkedinsim-1"}}
 
 
-def create_session(server: "SimServer", req: "Request") -> dict:
-    session = server.new_session(merge_capabilities(req.body))
+def create_session(device: Device, req: Request) -> dict:
+    session = device.new_session(merge_capabilities(req.body))
     return {"sessionId": session.session_id, "capabilities": session.capabilities}
 
 
-def delete_session(server: "SimServer", req: "Request") -> None:
-    server.end_session(req.session)
+def delete_session(device: Device, req: Request) -> None:
+    device.end_session(req.session)
 
 
-def get_session(server: "SimServer", req: "Request") -> dict:
+def get_session(device: Device, req: Request) -> dict:
     return req.session.capabilities
 
 
-def get_timeouts(server: "SimServer", req: "Request") -> dict:
+def get_timeouts(device: Device, req: Request) -> dict:
     return dict(req.session.timeouts)
 
 
-def set_timeouts(server: "SimServer", req: "Request") -> None:
+def set_timeouts(device: Device, req: Request) -> None:
     body = req.body if isinstance(req.body, dict) else {}
     for key in ("implicit", "pageLoad", "script"):
         if key in body:
@@ -74,11 +70,11 @@ def set_timeouts(server: "SimServer", req: "Request") -> None:
             req.session.timeouts[key] = int(body[key])
 
 
-def get_settings(server: "SimServer", req: "Request") -> dict:
+def get_settings(device: Device, req: Request) -> dict:
     return dict(req.session.settings)
 
 
-def update_settings(server: "SimServer", req: "Request") -> None:
+def update_settings(device: Device, req: Request) -> None:
     settings = req.body.get("settings") if isinstance(req.body, dict) else None
     if not isinstance(settings, dict):
         raise W3CError("invalid argument", "POST appium/settings needs a `settings` object")
@@ -87,49 +83,45 @@ def update_settings(server: "SimServer", req: "Request") -> None:
 
 # --- screen -----------------------------------------------------------------------------------------
 
-def page_source(server: "SimServer", req: "Request") -> str:
-    return server.phone.source()
+def page_source(device: Device, req: Request) -> str:
+    return device.phone.source()
 
 
-def screenshot(server: "SimServer", req: "Request") -> str:
-    return base64.b64encode(server.phone.screenshot()).decode("ascii")
+def screenshot(device: Device, req: Request) -> str:
+    return base64.b64encode(device.phone.screenshot()).decode("ascii")
 
 
-def window_rect(server: "SimServer", req: "Request") -> dict:
-    width, height = server.phone.window_size()
+def window_rect(device: Device, req: Request) -> dict:
+    width, height = device.phone.window_size()
     return {"x": 0, "y": 0, "width": width, "height": height}
 
 
-def window_size(server: "SimServer", req: "Request") -> dict:
-    width, height = server.phone.window_size()
+def window_size(device: Device, req: Request) -> dict:
+    width, height = device.phone.window_size()
     return {"width": width, "height": height}
 
 
-def orientation(server: "SimServer", req: "Request") -> str:
+def orientation(device: Device, req: Request) -> str:
     return "PORTRAIT"
 
 
-def back(server: "SimServer", req: "Request") -> None:
-    server.phone.back()
+def back(device: Device, req: Request) -> None:
+    device.phone.back()
 
 
 # --- elements ---------------------------------------------------------------------------------------
 
-def _find(server: "SimServer", req: "Request", many: bool) -> Any:
+def _find(device: Device, req: Request, many: bool) -> Any:
     body = req.body if isinstance(req.body, dict) else {}
     using, value = body.get("using"), body.get("value")
     scope = req.params.get("eid")
     deadline = time.monotonic() + req.session.timeouts.get("implicit", 0) / 1000
     while True:
-        refs = req.session.elements.find(_doc(server), using, value, req.session.settings, scope)
-        if refs or time.monotonic() >= deadline or server.stopping.is_set():
+        refs = req.session.elements.find(_doc(device), using, value, req.session.settings, scope)
+        if refs or time.monotonic() >= deadline or device.stopping.is_set():
             break
         # The phone lock is released while waiting so the screen can change (transitions complete).
-        server.lock.release()
-        try:
-            server.stopping.wait(IMPLICIT_WAIT_POLL_S)
-        finally:
-            server.lock.acquire()
+        device.wait_unlocked(IMPLICIT_WAIT_POLL_S)
     if many:
         return [_element(ref.element_id) for ref in refs]
     if not refs:
@@ -137,91 +129,89 @@ def _find(server: "SimServer", req: "Request", many: bool) -> Any:
     return _element(refs[0].element_id)
 
 
-def find_element(server: "SimServer", req: "Request") -> dict:
-    return _find(server, req, many=False)
+def find_element(device: Device, req: Request) -> dict:
+    return _find(device, req, many=False)
 
 
-def find_elements(server: "SimServer", req: "Request") -> list:
-    return _find(server, req, many=True)
+def find_elements(device: Device, req: Request) -> list:
+    return _find(device, req, many=True)
 
 
-def _view(server: "SimServer", req: "Request") -> Any:
-    return req.session.elements.view(_doc(server), req.params["eid"])
+def _view(device: Device, req: Request) -> Any:
+    return req.session.elements.view(_doc(device), req.params["eid"])
 
 
-def click(server: "SimServer", req: "Request") -> None:
-    x, y = _view(server, req).center()
-    server.phone.tap(x, y)
+def click(device: Device, req: Request) -> None:
+    x, y = _view(device, req).center()
+    device.phone.tap(x, y)
 
 
-def attribute(server: "SimServer", req: "Request") -> str | None:
-    return _view(server, req).attribute(req.params["name"])
+def attribute(device: Device, req: Request) -> str | None:
+    return _view(device, req).attribute(req.params["name"])
 
 
-def text(server: "SimServer", req: "Request") -> str:
-    return _view(server, req).text()
+def text(device: Device, req: Request) -> str:
+    return _view(device, req).text()
 
 
-def rect(server: "SimServer", req: "Request") -> dict:
-    return _view(server, req).rect()
+def rect(device: Device, req: Request) -> dict:
+    return _view(device, req).rect()
 
 
-def displayed(server: "SimServer", req: "Request") -> bool:
-    return _view(server, req).flag("displayed")
+def displayed(device: Device, req: Request) -> bool:
+    return _view(device, req).flag("displayed")
 
 
-def enabled(server: "SimServer", req: "Request") -> bool:
-    return _view(server, req).flag("enabled")
+def enabled(device: Device, req: Request) -> bool:
+    return _view(device, req).flag("enabled")
 
 
-def selected(server: "SimServer", req: "Request") -> bool:
-    return _view(server, req).flag("selected")
+def selected(device: Device, req: Request) -> bool:
+    return _view(device, req).flag("selected")
 
 
-def tag_name(server: "SimServer", req: "Request") -> str:
-    return _view(server, req).tag_name()
+def tag_name(device: Device, req: Request) -> str:
+    return _view(device, req).tag_name()
 
 
 # --- gestures ---------------------------------------------------------------------------------------
 
-def perform_actions(server: "SimServer", req: "Request") -> None:
-    doc = _doc(server)
+def perform_actions(device: Device, req: Request) -> None:
+    doc = _doc(device)
     gestures = pointer_gestures(req.body, lambda eid: req.session.elements.view(doc, eid).center())
     for gesture in gestures:
         if gesture.kind == "tap":
-            server.phone.tap(*gesture.start)
+            device.phone.tap(*gesture.start)
         else:
-            server.phone.swipe(*gesture.start, *gesture.end, max(gesture.duration_ms, 1))
+            device.phone.swipe(*gesture.start, *gesture.end, max(gesture.duration_ms, 1))
 
 
-def release_actions(server: "SimServer", req: "Request") -> None:
+def release_actions(device: Device, req: Request) -> None:
     return None
 
 
-def execute(server: "SimServer", req: "Request") -> Any:
-    from mobile.sim.w3c import extensions as w3c_mobile  # the `mobile:` extensions live in their own module
-
+def execute(device: Device, req: Request) -> Any:
     body = req.body if isinstance(req.body, dict) else {}
     script = normalize_script(body.get("script"))
     args = body.get("args") or [{}]
     if not isinstance(args, list):
         raise W3CError("invalid argument", "execute `args` must be a list")
     options = args[0] if args and isinstance(args[0], dict) else {}
-    return w3c_mobile.run(server, req, script, options)
+    return w3c_mobile.run(device, req, script, options)
 
 
-def sim_log(server: "SimServer", req: "Request") -> Any:
-    return json.loads(server.phone.log.to_json())
+def sim_log(device: Device, req: Request) -> Any:
+    return json.loads(device.phone.log.to_json())
 
 
-def sim_state(server: "SimServer", req: "Request") -> dict:
-    phone = server.phone
+def sim_state(device: Device, req: Request) -> dict:
+    phone = device.phone
     # Read-only: queries that the phone would log (query_app_state) are left out on purpose.
     return {
         "platform": phone.platform, "scenario": phone.scenario.name, "screen": phone.current_screen,
         "genai": "on" if phone.genai_enabled else "off", "signed_in": phone.signed_in,
         "app_installed": phone.app_installed, "offered": phone.offered,
-        "locale": phone.locale, "session": server.session.session_id if server.session else None,
+        "locale": phone.locale, "session": device.session.session_id if device.session else None,
         "serial": phone.serial, "model": phone.model, "os_version": phone.os_version,
     }
 

@@ -13,37 +13,18 @@ import re
 import socket
 import threading
 import urllib.parse
-import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 
 from mobile.sim.w3c import commands as w3c_commands
+from mobile.sim.w3c.device import Device, Request, Session
 from mobile.sim.w3c.protocol import W3CError
-from mobile.sim.w3c.elements import ElementStore
 
-Handler = Callable[["SimServer", "Request"], Any]
+__all__ = ["Device", "Request", "Route", "Session", "SimServer", "make_route"]
 
-
-@dataclass
-class Session:
-    """One W3C session on the phone: its capabilities, Appium settings, timeouts and found elements."""
-
-    session_id: str
-    capabilities: dict[str, Any]
-    elements: ElementStore
-    settings: dict[str, Any] = field(default_factory=dict)
-    timeouts: dict[str, int] = field(default_factory=lambda: {"implicit": 0, "pageLoad": 300000, "script": 30000})
-
-
-@dataclass
-class Request:
-    """A parsed request: route parameters, JSON body and the session it belongs to (if any)."""
-
-    params: dict[str, str]
-    body: Any
-    session: Session | None = None
-    query: dict[str, str] = field(default_factory=dict)
+# A handler gets the Device (phone, session, lock) and the parsed request, never the server.
+Handler = Callable[[Any, Request], Any]
 
 
 class SimServer:
@@ -55,16 +36,41 @@ class SimServer:
     routes: tuple["Route", ...] = ()
 
     def __init__(self, phone: Any, host: str = "127.0.0.1", port: int = 0):
-        self.phone = phone
-        self.platform = str(getattr(phone, "platform", "android")).lower()
-        self.lock = threading.RLock()
-        self.session: Session | None = None
-        self.stopping = threading.Event()
+        self.device = self.make_device(phone)
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
         self._httpd = _HTTPServer((host, port), _RequestHandler)
         self._httpd.sim = self
         self._thread: threading.Thread | None = None
+
+    def make_device(self, phone: Any) -> Device:
+        """The Device the handlers work on (a dialect may keep more per-session state in a subclass)."""
+        return Device(phone)
+
+    # The phone, its lock, session and stop signal live on the Device; these read through to it.
+    @property
+    def phone(self) -> Any:
+        return self.device.phone
+
+    @property
+    def platform(self) -> str:
+        return self.device.platform
+
+    @property
+    def lock(self) -> threading.RLock:
+        return self.device.lock
+
+    @property
+    def stopping(self) -> threading.Event:
+        return self.device.stopping
+
+    @property
+    def session(self) -> Session | None:
+        return self.device.session
+
+    @session.setter
+    def session(self, session: Session | None) -> None:
+        self.device.session = session
 
     @property
     def url(self) -> str:
@@ -116,11 +122,11 @@ class SimServer:
             query = dict(urllib.parse.parse_qsl(path.partition("?")[2]))
             request = Request(params, body, query=query)
             if route.session:
-                request.session = self._session_for(params["sid"])
+                request.session = self.device.session_for(params["sid"])
             if route.latency_key is not None:
                 self._wait_latency(route.latency_key, body, request.session)
             with self.lock:
-                value = route.handler(self, request)
+                value = route.handler(self.device, request)
             if route.latency_key is not None:
                 self._wait(self._round_trip() / 2)  # the answer travels back
             return 200, self.envelope(value, request)
@@ -145,12 +151,6 @@ class SimServer:
     def unknown_route(self, method: str, path: str, error: W3CError) -> None:
         """Called for a request no route answers (the W3C server just answers the error)."""
 
-    def _session_for(self, session_id: str) -> Session:
-        session = self.session
-        if session is None or session.session_id != session_id:
-            raise W3CError("invalid session id", f"no active session with id '{session_id}' on the simulated phone")
-        return session
-
     def _wait_latency(self, key: str, body: Any, session: "Session | None") -> None:
         """The modelled latency of this command before the device acts: half the profile's round trip,
         the wait for an idle app (busy screens only) and the device's own time; stop() interrupts it."""
@@ -170,20 +170,12 @@ class SimServer:
             self.stopping.wait(seconds)
 
     def new_session(self, capabilities: dict[str, Any]) -> Session:
-        """Start a session on the phone; a new one replaces an old one, as on the UiAutomator2 server."""
-        returned = self.phone.start_session(capabilities)
-        caps = {**capabilities, **(returned if isinstance(returned, dict) else {})}
-        app_package = caps.get("appium:appPackage") or caps.get("appPackage")
-        session = Session(str(uuid.uuid4()), caps, ElementStore(self.platform, app_package),
-                          dict(w3c_commands.DEFAULT_SETTINGS))
-        self.session = session
-        return session
+        """Start a session on the phone (see Device.new_session)."""
+        return self.device.new_session(capabilities)
 
     def end_session(self, session: Session) -> None:
         """End the session on the phone."""
-        if self.session is session:
-            self.session = None
-        self.phone.end_session()
+        self.device.end_session(session)
 
 
 @dataclass(frozen=True)
@@ -223,6 +215,9 @@ def _match_route(method: str, path: str, routes: tuple[Route, ...]) -> tuple[Rou
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default listen backlog of 5 drops the SYNs of a burst of new connections, and the
+    # kernel retries them only after a second.
+    request_queue_size = 64
     sim: SimServer
 
 

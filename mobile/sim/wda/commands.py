@@ -8,23 +8,17 @@ FBCustomCommands. Route specs are (method, path, latency key, handler) as in mob
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
-
 from mobile.sim.w3c import commands as w3c
-from mobile.sim.w3c.protocol import W3CError
+from mobile.sim.w3c.device import Request
 from mobile.sim.w3c.elements import parse_source
-
-if TYPE_CHECKING:
-    from mobile.sim.w3c.server import Request
-    from mobile.sim.wda.server import WdaServer
+from mobile.sim.w3c.protocol import W3CError
+from mobile.sim.wda.device import WDA_BUNDLE, WDA_VERSION, WdaDevice
 
 SCROLL_DIRECTIONS = ("up", "down", "left", "right")
 
 
-def status(server: "WdaServer", req: "Request") -> dict:
-    from mobile.sim.wda.server import WDA_BUNDLE, WDA_VERSION
-
-    phone = server.phone
+def status(device: WdaDevice, req: Request) -> dict:
+    phone = device.phone
     return {
         "ready": True, "message": "WebDriverAgent is ready to accept commands", "state": "success",
         "os": {"name": "iOS", "version": phone.os_version, "sdkVersion": phone.os_version,
@@ -35,28 +29,28 @@ def status(server: "WdaServer", req: "Request") -> dict:
     }
 
 
-def create_session(server: "WdaServer", req: "Request") -> dict:
-    session = server.new_wda_session(req.body)
+def create_session(device: WdaDevice, req: Request) -> dict:
+    session = device.new_wda_session(req.body)
     # FBSessionCommands.sessionInformation: the id and currentCapabilities (device kind and SDK version)
     return {"sessionId": session.session_id,
-            "capabilities": {"device": "iphone", "sdkVersion": server.phone.os_version}}
+            "capabilities": {"device": "iphone", "sdkVersion": device.phone.os_version}}
 
 
-def session_info(server: "WdaServer", req: "Request") -> dict:
+def session_info(device: WdaDevice, req: Request) -> dict:
     return {"sessionId": req.session.session_id,
-            "capabilities": {"device": "iphone", "sdkVersion": server.phone.os_version}}
+            "capabilities": {"device": "iphone", "sdkVersion": device.phone.os_version}}
 
 
-def delete_session(server: "WdaServer", req: "Request") -> None:
-    server.end_wda_session(req.session)
+def delete_session(device: WdaDevice, req: Request) -> None:
+    device.end_wda_session(req.session)
 
 
-def page_source(server: "WdaServer", req: "Request") -> str:
+def page_source(device: WdaDevice, req: Request) -> str:
     """GET /source?format=xml: the XCUITest XML (scope=AppiumAUT roots it at <AppiumAUT>, as ours always is)."""
     fmt = req.query.get("format", "xml")
     if fmt != "xml":
         raise W3CError("invalid argument", f"the simulated WebDriverAgent serves format=xml only, not {fmt!r}")
-    return server.phone.source()
+    return device.phone.source()
 
 
 def _number(body: dict, key: str) -> float:
@@ -66,31 +60,31 @@ def _number(body: dict, key: str) -> float:
     return float(value)
 
 
-def tap(server: "WdaServer", req: "Request") -> None:
+def tap(device: WdaDevice, req: Request) -> None:
     """POST /wda/tap {x, y}: a tap at screen coordinates (points)."""
     body = req.body if isinstance(req.body, dict) else {}
     x, y = _number(body, "x"), _number(body, "y")
-    if not (0 <= x < server.phone.width and 0 <= y < server.phone.height):
+    if not (0 <= x < device.phone.width and 0 <= y < device.phone.height):
         raise W3CError("invalid argument", f"the point ({x:g}, {y:g}) is outside the screen")
-    server.phone.tap(round(x), round(y))
+    device.phone.tap(round(x), round(y))
 
 
-def element_tap(server: "WdaServer", req: "Request") -> None:
+def element_tap(device: WdaDevice, req: Request) -> None:
     """POST /wda/element/:uuid/tap {x, y}: coordinates relative to the element's top left."""
     body = req.body if isinstance(req.body, dict) else {}
-    rect = w3c._view(server, req).rect()
+    rect = w3c._view(device, req).rect()
     x = rect["x"] + (_number(body, "x") if "x" in body else rect["width"] / 2)
     y = rect["y"] + (_number(body, "y") if "y" in body else rect["height"] / 2)
-    server.phone.tap(round(x), round(y))
+    device.phone.tap(round(x), round(y))
 
 
-def scroll(server: "WdaServer", req: "Request") -> None:
+def scroll(device: WdaDevice, req: Request) -> None:
     """POST /wda/scroll (and /wda/element/:uuid/scroll): direction[, distance], or name / predicateString /
     toVisible, which need the element on screen (404 no such element otherwise)."""
     body = req.body if isinstance(req.body, dict) else {}
     area = None
     if "eid" in req.params:
-        rect = w3c._view(server, req).rect()
+        rect = w3c._view(device, req).rect()
         area = (rect["x"], rect["y"], rect["width"], rect["height"])
     if "direction" in body:
         direction = str(body["direction"]).lower()
@@ -99,11 +93,11 @@ def scroll(server: "WdaServer", req: "Request") -> None:
         distance = _number(body, "distance") if "distance" in body else 1.0
         if distance <= 0:
             raise W3CError("invalid argument", "distance must be positive")
-        server.phone.scroll(direction, area, min(distance, 1.0))
+        device.phone.scroll(direction, area, min(distance, 1.0))
         return
     for key, using in (("name", "name"), ("predicateString", "predicate string")):
         if key in body:
-            refs = req.session.elements.find(parse_source(server.phone.source()), using, str(body[key]), {})
+            refs = req.session.elements.find(parse_source(device.phone.source()), using, str(body[key]), {})
             if not refs:
                 raise W3CError("no such element", f"no element matches {key} '{body[key]}' to scroll to")
             return
@@ -112,7 +106,7 @@ def scroll(server: "WdaServer", req: "Request") -> None:
     raise W3CError("invalid argument", "give direction, name, predicateString or toVisible")
 
 
-def _bundle(req: "Request") -> str:
+def _bundle(req: Request) -> str:
     body = req.body if isinstance(req.body, dict) else {}
     bundle_id = body.get("bundleId")
     if not isinstance(bundle_id, str) or not bundle_id:
@@ -120,30 +114,30 @@ def _bundle(req: "Request") -> str:
     return bundle_id
 
 
-def app_launch(server: "WdaServer", req: "Request") -> None:
-    server.phone.activate_app(_bundle(req))
+def app_launch(device: WdaDevice, req: Request) -> None:
+    device.phone.activate_app(_bundle(req))
 
 
-def app_activate(server: "WdaServer", req: "Request") -> None:
-    server.phone.activate_app(_bundle(req))
+def app_activate(device: WdaDevice, req: Request) -> None:
+    device.phone.activate_app(_bundle(req))
 
 
-def app_terminate(server: "WdaServer", req: "Request") -> bool:
-    return server.phone.terminate_app(_bundle(req))
+def app_terminate(device: WdaDevice, req: Request) -> bool:
+    return device.phone.terminate_app(_bundle(req))
 
 
-def app_state(server: "WdaServer", req: "Request") -> int:
-    return server.phone.query_app_state(_bundle(req))
+def app_state(device: WdaDevice, req: Request) -> int:
+    return device.phone.query_app_state(_bundle(req))
 
 
-def screen_info(server: "WdaServer", req: "Request") -> dict:
-    width, height = server.phone.window_size()
+def screen_info(device: WdaDevice, req: Request) -> dict:
+    width, height = device.phone.window_size()
     return {"statusBarSize": {"width": width, "height": 47}, "scale": 3,
             "screenSize": {"width": width, "height": height}}
 
 
-def device_info(server: "WdaServer", req: "Request") -> dict:
-    phone = server.phone
+def device_info(device: WdaDevice, req: Request) -> dict:
+    phone = device.phone
     return {"currentLocale": phone.locale, "timeZone": "UTC", "name": phone.model, "model": "iPhone",
             "uuid": phone.serial, "userInterfaceIdiom": 0, "userInterfaceStyle": "light", "isSimulator": False}
 

@@ -9,17 +9,15 @@ phone's log as `unknown_route` (the e2e tests assert there is none) and answered
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
-from mobile.sim.w3c import commands as w3c_commands
-from mobile.sim.w3c.server import Request, Route, Session, SimServer, make_route
-from mobile.sim.w3c.protocol import W3CError, merge_capabilities
-from mobile.sim.w3c.elements import ElementStore
+from mobile.sim.w3c.device import Device
+from mobile.sim.w3c.protocol import W3CError
+from mobile.sim.w3c.server import Request, Route, SimServer, make_route
 from mobile.sim.wda import commands
+from mobile.sim.wda.device import WDA_BUNDLE, WDA_VERSION, WdaDevice
 
-WDA_VERSION = "9.15.1"  # what appium-webdriveragent 16.12.9 reports; logged by the driver, never checked
-WDA_BUNDLE = "com.facebook.WebDriverAgentRunner.xctrunner"
+__all__ = ["WDA_BUNDLE", "WDA_VERSION", "WdaServer"]
 
 
 class WdaServer(SimServer):
@@ -31,7 +29,10 @@ class WdaServer(SimServer):
         if getattr(phone, "platform", None) != "ios":
             raise ValueError("WebDriverAgent serves an iOS phone only")
         super().__init__(phone, host=host, port=port)
-        self.wda_caps: dict[str, Any] = {}
+
+    def make_device(self, phone: Any) -> Device:
+        """WDA's handlers need its own session rules (WdaDevice)."""
+        return WdaDevice(phone)
 
     def envelope(self, value: Any, request: Request) -> dict[str, Any]:
         """WDA answers `{"value": v, "sessionId": sid-or-null}` (FBResponseWithStatus)."""
@@ -45,29 +46,3 @@ class WdaServer(SimServer):
     def unknown_route(self, method: str, path: str, error: W3CError) -> None:
         """Record a request the simulated WDA does not answer, so tests can see every gap."""
         self.phone.log.record("unknown_route", method=method, path=path.split("?", 1)[0], error=error.error)
-
-    def new_wda_session(self, body: Any) -> Session:
-        """POST /session as WDA handles it: launch or activate `bundleId` when given, then one session."""
-        caps = merge_capabilities(body)
-        bundle_id = caps.get("bundleId")
-        # WDA relaunches the app unless told not to; noReset makes the driver send forceAppLaunch false,
-        # and then a running app is only brought to the front.
-        phone_caps: dict[str, Any] = {"platformName": "iOS"}
-        if bundle_id is not None:
-            phone_caps["appium:bundleId"] = bundle_id
-            phone_caps["appium:dontStopAppOnReset"] = caps.get("forceAppLaunch") is False
-        self.phone.start_session(phone_caps)
-        self.wda_caps = caps
-        session = Session(str(uuid.uuid4()).upper(), caps, ElementStore("ios"), dict(w3c_commands.DEFAULT_SETTINGS))
-        self.session = session
-        return session
-
-    def end_wda_session(self, session: Session) -> None:
-        """DELETE /session: with shouldTerminateApp the app under test is stopped too."""
-        bundle_id = session.capabilities.get("bundleId")
-        if session.capabilities.get("shouldTerminateApp") and bundle_id:
-            try:
-                self.phone.terminate_app(bundle_id)
-            except Exception:  # noqa: BLE001 - an app that is gone needs no stopping
-                pass
-        self.end_session(session)

@@ -1,0 +1,1 @@
+"""Shared by every suite. Loading this file puts tests/ on sys.path, so tests import `support`."""
