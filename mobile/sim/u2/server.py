@@ -11,19 +11,18 @@ latency and the session's Appium settings.
 
 from __future__ import annotations
 
-import json
 import re
 import socket
 import threading
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 
 from mobile.sim.u2 import routes
 from mobile.sim.w3c.device import DEFAULT_SETTINGS, Session
 from mobile.sim.w3c.elements import ElementStore
 from mobile.sim.w3c.protocol import W3CError, merge_capabilities
-from mobile.sim.w3c.server import SimServer
+from mobile.sim.w3c.server import JsonHandler, SimServer
 
 LEGACY_PREFIX = "/wd/hub"
 # The real server stops this long after it answered DELETE /session.
@@ -144,41 +143,19 @@ class _HTTPServer(ThreadingHTTPServer):
     u2: U2Server
 
 
-class _Handler(BaseHTTPRequestHandler):
-    """HTTP/1.1 keep-alive; each answer (status line, headers, body) leaves in one write."""
+class _Handler(JsonHandler):
+    """The W3C server's handler, answering as uiautomator2-server does: `sessionId` in every body, and each
+    answer (status line, headers, body) in one write."""
 
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
-    timeout = 300
+    server_version = "uiautomator2-server-sim/1"
 
-    def setup(self) -> None:
-        super().setup()
-        self.server.u2.track(self.connection, True)  # type: ignore[attr-defined]
+    def owner(self) -> Any:
+        return self.server.u2  # type: ignore[attr-defined]
 
-    def finish(self) -> None:
-        self.server.u2.track(self.connection, False)  # type: ignore[attr-defined]
-        super().finish()
+    def bad_body(self, failure: W3CError) -> dict[str, Any]:
+        return {"sessionId": None, **failure.body()}
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server API
-        self._answer("GET")
-
-    def do_POST(self) -> None:  # noqa: N802
-        self._answer("POST")
-
-    def do_DELETE(self) -> None:  # noqa: N802
-        self._answer("DELETE")
-
-    def _answer(self, method: str) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        try:
-            body = json.loads(raw.decode("utf-8")) if raw.strip() else {}
-        except ValueError:
-            failure = W3CError("invalid argument", "request body is not JSON")
-            status, payload = failure.status, {"sessionId": None, **failure.body()}
-        else:
-            status, payload = self.server.u2.dispatch(method, self.path, body)  # type: ignore[attr-defined]
-        data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+    def send_json(self, status: int, data: bytes) -> None:
         reason = self.responses.get(status, ("",))[0]
         head = (f"HTTP/1.1 {status} {reason}\r\nContent-Type: application/json; charset=utf-8\r\n"
                 f"Content-Length: {len(data)}\r\nConnection: keep-alive\r\n\r\n").encode("latin-1")

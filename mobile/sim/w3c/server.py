@@ -39,7 +39,7 @@ class SimServer:
         self.device = self.make_device(phone)
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
-        self._httpd = _HTTPServer((host, port), _RequestHandler)
+        self._httpd = _HTTPServer((host, port), JsonHandler)
         self._httpd.sim = self
         self._thread: threading.Thread | None = None
 
@@ -221,8 +221,11 @@ class _HTTPServer(ThreadingHTTPServer):
     sim: SimServer
 
 
-class _RequestHandler(BaseHTTPRequestHandler):
-    """HTTP/1.1 with keep-alive (Appium's proxy reuses connections); JSON in, JSON out."""
+class JsonHandler(BaseHTTPRequestHandler):
+    """HTTP/1.1 with keep-alive (Appium's proxy reuses connections); JSON in, JSON out.
+
+    The server it serves is `owner()`: anything with `track(connection, open)` and `dispatch(method, path,
+    body) -> (status, payload)`. The uiautomator2 surface (mobile/sim/u2/server.py) subclasses it."""
 
     protocol_version = "HTTP/1.1"
     # Headers and body go out in two writes; with Nagle on, a keep-alive client waits ~40 ms for each answer.
@@ -231,12 +234,16 @@ class _RequestHandler(BaseHTTPRequestHandler):
     # Idle keep-alive connections are dropped after this many seconds.
     timeout = 300
 
+    def owner(self) -> Any:
+        """The server object whose dispatch answers this connection."""
+        return self.server.sim  # type: ignore[attr-defined]
+
     def setup(self) -> None:
         super().setup()
-        self.server.sim.track(self.connection, True)  # type: ignore[attr-defined]
+        self.owner().track(self.connection, True)
 
     def finish(self) -> None:
-        self.server.sim.track(self.connection, False)  # type: ignore[attr-defined]
+        self.owner().track(self.connection, False)
         super().finish()
 
     def do_GET(self) -> None:  # noqa: N802 - http.server API
@@ -248,6 +255,19 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def do_DELETE(self) -> None:  # noqa: N802
         self._answer("DELETE")
 
+    def bad_body(self, failure: W3CError) -> dict[str, Any]:
+        """The payload for a request body that is not JSON."""
+        return failure.body()
+
+    def send_json(self, status: int, data: bytes) -> None:
+        """Status line, headers and the JSON body."""
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Cache-Control", "no-cache")
+        self.end_headers()
+        self.wfile.write(data)
+
     def _answer(self, method: str) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
@@ -255,16 +275,10 @@ class _RequestHandler(BaseHTTPRequestHandler):
             body = json.loads(raw.decode("utf-8")) if raw.strip() else {}
         except ValueError:
             failure = W3CError("invalid argument", "request body is not JSON")
-            status, payload = failure.status, failure.body()
+            status, payload = failure.status, self.bad_body(failure)
         else:
-            status, payload = self.server.sim.dispatch(method, self.path, body)  # type: ignore[attr-defined]
-        data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header("Cache-Control", "no-cache")
-        self.end_headers()
-        self.wfile.write(data)
+            status, payload = self.owner().dispatch(method, self.path, body)
+        self.send_json(status, json.dumps(payload, ensure_ascii=False).encode("utf-8"))
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server API
         """Quiet: the phone's interaction log records every command."""
