@@ -37,9 +37,9 @@ from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 from appium.options.common import AppiumOptions  # noqa: E402
 
-from bench_targets import Row, table, verdict  # noqa: E402  (bench/ is on sys.path as the script's folder)
+from bench_targets import PLAIN_ACTIVITY, PLAIN_PACKAGE, Row, table, verdict  # noqa: E402  (bench/ is on sys.path as the script's folder)
 from mobile.reach.appium_server import AppiumServer  # noqa: E402
-from mobile.reach.capabilities import APP_ACTIVITY, APP_PACKAGE, SIM_AUTOMATION  # noqa: E402
+from mobile.reach.capabilities import SIM_AUTOMATION  # noqa: E402
 from mobile.engine.plan import RunPlan  # noqa: E402
 from mobile.core.flow import find_flow  # noqa: E402
 from mobile.reach.devices import Device  # noqa: E402
@@ -98,8 +98,8 @@ def plain_capabilities(sim_url: str) -> AppiumOptions:
     options.set_capability("platformName", "Android")
     options.set_capability("appium:automationName", SIM_AUTOMATION)
     options.set_capability("appium:simServer", sim_url)
-    options.set_capability("appium:appPackage", APP_PACKAGE)
-    options.set_capability("appium:appActivity", APP_ACTIVITY)
+    options.set_capability("appium:appPackage", PLAIN_PACKAGE)
+    options.set_capability("appium:appActivity", PLAIN_ACTIVITY)
     options.set_capability("appium:noReset", True)
     return options
 

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# What a QA engineer's script copies into its capabilities: the app and the activity its docs name.
+PLAIN_PACKAGE = "com.linkedin.android"
+PLAIN_ACTIVITY = "com.linkedin.android.authenticator.LaunchActivity"
+
 MAX_APPLY_COMMANDS = 20                 # apply on emulator
 MAX_RATIO = {"emulator": 1.10}          # apply wall / bound
 DEFAULT_MAX_RATIO = 1.15                # every other profile

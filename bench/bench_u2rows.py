@@ -19,10 +19,10 @@ from appium import webdriver
 from appium.options.android import UiAutomator2Options
 from appium.webdriver.client_config import AppiumClientConfig
 
-from bench_targets import Row
+from bench_targets import PLAIN_ACTIVITY, PLAIN_PACKAGE, Row
 from mobile.reach.appium_server import AppiumServer
-from mobile.reach.capabilities import APP_ACTIVITY, APP_PACKAGE, APP_WAIT_ACTIVITY
-from mobile.cli.run_options import RunPlan
+from mobile.reach.capabilities import APP_WAIT_ACTIVITY
+from mobile.engine.plan import RunPlan
 from mobile.core.flow import find_flow
 from mobile.reach.devices import Device
 from mobile.drivers.appium import CountingConnection
@@ -79,7 +79,7 @@ def u2_runners(stack: ExitStack, lower_bound: Callable[[Any, str], float],
             serial = attach_to_adb(handle, adb.port, driver="uiautomator2")
             try:
                 options = UiAutomator2Options()
-                options.udid, options.app_package, options.app_activity = serial, APP_PACKAGE, APP_ACTIVITY
+                options.udid, options.app_package, options.app_activity = serial, PLAIN_PACKAGE, PLAIN_ACTIVITY
                 options.app_wait_activity, options.no_reset, options.system_port = APP_WAIT_ACTIVITY, True, free_port()
                 options.adb_port = adb.port  # the private adb server this machine's run uses
                 conn = CountingConnection(client_config=AppiumClientConfig(remote_server_addr=appium.url,
