@@ -5,7 +5,7 @@ from __future__ import annotations
 import string
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 
@@ -347,21 +347,46 @@ def _build(spec, extra, screen, ctx, fmt, box, shift, clip, in_web, path):  # no
     return view, bottom
 
 
+# Every phone (a farm's, a benchmark's, a test's) reads the same shipped screen and label files: each file is
+# parsed once per content, keyed by its path, size and modification time (an edited file is read again).
+# What is kept is read-only: Screens are frozen, and callers get their own outer dicts.
+_PARSED: dict[tuple[str, int, int], Any] = {}
+
+
+def _parsed_once(path: Path, parse: Callable[[Path], Any]) -> Any:
+    try:
+        stat = path.stat()
+    except OSError:
+        return parse(path)  # the parser names the file and the problem
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    if key not in _PARSED:
+        _PARSED[key] = parse(path)
+    return _PARSED[key]
+
+
+def _parse_screen_file(path: Path) -> dict[str, Screen]:
+    raw = load_yaml(path)
+    check_keys(path, raw, {"screens"}, "screen file")
+    return parse_screens(raw["screens"], path)
+
+
 def load_screen_files(paths: list[Path]) -> dict[str, Screen]:
     """Load and merge several screen files (later files win by screen name)."""
     screens: dict[str, Screen] = {}
     for path in paths:
-        raw = load_yaml(path)
-        check_keys(path, raw, {"screens"}, "screen file")
-        screens.update(parse_screens(raw["screens"], path))
+        screens.update(_parsed_once(path, _parse_screen_file))
     return screens
+
+
+def _parse_labels(path: Path) -> dict[str, dict[str, Any]]:
+    raw = load_yaml(path)
+    check_keys(path, raw, {"locales"}, "labels file")
+    return {str(loc): dict(table) for loc, table in raw["locales"].items()}
 
 
 def load_labels(path: Path) -> dict[str, dict[str, Any]]:
     """Locale -> label key -> text (lists allowed, e.g. filler rows)."""
-    raw = load_yaml(path)
-    check_keys(path, raw, {"locales"}, "labels file")
-    return {str(loc): dict(table) for loc, table in raw["locales"].items()}
+    return {loc: dict(table) for loc, table in _parsed_once(path, _parse_labels).items()}
 
 
 def default_screens() -> dict[str, Screen]:
