@@ -49,14 +49,29 @@ def test_remote_status_reports_the_appium_build(monkeypatch: pytest.MonkeyPatch)
     assert doctor.check_remote_appium("http://mac:4723").detail == "http://mac:4723 answers /status: Appium build 3.8.0"
 
 
+def _linux_toolchain(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, drivers: dict[str, dict]) -> None:
+    """The local tools as doctor would find them, without running node, npm, Appium or adb: this Appium
+    (a file standing for its CLI) has `drivers` installed."""
+    monkeypatch.setattr(sys, "platform", "linux")
+    appium = tmp_path / "appium"
+    appium.write_text("")
+    monkeypatch.setenv("LINKEDIN_OPTOUT_APPIUM", str(appium))
+    monkeypatch.setenv("APPIUM_HOME", str(tmp_path / "appium-home"))
+    monkeypatch.setattr(doctor, "check_node", lambda: [doctor.Check("node", True, "v22.12.0"), doctor.Check("npm", True, "10.9.0")])
+    monkeypatch.setattr(doctor, "check_appium", lambda binary, origin="": doctor.Check("appium", True, f"3.1.0 at {binary}"))
+    monkeypatch.setattr(doctor, "installed_drivers", lambda binary, home: drivers)
+    monkeypatch.setattr(doctor, "check_adb", lambda needed: doctor.Check("adb", True, "server v41", None, needed))
+
+
 def test_off_macos_xcuitest_is_never_advised_and_a_real_iphone_is_told_to_use_a_mac(tmp_path: Path,
                                                                                     monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(sys, "platform", "linux")
+    _linux_toolchain(monkeypatch, tmp_path, {"linkedinsim": {"version": "1.0.0"}, "uiautomator2": {"version": "8.7.0"}})
     quiet = doctor.check_driver("xcuitest", {}, Path("/x/appium"), Path("/x/home"), needed=False)
     assert (quiet.ok, quiet.fix) == (None, None)
     file = _devices(tmp_path, "devices:\n  iphone: {platform: ios, udid: 00008110-AAAA}\n")
     _, checks = gather("iphone", file)
     by_name = {c.name: c for c in checks}
+    assert by_name["appium driver xcuitest"].ok is None  # the drivers were read, and XCUITest is missing
     assert not any("driver install xcuitest" in (c.fix or "") for c in checks)
     assert by_name["macOS"].ok is False and "needs a Mac with Xcode" in by_name["macOS"].detail
     assert by_name["device iphone"].ok is None and "Xcode" not in by_name
@@ -86,6 +101,8 @@ def test_without_appium_one_line_says_setup_and_the_drivers_wait_for_it(tmp_path
     monkeypatch.setenv("LINKEDIN_OPTOUT_HOME", str(tmp_path / "user"))
     monkeypatch.setattr(appium_server, "checkout_root", lambda: None)
     monkeypatch.setattr(doctor, "checkout_root", lambda: None)
+    monkeypatch.setattr(doctor, "check_node", lambda: [doctor.Check("node", True, "v22.12.0"), doctor.Check("npm", True, "10.9.0")])
+    monkeypatch.setattr(doctor, "check_adb", lambda needed: doctor.Check("adb", True, "server v41", None, needed))
     _, checks = gather("sim-android", _devices(tmp_path, "devices:\n  sim-android: {platform: android, simulator: {}}\n"))
     failed = [c for c in checks if c.ok is False]
     assert [(c.name, c.fix) for c in failed] == [("appium", "linkedin-optout setup")]
