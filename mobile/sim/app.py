@@ -347,13 +347,16 @@ def _build(spec, extra, screen, ctx, fmt, box, shift, clip, in_web, path):  # no
     return view, bottom
 
 
-# Every phone (a farm's, a benchmark's, a test's) reads the same shipped screen and label files: each file is
-# parsed once per content, keyed by its path, size and modification time (an edited file is read again).
-# What is kept is read-only: Screens are frozen, and callers get their own outer dicts.
+# Every phone (a farm's, a benchmark's, a test's) reads the same shipped screen, label and scenario files:
+# each is parsed once per content, keyed by its path, size and modification time (an edited file is read
+# again). Only files under DATA_DIR: a user's file may be rewritten within the clock's granularity.
 _PARSED: dict[tuple[str, int, int], Any] = {}
 
 
-def _parsed_once(path: Path, parse: Callable[[Path], Any]) -> Any:
+def parsed_once(path: Path, parse: Callable[[Path], Any]) -> Any:
+    """`parse(path)`, kept for a shipped file (under DATA_DIR): what it returns is shared, so read-only."""
+    if not path.resolve().is_relative_to(DATA_DIR.resolve()):
+        return parse(path)
     try:
         stat = path.stat()
     except OSError:
@@ -371,10 +374,10 @@ def _parse_screen_file(path: Path) -> dict[str, Screen]:
 
 
 def load_screen_files(paths: list[Path]) -> dict[str, Screen]:
-    """Load and merge several screen files (later files win by screen name)."""
+    """Load and merge several screen files (later files win by screen name); Screens are frozen."""
     screens: dict[str, Screen] = {}
     for path in paths:
-        screens.update(_parsed_once(path, _parse_screen_file))
+        screens.update(parsed_once(path, _parse_screen_file))
     return screens
 
 
@@ -385,8 +388,8 @@ def _parse_labels(path: Path) -> dict[str, dict[str, Any]]:
 
 
 def load_labels(path: Path) -> dict[str, dict[str, Any]]:
-    """Locale -> label key -> text (lists allowed, e.g. filler rows)."""
-    return {loc: dict(table) for loc, table in _parsed_once(path, _parse_labels).items()}
+    """Locale -> label key -> text (lists allowed, e.g. filler rows); the caller's own dicts."""
+    return {loc: dict(table) for loc, table in parsed_once(path, _parse_labels).items()}
 
 
 def default_screens() -> dict[str, Screen]:

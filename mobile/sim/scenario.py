@@ -9,7 +9,7 @@ from typing import Any
 
 from mobile.errors import ConfigError, Problems
 from mobile.sim.app import DATA_DIR, LineDict, Screen, check_keys, default_screens, load_labels, load_yaml, \
-    parse_screens, where
+    parse_screens, parsed_once, where
 from mobile.sim.scenario_checks import TRANSITION_KINDS, Latency, check_gotos, check_labels, check_vars, node_keys
 from mobile.sim.scenario_checks import latency as latency_of
 
@@ -97,7 +97,7 @@ def _load_merged(path: Path, seen: set[Path], asked_at: str | None = None) -> tu
     if path.resolve() in seen:
         raise ConfigError(f"scenario extends itself (cycle through {path})", asked_at or str(path))
     seen.add(path.resolve())
-    raw = load_yaml(path)
+    raw = parsed_once(path, load_yaml)  # read-only from here: merged into new mappings, never changed
     if raw is None:
         raise ConfigError("the scenario file is empty", f"{path}:1")
     problems = Problems()
@@ -186,7 +186,7 @@ def _build(raw: dict, origin: dict[str, str], path: Path) -> Scenario:
     if not isinstance(packages, list) or not all(isinstance(p, str) for p in packages):
         problems.add(ConfigError("state.packages must be a list of package names", at("state.packages")))
     with problems.each():
-        check_vars(raw.get("vars") or {}, at, load_yaml(SCENARIO_DIR / "default.yaml").get("vars", {}))
+        check_vars(raw.get("vars") or {}, at, parsed_once(SCENARIO_DIR / "default.yaml", load_yaml).get("vars", {}))
     app: dict[str, Any] = {}
     with problems.each():
         app = _app_section(raw.get("app") or {}, screens, at)
