@@ -355,13 +355,13 @@ _PARSED: dict[tuple[str, int, int], Any] = {}
 
 def parsed_once(path: Path, parse: Callable[[Path], Any]) -> Any:
     """`parse(path)`, kept for a shipped file (under DATA_DIR): what it returns is shared, so read-only."""
-    if not path.resolve().is_relative_to(DATA_DIR.resolve()):
+    if not path.is_relative_to(DATA_DIR):  # the shipped files' paths are built from DATA_DIR
         return parse(path)
     try:
         stat = path.stat()
     except OSError:
         return parse(path)  # the parser names the file and the problem
-    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    key = (str(path), stat.st_size, stat.st_mtime_ns)
     if key not in _PARSED:
         _PARSED[key] = parse(path)
     return _PARSED[key]

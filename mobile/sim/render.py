@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from xml.sax.saxutils import escape
-
 from mobile.sim.app import DESIGN_HEIGHT, DESIGN_WIDTH, View
 
 ANDROID_HEADER = "<?xml version='1.0' encoding='UTF-8' standalone='yes' ?>"
@@ -14,8 +12,12 @@ IOS_ACCESSIBLE = {"XCUIElementTypeStaticText", "XCUIElementTypeButton", "XCUIEle
                   "XCUIElementTypeLink", "XCUIElementTypeImage", "XCUIElementTypeIcon", "XCUIElementTypeTextField"}
 
 
+# one pass over the text (xml.sax.saxutils.escape with these entities, ~5x faster: every source read renders)
+_ATTRIBUTE_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\n": "&#10;"})
+
+
 def _attr(value: object) -> str:
-    return escape(str(value), {'"': "&quot;", "\n": "&#10;"})
+    return str(value).translate(_ATTRIBUTE_ESCAPES)
 
 
 def _bool(value: bool) -> str:
