@@ -190,18 +190,6 @@ def test_screenshot_is_base64_png(client):
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
 
 
-def test_timeouts_and_implicit_wait_retries_until_found(phone):
-    slow = start_phone("android", "slow", latency_scale=0.02)
-    try:
-        client = Client(slow.url)
-        client.start()
-        client.ok("POST", "/session/:sid/timeouts", {"implicit": 5000})
-        assert client.ok("GET", "/session/:sid/timeouts")["implicit"] == 5000
-        assert client.find("accessibility id", "My Profile and Communities")
-    finally:
-        slow.stop()
-
-
 def test_latency_scale_env_is_honoured(monkeypatch):
     monkeypatch.setenv("LINKEDIN_SIM_LATENCY_SCALE", "0")
     with start_phone("android", "default") as handle:
