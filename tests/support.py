@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 ELEMENT = "element-6066-11e4-a52e-4f735466cecf"
@@ -27,6 +28,27 @@ class FakeClock:
     advance = sleep
 
 
+def write_file(path: Path, text: str | bytes) -> str:
+    """Write `text` (UTF-8) or bytes to `path`; the path as a string, the way the CLI and the loaders take it."""
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def http_json(url: str, method: str = "GET", body: Any = None, timeout: float = 30.0) -> tuple[int, Any]:
+    """One JSON-over-HTTP call as a W3C client makes it (a POST without a body sends `{}`): the status and the
+    decoded document, error statuses included."""
+    data = json.dumps(body).encode() if body is not None else (b"{}" if method == "POST" else None)
+    request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
 class Client:
     """A tiny W3C client over urllib for one phone."""
 
@@ -35,14 +57,8 @@ class Client:
         self.sid = ""
 
     def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-        data = json.dumps(body).encode() if body is not None else (b"{}" if method == "POST" else None)
-        request = urllib.request.Request(self.url + path.replace(":sid", self.sid), data=data, method=method,
-                                         headers={"Content-Type": "application/json"})
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                return response.status, json.loads(response.read())["value"]
-        except urllib.error.HTTPError as exc:
-            return exc.code, json.loads(exc.read())["value"]
+        status, document = http_json(self.url + path.replace(":sid", self.sid), method, body)
+        return status, document["value"]
 
     def ok(self, method: str, path: str, body: Any = None) -> Any:
         status, value = self.call(method, path, body)

@@ -15,17 +15,12 @@ from mobile.reach.appium_server import free_port
 from mobile.cli.main import main
 from mobile.cli.doctor import gather
 from mobile.sim.launch import start_phone
-
-
-def _devices(tmp_path: Path, text: str) -> str:
-    path = tmp_path / "devices.yaml"
-    path.write_text(text)
-    return str(path)
+from support import write_file
 
 
 def test_device_behind_a_remote_appium_is_checked_by_its_status_only(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
     with start_phone("android", "default", latency_scale=0) as phone:  # any W3C /status will do
-        file = _devices(tmp_path, f"devices:\n  lab: {{platform: android, serial: emulator-5554, appium: '{phone.url}'}}\n")
+        file = write_file(tmp_path / "devices.yaml", f"devices:\n  lab: {{platform: android, serial: emulator-5554, appium: '{phone.url}'}}\n")
         device, checks = gather("lab", file)
         assert device is not None and device.name == "lab"
         by_name = {c.name: c for c in checks}
@@ -68,7 +63,7 @@ def test_off_macos_xcuitest_is_never_advised_and_a_real_iphone_is_told_to_use_a_
     _linux_toolchain(monkeypatch, tmp_path, {"linkedinsim": {"version": "1.0.0"}, "uiautomator2": {"version": "8.7.0"}})
     quiet = doctor.check_driver("xcuitest", {}, Path("/x/appium"), Path("/x/home"), needed=False)
     assert (quiet.ok, quiet.fix) == (None, None)
-    file = _devices(tmp_path, "devices:\n  iphone: {platform: ios, udid: 00008110-AAAA}\n")
+    file = write_file(tmp_path / "devices.yaml", "devices:\n  iphone: {platform: ios, udid: 00008110-AAAA}\n")
     _, checks = gather("iphone", file)
     by_name = {c.name: c for c in checks}
     assert by_name["appium driver xcuitest"].ok is None  # the drivers were read, and XCUITest is missing
@@ -89,7 +84,7 @@ def test_outside_a_checkout_fixes_say_setup(monkeypatch: pytest.MonkeyPatch, tmp
 
 def test_a_grid_in_devices_yaml_is_checked_by_its_status(tmp_path: Path):
     with start_phone("android", "default", latency_scale=0) as phone:  # stands in for the Grid's W3C /status
-        file = _devices(tmp_path, f"devices:\n  sim-android: {{platform: android, simulator: {{}}}}\ngrid: '{phone.url}'\n")
+        file = write_file(tmp_path / "devices.yaml", f"devices:\n  sim-android: {{platform: android, simulator: {{}}}}\ngrid: '{phone.url}'\n")
         _, checks = gather(None, file)
     assert [(c.name, c.ok) for c in checks[1:3]] == [("grid", True), ("appium drivers", None)]
     assert "node" not in {c.name for c in checks}
@@ -103,7 +98,7 @@ def test_without_appium_one_line_says_setup_and_the_drivers_wait_for_it(tmp_path
     monkeypatch.setattr(doctor, "checkout_root", lambda: None)
     monkeypatch.setattr(doctor, "check_node", lambda: [doctor.Check("node", True, "v22.12.0"), doctor.Check("npm", True, "10.9.0")])
     monkeypatch.setattr(doctor, "check_adb", lambda needed: doctor.Check("adb", True, "server v41", None, needed))
-    _, checks = gather("sim-android", _devices(tmp_path, "devices:\n  sim-android: {platform: android, simulator: {}}\n"))
+    _, checks = gather("sim-android", write_file(tmp_path / "devices.yaml", "devices:\n  sim-android: {platform: android, simulator: {}}\n"))
     failed = [c for c in checks if c.ok is False]
     assert [(c.name, c.fix) for c in failed] == [("appium", "linkedin-optout setup")]
     assert "(per-user folder)" in failed[0].detail

@@ -15,6 +15,7 @@ from mobile.reach.devices import load_devices
 from mobile.errors import ConfigError, ConfigErrors
 from mobile.run.inputs import CHECKS, check_devices_config
 from mobile.sim.scenario import load_scenario
+from support import write_file
 
 SIM = "devices:\n  sim: {platform: android, simulator: {scenario: default}}\n"
 
@@ -43,14 +44,6 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-def write(path: Path, text: str | bytes) -> str:
-    if isinstance(text, bytes):
-        path.write_bytes(text)
-    else:
-        path.write_text(text, encoding="utf-8")
-    return str(path)
-
-
 def bomb(levels: int = 9) -> str:
     """A billion-laughs YAML: 9 aliases per level, 9 levels."""
     lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"]
@@ -62,7 +55,7 @@ def bomb(levels: int = 9) -> str:
 # --- devices.yaml --------------------------------------------------------------------------------------
 
 def test_unknown_scenario_in_devices_yaml_is_refused_by_validate_and_check(capsys, tmp_path) -> None:
-    devices = write(tmp_path / "d.yaml", "devices:\n  a: {platform: android,\n      simulator: {scenario: nosuch}}\n"
+    devices = write_file(tmp_path / "d.yaml", "devices:\n  a: {platform: android,\n      simulator: {scenario: nosuch}}\n"
                                          "  b: {platform: ios, simulator: {scenario: gone.yaml}}\n")
     code, out, _ = run(capsys, "validate", devices)
     assert code == 2
@@ -73,14 +66,14 @@ def test_unknown_scenario_in_devices_yaml_is_refused_by_validate_and_check(capsy
 
 
 def test_a_bad_scenario_file_named_by_devices_yaml_names_its_own_lines(capsys, tmp_path) -> None:
-    scenario = write(tmp_path / "s.yaml", "latency: {scale: -1}\n")
-    devices = write(tmp_path / "d.yaml", f"devices:\n  a: {{platform: android, simulator: {{scenario: {scenario}}}}}\n")
+    scenario = write_file(tmp_path / "s.yaml", "latency: {scale: -1}\n")
+    devices = write_file(tmp_path / "d.yaml", f"devices:\n  a: {{platform: android, simulator: {{scenario: {scenario}}}}}\n")
     code, _, err = run(capsys, "check", "--devices-file", devices)
     assert (code, err) == (2, f"linkedin-optout: error: {scenario}:1: latency.scale must be >= 0, got -1\n")
 
 
 def test_every_problem_of_a_devices_file_is_listed(tmp_path) -> None:
-    path = write(tmp_path / "d.yaml", "defaults: {locale: xx}\ndevices:\n"
+    path = write_file(tmp_path / "d.yaml", "defaults: {locale: xx}\ndevices:\n"
                                       "  a: {platform: android, simulator: {scenario: default, driver: xcuitest}}\n"
                                       "  b: {platform: windows, serial: x}\n"
                                       "  c: {platform: ios, simulator: {driver: bogus}}\n"
@@ -99,7 +92,7 @@ def test_every_problem_of_a_devices_file_is_listed(tmp_path) -> None:
 
 
 def test_simulator_drivers_per_platform(tmp_path) -> None:
-    good = write(tmp_path / "good.yaml", "devices:\n"
+    good = write_file(tmp_path / "good.yaml", "devices:\n"
                                          "  a: {platform: android, simulator: {driver: uiautomator2}}\n"
                                          "  b: {platform: ios, simulator: {driver: xcuitest, scenario: dutch}}\n"
                                          "  c: {platform: ios, simulator: {driver: linkedinsim}}\n")
@@ -107,21 +100,21 @@ def test_simulator_drivers_per_platform(tmp_path) -> None:
     assert [d.simulator for d in config.devices.values()] == [
         {"scenario": "default", "driver": "uiautomator2"}, {"scenario": "dutch", "driver": "xcuitest"},
         {"scenario": "default", "driver": "linkedinsim"}]
-    bad = write(tmp_path / "bad.yaml", "devices:\n  a: {platform: ios, simulator: {driver: uiautomator2}}\n")
+    bad = write_file(tmp_path / "bad.yaml", "devices:\n  a: {platform: ios, simulator: {driver: uiautomator2}}\n")
     with pytest.raises(ConfigError, match=r"bad.yaml:2: device 'a': simulator.driver uiautomator2 drives android "
                                           r"only, not ios$"):
         load_devices(bad)
 
 
 def test_empty_group_is_refused_not_run_on_the_first_device(capsys, tmp_path) -> None:
-    devices = write(tmp_path / "d.yaml", SIM + "groups:\n  g: []\n")
+    devices = write_file(tmp_path / "d.yaml", SIM + "groups:\n  g: []\n")
     for argv in (["validate", devices], ["check", "--devices-file", devices, "--group", "g"]):
         code, out, err = run(capsys, *argv)
         assert code == 2 and f"{devices}:4: group 'g' is empty: list at least one device" in out + err
 
 
 def test_directory_and_binary_devices_files(capsys, tmp_path) -> None:
-    binary = write(tmp_path / "bin.yaml", bytes(range(256)) * 4)
+    binary = write_file(tmp_path / "bin.yaml", bytes(range(256)) * 4)
     for command in (["check"], ["devices"], ["doctor"]):
         code, _, err = run(capsys, *command, "--devices-file", str(tmp_path))
         assert (code, err) == (2, f"linkedin-optout: error: --devices-file: {tmp_path} is a directory, "
@@ -169,7 +162,7 @@ def test_flags_are_checked_in_the_pass(capsys, monkeypatch, argv: list[str], lin
 
 
 def test_several_problems_of_different_inputs_at_once(capsys, tmp_path) -> None:
-    devices = write(tmp_path / "d.yaml", SIM + "  b: {platform: android, serial: x, colour: red}\n")
+    devices = write_file(tmp_path / "d.yaml", SIM + "  b: {platform: android, serial: x, colour: red}\n")
     code, _, err = run(capsys, "check", "--all", "--group", "g", "--devices-file", devices,
                        "--appium-url", "ftp://x", "--flow", str(tmp_path / "nosuch.yaml"))
     assert code == 2
@@ -183,7 +176,7 @@ def test_several_problems_of_different_inputs_at_once(capsys, tmp_path) -> None:
 
 
 def test_report_folder_that_cannot_be_created(capsys, tmp_path) -> None:
-    a_file = write(tmp_path / "file.txt", "x")
+    a_file = write_file(tmp_path / "file.txt", "x")
     code, _, err = run(capsys, "check", "--device", "sim-android", "--report", f"{a_file}/sub")
     assert (code, err) == (2, f"linkedin-optout: error: --report: cannot create {a_file}/sub: {a_file} is not a "
                               "directory\n")
@@ -221,14 +214,14 @@ def test_the_pass_is_one_list_of_checks() -> None:
     ("\n\nextends: nosuch\n", 3, "unknown scenario 'nosuch'; known: already-off"),
 ])
 def test_scenario_file_defects_name_file_and_line(tmp_path, text: str, line: int, message: str) -> None:
-    path = write(tmp_path / "custom.yaml", text)
+    path = write_file(tmp_path / "custom.yaml", text)
     with pytest.raises(ConfigError) as caught:
         load_scenario(path)
     assert str(caught.value).startswith(f"{path}:{line}: {message}")
 
 
 def test_every_problem_of_a_scenario_file_listed_through_check(capsys, tmp_path) -> None:
-    path = write(tmp_path / "custom.yaml", "vars: {extra_rows: many}\nlatency: {scale: fast}\n"
+    path = write_file(tmp_path / "custom.yaml", "vars: {extra_rows: many}\nlatency: {scale: fast}\n"
                                            "labels: {xx: {a: b}}\n")
     code, _, err = run(capsys, "check", "--device", "sim-android", "--scenario", path)
     assert code == 2 and err.splitlines() == [
@@ -241,7 +234,7 @@ def test_every_problem_of_a_scenario_file_listed_through_check(capsys, tmp_path)
 
 
 def test_binary_scenario_file(capsys, tmp_path) -> None:
-    binary = write(tmp_path / "bin.yaml", b"\xff\xfe\x00garbage\x89PNG")
+    binary = write_file(tmp_path / "bin.yaml", b"\xff\xfe\x00garbage\x89PNG")
     for argv in (["check", "--device", "sim-android", "--scenario", binary], ["sim", "serve", "--scenario", binary]):
         code, _, err = run(capsys, *argv)
         assert (code, err) == (2, f"linkedin-optout: error: {binary}: not a UTF-8 text file\n")
@@ -250,9 +243,9 @@ def test_binary_scenario_file(capsys, tmp_path) -> None:
 # --- bounded YAML --------------------------------------------------------------------------------------
 
 def test_alias_bomb_is_refused_fast_everywhere(capsys, tmp_path) -> None:
-    flow = write(tmp_path / "flow.yaml", "steps: [launch]\n" + bomb())
-    devices = write(tmp_path / "devices.yaml", SIM + bomb())
-    scenario = write(tmp_path / "scenario.yaml", "vars:\n" + "".join("  " + line + "\n" for line in bomb().splitlines()))
+    flow = write_file(tmp_path / "flow.yaml", "steps: [launch]\n" + bomb())
+    devices = write_file(tmp_path / "devices.yaml", SIM + bomb())
+    scenario = write_file(tmp_path / "scenario.yaml", "vars:\n" + "".join("  " + line + "\n" for line in bomb().splitlines()))
     began = time.monotonic()
     for argv, where in ((["validate", flow], f"{flow}:6"), (["validate", devices], f"{devices}:7"),
                         (["check", "--devices-file", devices], f"{devices}:7"),
@@ -265,23 +258,23 @@ def test_alias_bomb_is_refused_fast_everywhere(capsys, tmp_path) -> None:
 
 def test_recursive_alias_and_oversized_file(tmp_path) -> None:
     with pytest.raises(ConfigError, match="recursive YAML alias"):
-        load_devices(write(tmp_path / "r.yaml", "devices: &d\n  a: *d\n"))
+        load_devices(write_file(tmp_path / "r.yaml", "devices: &d\n  a: *d\n"))
     with pytest.raises(ConfigError, match=r"big.yaml:1: file too large"):
-        load_devices(write(tmp_path / "big.yaml", "# " + "x" * 1_100_000 + "\n" + SIM))
+        load_devices(write_file(tmp_path / "big.yaml", "# " + "x" * 1_100_000 + "\n" + SIM))
 
 
 def test_ordinary_aliases_still_work(tmp_path) -> None:
-    path = write(tmp_path / "d.yaml", "x: &sim {platform: android, simulator: {scenario: default}}\n"
+    path = write_file(tmp_path / "d.yaml", "x: &sim {platform: android, simulator: {scenario: default}}\n"
                                       "devices:\n  a: *sim\n  b: *sim\n")
     with pytest.raises(ConfigError, match="unknown key 'x'"):
         load_devices(path)  # the anchor holder is an unknown key, but the aliases themselves are fine
-    ok = write(tmp_path / "ok.yaml", "devices:\n  a: &sim {platform: android, simulator: {scenario: default}}\n"
+    ok = write_file(tmp_path / "ok.yaml", "devices:\n  a: &sim {platform: android, simulator: {scenario: default}}\n"
                                      "  b: *sim\n")
     assert list(load_devices(ok).devices) == ["a", "b"]
 
 
 def test_appium_urls_in_devices_yaml_are_checked_like_the_flag(tmp_path) -> None:
-    path = write(tmp_path / "d.yaml", "defaults: {appium: 'http://:4723'}\ndevices:\n"
+    path = write_file(tmp_path / "d.yaml", "defaults: {appium: 'http://:4723'}\ndevices:\n"
                                       "  a: {platform: android, serial: x, appium: 'http://host:99999'}\n"
                                       "  b: {platform: android, serial: y, appium: 'http://grid.lan:4444/wd/hub'}\n")
     with pytest.raises(ConfigErrors) as caught:
@@ -293,14 +286,14 @@ def test_appium_urls_in_devices_yaml_are_checked_like_the_flag(tmp_path) -> None
 
 
 def test_more_scenario_and_device_values_are_typed(tmp_path) -> None:
-    scenario = write(tmp_path / "s.yaml", "faults: {no_persist: 'yes'}\n"
+    scenario = write_file(tmp_path / "s.yaml", "faults: {no_persist: 'yes'}\n"
                                           "interruptions:\n  - {screen: home, popup: permission_notifications, "
                                           "once: 1}\n")
     with pytest.raises(ConfigErrors) as caught:
         load_scenario(scenario)
     assert caught.value.lines == [f"{scenario}:1: faults.no_persist must be true or false",
                                   f"{scenario}:3: interruption once must be true or false"]
-    devices = write(tmp_path / "d.yaml", "devices:\n  a: {platform: android, serial: x,\n"
+    devices = write_file(tmp_path / "d.yaml", "devices:\n  a: {platform: android, serial: x,\n"
                                          "      capabilities: {'appium:when': 2024-01-01}}\n")
     with pytest.raises(ConfigError, match=r"d.yaml:3: device 'a': capability 'appium:when' must be a string"):
         load_devices(devices)
@@ -308,8 +301,8 @@ def test_more_scenario_and_device_values_are_typed(tmp_path) -> None:
 
 def test_device_locale_missing_from_the_flow(capsys, tmp_path) -> None:
     flow = Path(__file__).resolve().parents[2] / "flows" / "linkedin-genai.yaml"
-    small = write(tmp_path / "en-only.yaml", _only_english(flow.read_text()))
-    devices = write(tmp_path / "d.yaml", "devices:\n  a: {platform: android, simulator: {}, locale: nl}\n")
+    small = write_file(tmp_path / "en-only.yaml", _only_english(flow.read_text()))
+    devices = write_file(tmp_path / "d.yaml", "devices:\n  a: {platform: android, simulator: {}, locale: nl}\n")
     code, _, err = run(capsys, "check", "--devices-file", devices, "--flow", small)
     assert (code, err) == (2, f"linkedin-optout: error: {devices}:2: device 'a': flow 'en-only' has no labels for "
                               "locale 'nl'\n")
@@ -328,17 +321,17 @@ def _only_english(text: str) -> str:
 
 
 def test_every_bad_key_of_one_mapping_is_listed(tmp_path) -> None:
-    devices = write(tmp_path / "d.yaml", "devices:\n  a:\n    platform: android\n    serial: x\n    colour: red\n"
+    devices = write_file(tmp_path / "d.yaml", "devices:\n  a:\n    platform: android\n    serial: x\n    colour: red\n"
                                          "    size: 3\n    serial: y\n")
     with pytest.raises(ConfigErrors) as caught:
         load_devices(devices)
     assert [line.split(": ", 1)[0] for line in caught.value.lines] == [f"{devices}:5", f"{devices}:6", f"{devices}:7"]
-    scenario = write(tmp_path / "s.yaml", "state:\n  genai: true\n  signed: true\n")
+    scenario = write_file(tmp_path / "s.yaml", "state:\n  genai: true\n  signed: true\n")
     with pytest.raises(ConfigErrors) as caught:
         load_scenario(scenario)
     assert [line.split(": ", 1)[0] for line in caught.value.lines] == [f"{scenario}:2", f"{scenario}:3"]
     flow_text = (Path(__file__).resolve().parents[2] / "flows" / "linkedin-genai.yaml").read_text()
-    flow = write(tmp_path / "f.yaml", "colour: red\nsize: 3\n" + flow_text)
+    flow = write_file(tmp_path / "f.yaml", "colour: red\nsize: 3\n" + flow_text)
     from mobile.core.flow import load_flow
 
     with pytest.raises(ConfigErrors) as caught:
@@ -349,8 +342,8 @@ def test_every_bad_key_of_one_mapping_is_listed(tmp_path) -> None:
 def test_extends_cycle_names_the_line(tmp_path) -> None:
     a = tmp_path / "a.yaml"
     b = tmp_path / "b.yaml"
-    write(a, f"description: a\nextends: {b}\n")
-    write(b, f"extends: {a}\n")
+    write_file(a, f"description: a\nextends: {b}\n")
+    write_file(b, f"extends: {a}\n")
     with pytest.raises(ConfigError, match=rf"^{b}:1: scenario extends itself \(cycle through {a}\)$"):
         load_scenario(a)
 

@@ -10,6 +10,7 @@ from mobile.cli.main import main
 from mobile.reach.devices import Device
 from mobile.reach.remote import GRID_SESSION_QUEUE_S, is_local, outlast_grid_queue
 from mobile.run.device import client_timeout
+from support import write_file
 
 PHONE = Device(name="phone", platform="android", serial="auto")
 
@@ -34,12 +35,6 @@ def test_client_timeout_outlasts_the_grid_queue():
     assert outlast_grid_queue(client_timeout(android, 200), through_grid=True) == 600
 
 
-def _devices(tmp_path: Path, text: str) -> str:
-    path = tmp_path / "devices.yaml"
-    path.write_text(text)
-    return str(path)
-
-
 @pytest.mark.parametrize(("yaml_text", "argv", "where"), [
     ("devices:\n  phone: {platform: android, serial: auto, appium: 'http://lab.example:4723'}\n",
      ["--device", "phone"], "devices.yaml:2"),
@@ -49,7 +44,7 @@ def _devices(tmp_path: Path, text: str) -> str:
      ["--device", "auto", "--appium-url", "http://lab.example:4723"], "--device"),
 ])
 def test_auto_behind_a_remote_appium_is_a_config_error(tmp_path, capsys, yaml_text, argv, where):
-    devices_file = _devices(tmp_path, yaml_text)
+    devices_file = write_file(tmp_path / "devices.yaml", yaml_text)
     code = main(["check", "--devices-file", devices_file, *argv])
     _, err = capsys.readouterr()
     assert code == 2

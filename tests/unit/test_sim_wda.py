@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import plistlib
 import socket
 import ssl
 import struct
-import urllib.error
-import urllib.request
 from typing import Any, Iterator
 
 import pytest
@@ -19,6 +16,7 @@ from mobile.sim.phone import Phone
 from mobile.sim.w3c.protocol import W3CError
 from mobile.sim.wda.predicate import compile_predicate
 from mobile.sim.wda.usbmuxd import LOCKDOWN_PORT, SimUsbmuxd
+from support import http_json
 
 BUNDLE = "com.linkedin.LinkedIn"
 
@@ -31,14 +29,7 @@ def wda() -> Iterator[SimHandle]:
 
 
 def call(handle: SimHandle, method: str, path: str, body: Any = None) -> tuple[int, dict]:
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(handle.url + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read())
+    return http_json(handle.url + path, method, body)
 
 
 def session(handle: SimHandle) -> str:

@@ -26,17 +26,12 @@ from mobile.sim.phone import Phone
 from mobile.sim.scenario import LABELS_FILE
 
 from phone_driver import PhoneDriver
+from support import write_file
 
 FLOW = find_flow("linkedin-genai")
 PLATFORMS = ("android", "ios")
 LOCALE_SCENARIOS = {"en": "default", "nl": "dutch", "de": "german", "fr": "french", "es": "spanish",
                     "it": "italian", "pt-BR": "portuguese"}
-
-
-def scenario_file(tmp_path: Path, text: str) -> str:
-    path = tmp_path / "scenario.yaml"
-    path.write_text(text, encoding="utf-8")
-    return str(path)
 
 
 def run(platform: str, scenario: Any, mode: str = "apply", **kw: Any) -> tuple[RunResult, PhoneDriver]:
@@ -55,7 +50,7 @@ def read(platform: str, scenario: Any, screen: str) -> Any:
 def test_settings_page_without_its_own_anchors_is_never_data_privacy(platform: str, tmp_path: Path) -> None:
     # The reported case: a Settings page whose section names did not match passed as Data privacy (it shows
     # "Data privacy" and no known section), and the run ended in a false not_offered. Drop its title too.
-    path = scenario_file(tmp_path, "locale: es\nlabels:\n  es: {account_preferences: Cuenta, visibility: Perfil}\n")
+    path = write_file(tmp_path / "scenario.yaml", "locale: es\nlabels:\n  es: {account_preferences: Cuenta, visibility: Perfil}\n")
     xml = Phone(platform, path, latency_scale=0).source_of("settings")
     xml = re.sub(r"<(android\.webkit\.WebView|XCUIElementTypeWebView) [^>]*>",
                  lambda m: m.group(0).replace("Configuración", "Ajustes"), xml)
@@ -67,7 +62,7 @@ def test_settings_page_without_its_own_anchors_is_never_data_privacy(platform: s
 @pytest.mark.parametrize("platform", PLATFORMS)
 @pytest.mark.parametrize("locale", list(LOCALE_SCENARIOS))
 def test_not_offered_data_privacy_is_proven_by_its_own_anchors(platform: str, locale: str, tmp_path: Path) -> None:
-    path = scenario_file(tmp_path, f"locale: {locale}\nstate: {{offered: false}}\n")
+    path = write_file(tmp_path / "scenario.yaml", f"locale: {locale}\nstate: {{offered: false}}\n")
     tree, locales = read(platform, path, "data_privacy")
     assert match.identify_screen(FLOW, tree, locales) == "data_privacy"
     settings, locales = read(platform, path, "settings")
@@ -79,7 +74,7 @@ def test_spanish_with_english_sections_is_not_a_false_not_offered(platform: str,
     # the phone of the report: app in Spanish, the Settings sections still in English
     english = {k: v for k, v in yaml.safe_load(LABELS_FILE.read_text(encoding="utf-8"))["locales"]["en"].items()
                if k in ("account_preferences", "visibility", "privacy_heading", "research_setting")}
-    path = scenario_file(tmp_path, "locale: es\n" + yaml.safe_dump({"labels": {"es": english}}, allow_unicode=True))
+    path = write_file(tmp_path / "scenario.yaml", "locale: es\n" + yaml.safe_dump({"labels": {"es": english}}, allow_unicode=True))
     result, _ = run(platform, path, locale="es")
     assert (result.status, result.before, result.after, result.locale) == ("changed", "on", "off", "es")
     assert all(s.status == "ok" for s in result.steps)
@@ -112,7 +107,7 @@ def test_every_locale_on_both_platforms(platform: str, locale: str) -> None:
 @pytest.mark.parametrize("platform", PLATFORMS)
 @pytest.mark.parametrize("app, web", [("en", "es"), ("it", "de"), ("pt-BR", "en"), ("fr", "it")])
 def test_app_in_one_language_web_settings_in_another(platform: str, app: str, web: str, tmp_path: Path) -> None:
-    path = scenario_file(tmp_path, f"locale: {app}\nweb_locale: {web}\n")
+    path = write_file(tmp_path / "scenario.yaml", f"locale: {app}\nweb_locale: {web}\n")
     settings, locales = read(platform, path, "settings")
     assert set(locales[:2]) == {app, web}  # the screen shows both languages
     assert match.identify_screen(FLOW, settings, locales) == "settings"
@@ -130,7 +125,7 @@ def test_a_requested_locale_is_read_first_but_the_row_decides(platform: str) -> 
 @pytest.mark.parametrize("platform", PLATFORMS)
 def test_switch_row_in_a_language_whose_label_differs_is_not_confirmed(platform: str, tmp_path: Path) -> None:
     # the page is Spanish but the switch's row reads something that is no locale's genai_toggle label
-    path = scenario_file(tmp_path, "locale: es\nlabels:\n  es: {genai_toggle: Usar mis datos para otra cosa}\n")
+    path = write_file(tmp_path / "scenario.yaml", "locale: es\nlabels:\n  es: {genai_toggle: Usar mis datos para otra cosa}\n")
     result, driver = run(platform, path)
     assert result.status == "ui_drift" and result.before is None
     assert driver.phone.log.switch_changes() == []
@@ -158,7 +153,7 @@ def test_long_list_scrolls_inside_the_webview(platform: str) -> None:
 def test_screen_that_cannot_scroll_ends_the_search_at_once(tmp_path: Path) -> None:
     # Settings renamed in the side panel: the side panel has nothing that scrolls (was: scrollGesture with
     # no area -> device_error). Now: ui_drift at once, no scroll sent.
-    path = scenario_file(tmp_path, "labels:\n  en: {settings: Preferences and more}\n")
+    path = write_file(tmp_path / "scenario.yaml", "labels:\n  en: {settings: Preferences and more}\n")
     result, driver = run("android", path)
     assert result.status == "ui_drift" and result.exit_code == 4
     assert driver.scrolls == []
@@ -178,7 +173,7 @@ def test_appium_driver_refuses_a_scroll_without_an_area() -> None:
 @pytest.mark.parametrize("labels", ["{settings: Preferences and more}", "{data_privacy: Privacy of data}",
                                     "{genai_toggle: Use my data for something else}"])
 def test_drift_is_fast_bounded_and_says_what_was_tried(platform: str, labels: str, tmp_path: Path) -> None:
-    path = scenario_file(tmp_path, f"labels:\n  en: {labels}\n")
+    path = write_file(tmp_path / "scenario.yaml", f"labels:\n  en: {labels}\n")
     result, driver = run(platform, path, timeout=20)
     assert result.status == "ui_drift" and result.exit_code == 4
     path_steps = [s for s in result.steps if s.name != "launch"]
@@ -249,7 +244,7 @@ def test_personal_screens_are_masked(platform: str, screen: str, private: list[s
 @pytest.mark.parametrize("platform", PLATFORMS)
 def test_unknown_web_page_after_a_settings_screen_keeps_its_web_text(platform: str, tmp_path: Path) -> None:
     # after drift (the genAI page's switch label renamed) the maintainer sees the new wording
-    path = scenario_file(tmp_path, "labels:\n  en: {genai_toggle: Let LinkedIn train AI on my data}\n")
+    path = write_file(tmp_path / "scenario.yaml", "labels:\n  en: {genai_toggle: Let LinkedIn train AI on my data}\n")
     ctx, look = look_at(platform, "genai", path)
     assert look.screen is None
     ctx.last_known_screen = "data_privacy"
@@ -260,7 +255,7 @@ def test_unknown_web_page_after_a_settings_screen_keeps_its_web_text(platform: s
 
 # --- 7. iOS web text only in `value` ---------------------------------------------------------------------
 def test_ios_value_only_web_text_is_matched(tmp_path: Path) -> None:
-    path = scenario_file(tmp_path, "vars: {ios_web_text: value_only}\n")
+    path = write_file(tmp_path / "scenario.yaml", "vars: {ios_web_text: value_only}\n")
     phone = Phone("ios", path, latency_scale=0)
     genai = parse_page_source(phone.source_of("genai"))
     label = FLOW.label("genai_toggle", "en")[0]
@@ -276,7 +271,7 @@ def test_ios_value_only_web_text_is_matched(tmp_path: Path) -> None:
 
 
 def test_ios_value_only_run_changes_the_setting(tmp_path: Path) -> None:
-    result, _ = run("ios", scenario_file(tmp_path, "vars: {ios_web_text: value_only}\n"))
+    result, _ = run("ios", write_file(tmp_path / "scenario.yaml", "vars: {ios_web_text: value_only}\n"))
     assert (result.status, result.locale, result.verified, result.persisted) == ("changed", "en", True, True)
 
 
