@@ -6,8 +6,6 @@ the LinkedInSim driver forwards them to the phone. `AppUI` holds those calls for
 
 from __future__ import annotations
 
-import json
-import urllib.request
 from typing import Any, Callable, Iterator
 
 import pytest
@@ -20,7 +18,9 @@ from selenium.webdriver.support.ui import WebDriverWait
 from mobile.reach.appium_install import ensure_drivers
 from mobile.reach.appium_server import AppiumServer
 from mobile.core.tree import xpath_literal
+import mobile.sim.launch as launch
 from mobile.sim.launch import SimHandle, start_phone
+from support import http_json
 
 APP_IDS = {"android": "com.linkedin.android", "ios": "com.linkedin.LinkedIn"}
 ANDROID_ACTIVITY = "com.linkedin.android.authenticator.LaunchActivity"
@@ -155,8 +155,33 @@ class AppUI:
 
 def sim_get(handle: SimHandle, path: str) -> Any:
     """GET one of the phone's /sim/* endpoints."""
-    with urllib.request.urlopen(f"{handle.url}{path}", timeout=10) as response:
-        return json.loads(response.read())["value"]
+    status, document = http_json(f"{handle.url}{path}", timeout=10)
+    assert status == 200, document
+    return document["value"]
+
+
+@pytest.fixture
+def phone_logs(monkeypatch: pytest.MonkeyPatch) -> list[list[dict[str, Any]]]:
+    """The /sim/log of every phone the CLI starts (in-process), fetched over HTTP right before it stops."""
+    logs: list[list[dict[str, Any]]] = []
+    real_start = launch.start_phone
+
+    def start(*args: Any, **kwargs: Any) -> SimHandle:
+        handle = real_start(*args, **kwargs)
+        real_stop = handle.stop
+        fetched = False
+
+        def stop() -> None:
+            nonlocal fetched
+            if not fetched:  # stop() is idempotent: the log is taken at the first one
+                fetched = True
+                logs.append(sim_get(handle, "/sim/log"))
+            real_stop()
+        handle.stop = stop  # type: ignore[method-assign]
+        return handle
+
+    monkeypatch.setattr(launch, "start_phone", start)
+    return logs
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from mobile.reach.adb import adb_binary, check_ready, discover, wake_and_unlock
+from mobile.reach.appium_server import free_port
 from mobile.reach.capabilities import capabilities_for, to_payload
 from mobile.cli.main import main
 from mobile.reach.devices import parse_devices, resolve
@@ -24,16 +24,10 @@ CONFIG = parse_devices("devices:\n  sim-android: {platform: android, simulator: 
                        "  phone: {platform: android, serial: auto}\n")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def adb_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     """A private adb server: own port, own HOME (adbkey), no emulator port scanning; killed at the end."""
-    port = _free_port()
+    port = free_port()
     home = tmp_path_factory.mktemp("adb-home")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("ANDROID_ADB_SERVER_PORT", str(port))

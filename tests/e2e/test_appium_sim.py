@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -17,6 +14,7 @@ from selenium.webdriver.common.actions.pointer_input import PointerInput
 from selenium.webdriver.common.by import By
 
 from mobile.sim.launch import spawn_phone
+from support import http_json
 
 
 @pytest.mark.parametrize("platform", ["android", "ios"])
@@ -145,23 +143,13 @@ def test_click_gesture_and_ios_tap(linkedin, sim):
     assert sim(ios.handle, "/sim/state")["screen"] == "side_panel"
 
 
-def _raw(url: str, method: str = "GET") -> tuple[int, dict]:
-    request = urllib.request.Request(url, method=method, data=b"{}" if method == "POST" else None,
-                                     headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read())
-
-
 def test_unknown_commands_are_w3c_errors_never_hangs(linkedin, appium_server):
     ui = linkedin("android")
     session = f"{appium_server.url}/session/{ui.driver.session_id}"
     began = time.monotonic()
-    status, body = _raw(f"{session}/url")  # Appium knows the route, forwards it, the phone does not know it
+    status, body = http_json(f"{session}/url")  # Appium knows the route, forwards it, the phone does not know it
     assert (status, body["value"]["error"]) == (404, "unknown command")
-    status, body = _raw(f"{session}/no/such/thing")  # Appium itself does not know it
+    status, body = http_json(f"{session}/no/such/thing")  # Appium itself does not know it
     assert (status, body["value"]["error"]) == (404, "unknown command")
     with pytest.raises(WebDriverException, match="Unsupported execute method 'mobile: shell'"):
         ui.driver.execute_script("mobile: shell", {"command": "id"})

@@ -5,12 +5,10 @@ fetched just before the CLI stops the phone) proves what was and was not tapped.
 from __future__ import annotations
 
 import json
-import urllib.request
 from typing import Any
 
 import pytest
 
-import mobile.sim.launch as launch
 from mobile.cli.main import main
 
 # scenario -> (check status, check state, apply status, apply before, apply after)
@@ -46,28 +44,6 @@ EXIT = {"changed": 0, "unchanged": 0, "not_offered": 0, "mismatch": 1, "verify_f
 NO_TAP = ("signed-out", "signed-out-form", "app-missing", "pin-locked")
 # fast phones, except `slow`, which must stay slower than the runner's first look (late switch)
 LATENCY = {"slow": "0.1"}
-
-
-@pytest.fixture
-def phone_logs(monkeypatch: pytest.MonkeyPatch) -> list[list[dict[str, Any]]]:
-    """Every phone the CLI starts keeps its /sim/log, fetched over HTTP right before it stops."""
-    logs: list[list[dict[str, Any]]] = []
-    real_start = launch.start_phone
-
-    def start(*args: Any, **kwargs: Any) -> launch.SimHandle:
-        handle = real_start(*args, **kwargs)
-        real_stop = handle.stop
-
-        def stop() -> None:
-            if not handle._stopped:
-                with urllib.request.urlopen(f"{handle.url}/sim/log", timeout=10) as response:
-                    logs.append(json.loads(response.read())["value"])
-            real_stop()
-        handle.stop = stop  # type: ignore[method-assign]
-        return handle
-
-    monkeypatch.setattr(launch, "start_phone", start)
-    return logs
 
 
 def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, Any], str]:

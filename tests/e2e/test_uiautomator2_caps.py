@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import urllib.error
 import urllib.request
@@ -14,18 +13,12 @@ import pytest
 
 from mobile.reach.adb import adb_binary
 from mobile.reach.appium_install import LocalDriver, install_local_driver
-from mobile.reach.appium_server import APPIUM_DIR, AppiumServer, appium_binary
+from mobile.reach.appium_server import APPIUM_DIR, AppiumServer, appium_binary, free_port
 from mobile.reach.capabilities import capabilities_for, to_payload
 from mobile.reach.devices import Device
 
 pytestmark = pytest.mark.e2e
 DRIVER_DIR = APPIUM_DIR / "node_modules" / "appium-uiautomator2-driver"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +28,7 @@ def appium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppiumServer]:
     sdk_tools = root / "sdk" / "platform-tools"
     sdk_tools.mkdir(parents=True)
     (sdk_tools / "adb").symlink_to(adb_binary())  # appium-adb finds adb through ANDROID_HOME
-    adb_port = _free_port()
+    adb_port = free_port()
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("ANDROID_HOME", str(root / "sdk"))
         patch.setenv("ANDROID_ADB_SERVER_PORT", str(adb_port))

@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import json
 import re
-import urllib.request
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-import mobile.sim.launch as launch
 from mobile.cli.main import main
+from support import write_file
 
 PLATFORMS = ("android", "ios")
 
@@ -24,41 +22,13 @@ def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, 
     return code, json.loads(out)["results"][0]
 
 
-@pytest.fixture
-def phone_logs(monkeypatch: pytest.MonkeyPatch) -> list[list[dict[str, Any]]]:
-    """The /sim/log of every phone the CLI starts, fetched right before it stops."""
-    logs: list[list[dict[str, Any]]] = []
-    real_start = launch.start_phone
-
-    def start(*args: Any, **kwargs: Any) -> launch.SimHandle:
-        handle = real_start(*args, **kwargs)
-        real_stop = handle.stop
-
-        def stop() -> None:
-            if not handle._stopped:
-                with urllib.request.urlopen(f"{handle.url}/sim/log", timeout=10) as response:
-                    logs.append(json.loads(response.read())["value"])
-            real_stop()
-        handle.stop = stop  # type: ignore[method-assign]
-        return handle
-
-    monkeypatch.setattr(launch, "start_phone", start)
-    return logs
-
-
-def scenario(tmp_path: Path, text: str) -> str:
-    path = tmp_path / "scenario.yaml"
-    path.write_text(text, encoding="utf-8")
-    return str(path)
-
-
 @pytest.mark.parametrize("platform", PLATFORMS)
 def test_spanish_phone_with_locale_es_is_changed_not_a_false_not_offered(platform, appium_server, capsys,
                                                                           monkeypatch, tmp_path):
     # the issue's command: printf 'locale: es\n' > es.yaml; apply --scenario es.yaml --locale es
     monkeypatch.setenv("LINKEDIN_SIM_LATENCY_SCALE", "0")
     code, result = cli(capsys, "apply", "--device", f"sim-{platform}", "--scenario",
-                       scenario(tmp_path, "locale: es\n"), "--locale", "es", "--appium-url", appium_server.url)
+                       write_file(tmp_path / "scenario.yaml", "locale: es\n"), "--locale", "es", "--appium-url", appium_server.url)
     assert (code, result["status"], result["locale"], result["after"]) == (0, "changed", "es", "off")
     assert [s["status"] for s in result["steps"]] == ["ok"] * 7
 
@@ -68,7 +38,7 @@ def test_spanish_not_offered_is_given_on_the_proven_data_privacy_page(platform, 
                                                                      monkeypatch, tmp_path):
     monkeypatch.setenv("LINKEDIN_SIM_LATENCY_SCALE", "0")
     code, result = cli(capsys, "check", "--device", f"sim-{platform}", "--scenario",
-                       scenario(tmp_path, "locale: es\nstate: {offered: false}\n"), "--appium-url", appium_server.url)
+                       write_file(tmp_path / "scenario.yaml", "locale: es\nstate: {offered: false}\n"), "--appium-url", appium_server.url)
     assert (code, result["status"], result["locale"]) == (0, "not_offered", "es")
     assert result["steps"][-1]["screen"] == "data_privacy"
 
@@ -77,7 +47,7 @@ def test_spanish_not_offered_is_given_on_the_proven_data_privacy_page(platform, 
 def test_app_and_web_settings_in_different_languages(platform, appium_server, capsys, monkeypatch, tmp_path):
     monkeypatch.setenv("LINKEDIN_SIM_LATENCY_SCALE", "0")
     code, result = cli(capsys, "apply", "--device", f"sim-{platform}", "--scenario",
-                       scenario(tmp_path, "locale: it\nweb_locale: pt-BR\n"), "--appium-url", appium_server.url)
+                       write_file(tmp_path / "scenario.yaml", "locale: it\nweb_locale: pt-BR\n"), "--appium-url", appium_server.url)
     assert (code, result["status"], result["locale"]) == (0, "changed", "pt-BR")
 
 
@@ -87,7 +57,7 @@ def test_drift_is_fast_bounded_and_honest(platform, appium_server, capsys, monke
     # ~96 s / ~124 commands of "recovered" cycles on iOS
     monkeypatch.setenv("LINKEDIN_SIM_LATENCY_SCALE", "0.3")
     code, result = cli(capsys, "apply", "--device", f"sim-{platform}", "--timeout", "6", "--scenario",
-                       scenario(tmp_path, "labels:\n  en: {settings: Preferences and more}\n"),
+                       write_file(tmp_path / "scenario.yaml", "labels:\n  en: {settings: Preferences and more}\n"),
                        "--appium-url", appium_server.url)
     assert (code, result["status"]) == (4, "ui_drift")
     path_ms = sum(s["ms"] for s in result["steps"] if s["name"] != "launch")
@@ -103,7 +73,7 @@ def test_drift_is_fast_bounded_and_honest(platform, appium_server, capsys, monke
 def test_ios_web_text_only_in_value(appium_server, capsys, monkeypatch, tmp_path):
     monkeypatch.setenv("LINKEDIN_SIM_LATENCY_SCALE", "0")
     code, result = cli(capsys, "apply", "--device", "sim-ios", "--scenario",
-                       scenario(tmp_path, "vars: {ios_web_text: value_only}\n"), "--appium-url", appium_server.url)
+                       write_file(tmp_path / "scenario.yaml", "vars: {ios_web_text: value_only}\n"), "--appium-url", appium_server.url)
     assert (code, result["status"], result["verified"], result["persisted"]) == (0, "changed", True, True)
 
 
