@@ -40,7 +40,9 @@ class U2Server:
         self._httpd = _HTTPServer(("127.0.0.1", 0), _Handler)
         self._httpd.u2 = self
         self.port: int = self._httpd.server_address[1]
-        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.02,), name=f"u2-server-{self.port}", daemon=True)
+        # stop() waits for serve_forever to notice: a 20 ms poll, not the default half second
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.02,), name=f"u2-server-{self.port}",
+                                        daemon=True)
         self._connections: set[socket.socket] = set()
         self._conn_lock = threading.Lock()
 
