@@ -12,6 +12,7 @@ and the deepest screen reached is the one on top. `matching_screens` lists every
 from __future__ import annotations
 
 import re
+import weakref
 from dataclasses import dataclass
 
 from mobile.core.flow_schema import Candidate, Flow, Interruption, Locales, ToggleStep, as_locales, spellings
@@ -111,18 +112,36 @@ def word_mention(flow: Flow, tree: Tree, key: str, locales: Locales) -> str | No
     return None
 
 
+# id(flow) -> its own spellings (below); an entry leaves with its flow. Every page read scores the locales,
+# and these depend on the flow alone: worked out once per flow, not once per page.
+_OWN_SPELLINGS: dict[int, tuple[tuple[tuple[str, frozenset[str]], ...], ...]] = {}
+
+
+def _own_spellings(flow: Flow) -> tuple[tuple[tuple[str, frozenset[str]], ...], ...]:
+    """Per label key (state words aside), per locale: the normalised spellings no other locale has."""
+    key = id(flow)
+    found = _OWN_SPELLINGS.get(key)
+    if found is None:
+        per_key = []
+        for name, per_locale in flow.labels.items():
+            if name in STATE_WORDS:
+                continue
+            spelled = {loc: frozenset(normalize_text(s) for s in per_locale[loc]) for loc in flow.locales}
+            # a spelling shared with another locale ("Privacy") proves nothing about the language
+            per_key.append(tuple((loc, mine - frozenset().union(*(s for other, s in spelled.items() if other != loc)))
+                                 for loc, mine in spelled.items()))
+        found = _OWN_SPELLINGS[key] = tuple(per_key)
+        weakref.finalize(flow, _OWN_SPELLINGS.pop, key, None)
+    return found
+
+
 def locale_scores(flow: Flow, tree: Tree) -> dict[str, int]:
     """Per locale, how many label keys show a spelling that only that locale has (state words aside)."""
     texts = tree.memo("match.texts", _tree_texts)
     scores: dict[str, int] = {}
-    for key, per_locale in flow.labels.items():
-        if key in STATE_WORDS:
-            continue
-        spellings = {loc: {normalize_text(s) for s in per_locale[loc]} for loc in flow.locales}
-        for loc, mine in spellings.items():
-            # a spelling shared with another locale ("Privacy") proves nothing about the language
-            others = set().union(*(s for other, s in spellings.items() if other != loc))
-            if any(s in texts and s not in others for s in mine):
+    for per_locale in _own_spellings(flow):
+        for loc, own in per_locale:
+            if not own.isdisjoint(texts):
                 scores[loc] = scores.get(loc, 0) + 1
     return scores
 
