@@ -22,6 +22,7 @@ from mobile.errors import AmbiguousMatch
 from mobile.output.redact import MASK, redact_source
 from mobile.output.result import RunResult
 from mobile.engine.runner import Runner, kept_nodes
+from mobile.sim.app import load_labels
 from mobile.sim.phone import Phone
 from mobile.sim.scenario import LABELS_FILE
 
@@ -72,7 +73,7 @@ def test_not_offered_data_privacy_is_proven_by_its_own_anchors(platform: str, lo
 @pytest.mark.parametrize("platform", PLATFORMS)
 def test_spanish_with_english_sections_is_not_a_false_not_offered(platform: str, tmp_path: Path) -> None:
     # the phone of the report: app in Spanish, the Settings sections still in English
-    english = {k: v for k, v in yaml.safe_load(LABELS_FILE.read_text(encoding="utf-8"))["locales"]["en"].items()
+    english = {k: v for k, v in load_labels(LABELS_FILE)["en"].items()
                if k in ("account_preferences", "visibility", "privacy_heading", "research_setting")}
     path = write_file(tmp_path / "scenario.yaml", "locale: es\n" + yaml.safe_dump({"labels": {"es": english}}, allow_unicode=True))
     result, _ = run(platform, path, locale="es")
@@ -82,7 +83,7 @@ def test_spanish_with_english_sections_is_not_a_false_not_offered(platform: str,
 
 # --- 3. all seven locales, mixed-language screens -------------------------------------------------------
 def test_the_phone_carries_every_label_in_every_locale() -> None:
-    table = yaml.safe_load(LABELS_FILE.read_text(encoding="utf-8"))["locales"]
+    table = load_labels(LABELS_FILE)  # the phone's own reading of its labels file
     assert set(table) == set(LOCALE_SCENARIOS)
     for locale, labels in table.items():
         assert set(labels) == set(table["en"]), f"{locale} lacks {sorted(set(table['en']) - set(labels))}"
