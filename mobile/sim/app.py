@@ -209,7 +209,7 @@ def _matches(when: Any, ctx: ResolveContext) -> bool:
 
 def _expand(specs: list, ctx: ResolveContext, fmt: _Format) -> list[tuple[dict, dict]]:
     """Apply `when` and `repeat`; yields (spec, extra format variables)."""
-    out = []
+    out: list[tuple[dict, dict]] = []
     for spec in specs:
         if not _matches(spec.get("when"), ctx):
             continue
