@@ -29,9 +29,9 @@ Booleans = Literal["1.1", "1.2"]
 _PREFIX = "tag:yaml.org,2002:"
 _STR = _PREFIX + "str"
 _MERGE = _PREFIX + "merge"
+_NODE_KINDS = {"map": "mapping", "set": "mapping", "seq": "sequence", "omap": "sequence", "pairs": "sequence"}
 # the YAML types a plain value (JSON-like) can have; others (timestamp, binary, set, omap, pairs) are kept as
 # their text or structure with their tag, so that a checker can refuse them
-_NODE_KINDS = {"map": "mapping", "set": "mapping", "seq": "sequence", "omap": "sequence", "pairs": "sequence"}
 PLAIN_TAGS = frozenset({"str", "int", "float", "bool", "null", "map", "seq"})
 
 
@@ -174,21 +174,33 @@ class _Builder:
         return Raw(value, line, tag=tag)
 
     def _entries(self, node: yaml.MappingNode) -> tuple[tuple[Raw, Raw], ...]:
-        """A mapping's entries: those merged in by `<<: *alias` (as PyYAML merges them: a later merged map
-        and the mapping's own keys win, without being repeated keys), then its own, repeats included."""
-        own = sum(1 for key_node, _ in node.value if key_node.tag != _MERGE)
-        self.loader.flatten_mapping(node)  # puts the merged entries first, in PyYAML's order
-        merged_count = len(node.value) - own
-        own_pairs = [(self.build(k), self.build(v)) for k, v in node.value[merged_count:]]
-        own_keys = {key.text_key for key, _ in own_pairs}
-        merged: dict[str | None, tuple[Raw, Raw]] = {}
-        for key_node, value_node in node.value[:merged_count]:
-            key = self.build(key_node)
-            if key.text_key is None:  # not a string: left for the checker to refuse
-                merged[f"\0{len(merged)}"] = (key, self.build(value_node))
-            elif key.text_key not in own_keys:
-                merged[key.text_key] = (key, self.build(value_node))
-        return (*merged.values(), *own_pairs)
+        """A mapping's entries: first those merged in by `<<: *alias` or `<<: [*a, *b]` (a key the mapping
+        has itself, or an earlier merged map has, wins over them, without being a repeated key), then its
+        own, repeats included. The composed nodes are left as they are (PyYAML's merge rewrites them)."""
+        own: list[tuple[Raw, Raw]] = []
+        sources: list[Raw] = []
+        for key_node, value_node in node.value:
+            if key_node.tag != _MERGE:
+                own.append((self.build(key_node), self.build(value_node)))
+                continue
+            merged = self.build(value_node)
+            for source in merged.value if isinstance(merged.value, list) else [merged]:
+                if not isinstance(source.value, dict):
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"expected a mapping or list of mappings for merging, but found {source.kind}",
+                        value_node.start_mark)
+                sources.append(source)
+        if not sources:
+            return tuple(own)
+        taken = {key.text_key for key, _ in own}
+        merged_entries: list[tuple[Raw, Raw]] = []
+        for source in sources:
+            for key, value in source.pairs:
+                text = key.text_key
+                if text is None or text not in taken:  # a key that is no string stays, for the checker to refuse
+                    merged_entries.append((key, value))
+                    taken.add(text)
+        return (*merged_entries, *own)
 
 
 def _node_kind(node: yaml.Node) -> str:
@@ -230,7 +242,7 @@ def plain(raw: Raw, source: str) -> Any:
     return raw.value
 
 
-class LineDict(dict):  # type: ignore[type-arg]  # keys are whatever the YAML says (a checker refuses others)
+class LineDict(dict[Any, Any]):  # keys are whatever the YAML says (a checker refuses the others)
     """A YAML mapping that remembers the line of itself and of each key (what `lined` builds)."""
 
     line: int = 0
