@@ -109,7 +109,7 @@ def test_merge_keys_merge_and_may_be_overridden() -> None:
         lined(load("use:\n  x: 1\n  <<: {x: 2}\n  x: 3\n"), "f")  # two own keys still repeat
     nested = load("base: &b {x: 1}\nmid: &m {<<: *b, x: 3}\ntop: {<<: *m, z: 4}\n")
     assert plain(nested, "f")["top"] == {"x": 3, "z": 4}  # what `mid` says (PyYAML's own merge gives x: 1)
-    with pytest.raises(ConfigError, match=r"^f:1: invalid YAML: expected a mapping or list of mappings for merging"):
+    with pytest.raises(ConfigError, match=r"^f.yaml:1: invalid YAML: expected a mapping or list of mappings for merging"):
         load("a: {<<: 5}\n")
 
 
