@@ -14,6 +14,7 @@ from mobile.core.flow import find_flow
 from mobile.core.flow_schema import Flow
 from mobile.errors import DeviceError
 from mobile.drivers.replay import ReplayDriver, ReplayScreen
+from mobile.engine.abort import Abort, Cause
 from mobile.engine.runner import Callbacks, Runner
 from support import FakeClock
 
@@ -401,6 +402,26 @@ def test_a_flow_without_transition_lengths_reads_at_once_and_never_holds() -> No
     """Without `defaults: transition_ms` nothing is expected: every read goes at once (the read paces itself)."""
     driver, _, holds = cold_start_run(dataclasses.replace(FLOW, transition_s={}))
     assert holds == [] and driver.events.count("source()") >= 4
+
+
+def test_a_hold_before_a_read_ends_when_the_run_is_aborted() -> None:
+    """A signal during the cold start's hold: the hold returns at once and the next read stops the run."""
+    class RecordingAbort(Abort):
+        def __init__(self) -> None:
+            super().__init__()
+            self.waits: list[tuple[float | None, bool]] = []
+
+        def wait(self, timeout: float | None = None) -> bool:
+            self.waits.append((timeout, self.tripped))
+            return super().wait(timeout)
+
+    splash = UNKNOWN.replace("com.google.android.apps.nexuslauncher", "com.linkedin.android")
+    driver = android_script(home=ReplayScreen("home", [splash, splash, xml("home")], {PHOTO: "side_panel"}))
+    abort = RecordingAbort()
+    driver.on_command = lambda: abort.trip(Cause("SIGINT received: stopped before the next tap", 130, 2))
+    result = Runner(FLOW, driver, "check", abort=abort).run()  # the default sleeper: the abort's wait
+    assert result.status == "interrupted" and driver.events == ["source()"]
+    assert len(abort.waits) == 1 and abort.waits[0][1] and abort.waits[0][0] is not None and abort.waits[0][0] > 1
 
 
 def test_app_left_on_an_unknown_screen_is_restarted_once() -> None:
