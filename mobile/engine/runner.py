@@ -91,6 +91,9 @@ class Runner:
 
     def _finish(self, ctx: RunContext, result: RunResult, started: float) -> RunResult:
         result.locale = ctx.locale or result.locale
+        asked = self.locale if self.locale and self.locale != "auto" else None
+        if asked and ctx.locale and ctx.locale != asked:  # --locale is read first, never the only language
+            result.message = f"{result.message} (the switch's row reads {ctx.locale}, not the asked {asked})"
         result.duration_s = self.clock() - started
         result.commands = self.driver.commands
         result.source_reads = self.driver.source_reads

@@ -404,6 +404,14 @@ def test_a_flow_without_transition_lengths_reads_at_once_and_never_holds() -> No
     assert holds == [] and driver.events.count("source()") >= 4
 
 
+def test_an_asked_locale_the_row_does_not_read_is_said_in_the_message() -> None:
+    result = Runner(FLOW, android_script(), "check", locale="de").run()
+    assert result.status == "unchanged" and result.locale == "en"
+    assert result.message.endswith("(the switch's row reads en, not the asked de)")
+    plain = Runner(FLOW, android_script(), "check", locale="en").run()
+    assert "asked" not in plain.message
+
+
 def test_a_hold_before_a_read_ends_when_the_run_is_aborted() -> None:
     """A signal during the cold start's hold: the hold returns at once and the next read stops the run."""
     class RecordingAbort(Abort):
