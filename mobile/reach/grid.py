@@ -56,6 +56,12 @@ def sim_stereotype(platform: str, sim_url: str | None = None, slot: int = 0) -> 
     return stereotype
 
 
+def u2_stereotype() -> dict[str, Any]:
+    """A slot for the real UiAutomator2 driver on any Android phone (the request names the phone's udid and
+    the adb server's port; a systemPort in the stereotype would only match requests that name the same)."""
+    return {"platformName": "Android", "appium:automationName": "UiAutomator2"}
+
+
 def load_template(name: str) -> dict[str, Any]:
     """A TOML file of ci/grid as nested dicts."""
     with open(GRID_DIR / name, "rb") as handle:
