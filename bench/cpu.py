@@ -154,19 +154,21 @@ class CpuSampler:
         """(role, label, CPU seconds) per main process (helpers booked to their owner), largest first."""
         with self._lock:
             procs = list(self.procs.values())
-            cpu = {p.key: (p.own - p.first_own) + (p.children - p.first_children) for p in procs}
-            for p in procs:  # a dead, sampled child is in its parent's cutime: count it once
-                if not p.alive:
-                    parent = self.procs.get(p.ppid)
-                    if parent is not None and parent.key in cpu:
-                        cpu[parent.key] -= p.own + p.children
+            reaped = {p.key: p.children - p.first_children for p in procs}
+            for p in procs:  # a dead, sampled child is in its parent's cutime if the parent reaped it: count once
+                parent = self.procs.get(p.ppid)
+                if not p.alive and parent is not None and parent.key in reaped:
+                    reaped[parent.key] -= p.own + p.children
+            # what is left of the cutime: children no sample saw (a child that outlived its parent was reaped
+            # by init, so the parent's cutime never held it: never below 0)
+            cpu = {p.key: (p.own - p.first_own) + max(0.0, reaped[p.key]) for p in procs}
             totals: dict[str, tuple[str, str, float]] = {}
             for p in procs:
                 owner = self._owner(p)
                 role = role_of(owner.argv)
                 label = f"{role} {owner.key.split(':')[0]}"
                 previous = totals.get(owner.key, (role, label, 0.0))[2]
-                totals[owner.key] = (role, label, previous + max(0.0, cpu[p.key]))
+                totals[owner.key] = (role, label, previous + cpu[p.key])
         return sorted(((r, lbl, round(v, 2)) for r, lbl, v in totals.values()), key=lambda t: (t[0], -t[2]))
 
     def by_role(self) -> dict[str, float]:

@@ -90,7 +90,12 @@ def node_config(port: int, hub: dict, appium_url: str, stereotypes: list[dict[st
     # Grid must not end a session that Appium still keeps: same idle limit as appium:newCommandTimeout.
     config["node"]["session-timeout"] = NEW_COMMAND_TIMEOUT
     config["relay"]["url"] = appium_url.rstrip("/")
-    config["relay"]["configs"] = [item for s in stereotypes for item in ("1", json.dumps(s, sort_keys=True))]
+    # identical stereotypes are one entry with that many sessions (Grid keeps one slot per distinct entry)
+    counts: dict[str, int] = {}
+    for stereotype in stereotypes:
+        key = json.dumps(stereotype, sort_keys=True)
+        counts[key] = counts.get(key, 0) + 1
+    config["relay"]["configs"] = [item for key, n in counts.items() for item in (str(n), key)]
     return config
 
 

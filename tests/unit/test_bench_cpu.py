@@ -100,3 +100,19 @@ def test_a_daemonized_server_stays_followed(monkeypatch: pytest.MonkeyPatch) -> 
     table["3000"] = (9.0, 0.0, server, "1", "10")  # another user's adb server: not ours
     sampler._sample()
     assert sampler.by_role() == {"adb": 1.5}
+
+
+def test_a_child_the_parent_did_not_reap_is_not_taken_off_the_parent(monkeypatch: pytest.MonkeyPatch) -> None:
+    sampler = CpuSampler()
+    sampler.root = "1000"
+    tool = ["python", "-m", "mobile", "check"]
+    table = {"1000": (0.0, 0.0, ["bench"], "1", "1"), "1001": (0.0, 0.0, tool, "1000", "2")}
+    _fake_proc(monkeypatch, table)
+    sampler._sample()
+    sampler._baseline = False
+    table["1002"] = (4.0, 0.0, appium(1), "1001", "3")
+    table["1001"] = (1.5, 0.0, tool, "1000", "2")
+    sampler._sample()
+    del table["1002"]  # killed; the tool exited without waiting, init reaped it: the tool's cutime stays 0
+    sampler._sample()
+    assert sampler.by_role() == {"appium": 4.0, "tool": 1.5}
