@@ -163,6 +163,28 @@ def table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
+def knees(rows: list[Row]) -> list[str]:
+    """Per mode: where throughput stops growing, and whether an Appium server or the machine was the limit."""
+    lines = []
+    for mode in dict.fromkeys(row.mode for row in rows):
+        mine = [row for row in rows if row.mode == mode and not row.errors]
+        if not mine:
+            continue
+        rates = [(60 * row.phones / row.wall_s, row) for row in mine]
+        best_rate, best = max(rates, key=lambda pair: pair[0])
+        # the knee: the first size after which doubling the phones adds less than half of them in throughput
+        pairs = zip(rates, rates[1:])
+        knee = next((a.phones for (ra, a), (rb, b) in pairs if rb < ra * (1 + 0.5 * (b.phones / a.phones - 1))), None)
+        busiest = max(row.busiest_appium_core_pct for row in mine)
+        busy = max(row.machine_busy_pct for row in mine)
+        limit = ("an Appium server (>= 80% of a core)" if busiest >= 80 else
+                 f"not an Appium server (busiest {busiest:.0f}% of a core)" + (
+                     f"; the machine's CPUs ({busy:.0f}% busy)" if busy >= 90 else ""))
+        lines.append(f"{mode}: best {best_rate:.1f} sessions/min at {best.phones} phones; throughput knee "
+                     f"{'after ' + str(knee) + ' phones' if knee else 'not reached'}; limit: {limit}")
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse options, run, print the table (or the JSON document)."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -208,9 +230,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps({"command": command, "driver": args.driver, "cpus": os.cpu_count(), "appium_start_s": startup,
                           "appium_start_cpu_s": startup_cpu,
-                          "rows": [asdict(row) for row in rows]}, indent=1))
+                          "rows": [asdict(row) for row in rows], "knees": knees(rows)}, indent=1))
     else:
-        print("\n" + table(rows) + "\n" + footer)
+        print("\n" + table(rows) + "\n" + footer + "\n" + "\n".join(knees(rows)))
     if failures:
         print(f"runs with phones that were not read: {', '.join(failures)}", file=out)
     return 1 if failures else 0
