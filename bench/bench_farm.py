@@ -1,11 +1,13 @@
 """Benchmark: farm scaling of `linkedin-optout check --group farm --parallel N`, CPU per process.
 
-Run: .venv/bin/python bench/bench_farm.py [--phones 1,2,4,8] [--modes direct,servers,grid] [--appium-servers 2]
+Run: .venv/bin/python bench/bench_farm.py [--phones 1,2,4,8] [--modes direct,servers,url,grid] [--appium-servers 2]
                                           [--driver uiautomator2|linkedinsim] [--latency-scale 1] [--json]
 Modes: `direct` = one Appium server, which the CLI starts (on its private adb server for UiAutomator2);
-`servers` = the CLI's `--appium-servers N` (N servers, sessions spread over them); `grid` = a local Selenium
-Grid 4 with N relay nodes, each in front of its own Appium with the uiautomator2 driver (the Grid and its
-Appium servers start before the clock; in the other modes the wall time includes the CLI starting Appium).
+`servers` = the CLI's `--appium-servers N` (N servers, sessions spread over them); `url` = one Appium the
+bench starts before the clock and reuses for every size (`--appium-url`); `grid` = a local Selenium Grid 4 with
+N relay nodes, each in front of its own Appium with the uiautomator2 driver (also started before the clock).
+In direct and servers the wall time includes the CLI starting its Appium servers (cold, as a user runs it);
+url and grid measure warm servers, so compare direct with servers and url with grid.
 By default the phones are driven through the real UiAutomator2 driver over adb, where Appium does real work
 per command (with `--driver linkedinsim` Appium only forwards and the phones sleep: flat by construction).
 
@@ -40,7 +42,9 @@ from mobile.run.farm import local_farm  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 DRIVER = {"linkedinsim": "", "uiautomator2": ", driver: uiautomator2"}
-MODES = ("direct", "servers", "grid")
+MODES = ("direct", "servers", "url", "grid")
+LABELS = {"direct": "one Appium, CLI-started", "servers": "{n} Appium, CLI-started", "url": "one Appium, pre-started",
+          "grid": "Grid, {n} nodes, pre-started"}
 
 
 @dataclass
@@ -113,7 +117,7 @@ def bench(sizes: list[int], modes: list[str], latency: float, work: Path, driver
     rows: list[Row] = []
 
     def record(row: Row) -> None:
-        if row.mode != "grid" and driver == "uiautomator2":  # the CLI started its servers inside the clock
+        if row.mode in ("direct", "servers") and driver == "uiautomator2":  # the CLI started them in the clock
             started = min(row.appium_servers, row.phones)
             row.appium_cpu_per_session_s = round(max(0.0, row.cpu_s.get("appium", 0.0) - started * startup_cpu)
                                                  / row.phones, 2)
@@ -122,11 +126,12 @@ def bench(sizes: list[int], modes: list[str], latency: float, work: Path, driver
             f"{row.load_after:.1f}  cpu {row.cpu_s}{'  ERRORS ' + str(row.errors) if row.errors else ''}")
 
     for mode in modes:
-        if mode in ("direct", "servers"):
-            count = 1 if mode == "direct" else servers
-            # LinkedInSim: one Appium the bench starts (not timed); UiAutomator2: the CLI starts it on its adb
-            shared = AppiumServer(log_path=work / mode / "appium.log") if driver == "linkedinsim" and count == 1 \
-                else None
+        if mode in ("direct", "servers", "url"):
+            count = servers if mode == "servers" else 1
+            # url (and LinkedInSim, whose phones need no adb): one Appium the bench starts before the clock; the
+            # UiAutomator2 sessions name the private adb server's port, so any Appium of this machine serves them
+            shared = AppiumServer(log_path=work / mode / "appium.log") \
+                if mode == "url" or driver == "linkedinsim" and count == 1 else None
             url = shared.start().url if shared is not None else None
             try:
                 for n in sizes:
@@ -151,8 +156,7 @@ def table(rows: list[Row]) -> str:
             "% of a core | adb server s | tool+phones s | Grid JVMs s | machine busy % | load 1 min before->after |")
     lines = [head, "|" + " --- |" * (head.count("|") - 1)]
     for row in rows:
-        label = {"direct": "one Appium", "servers": f"{row.appium_servers} Appium (CLI)",
-                 "grid": f"Grid, {row.appium_servers} nodes"}[row.mode]
+        label = LABELS[row.mode].format(n=row.appium_servers)
         ratio = f"{row.wall_s / one[row.mode]:.2f}x" if one.get(row.mode) else "-"
         cpu = row.cpu_s
         lines.append(
@@ -189,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     """Parse options, run, print the table (or the JSON document)."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--phones", default="1,2,4,8", help="comma-separated fleet sizes (default 1,2,4,8)")
-    parser.add_argument("--modes", default=",".join(MODES), help="any of direct, servers, grid (default all)")
+    parser.add_argument("--modes", default=",".join(MODES), help="any of direct, servers, url, grid (default all)")
     parser.add_argument("--appium-servers", type=int, default=2, metavar="N",
                         help="servers mode: the CLI's --appium-servers N; grid mode: N nodes (default 2)")
     parser.add_argument("--driver", choices=tuple(DRIVER), default="uiautomator2",

@@ -34,8 +34,8 @@ def test_a_saturated_appium_server_is_named() -> None:
 def test_table_has_one_line_per_run_with_the_load_average() -> None:
     lines = table([row("direct", 1, 20.0), row("servers", 2, 30.0)]).splitlines()
     assert len(lines) == 4 and lines[0].count("|") == lines[1].count("|") == lines[2].count("|")
-    assert "| one Appium | 1 | 20.0 | 1.00x | 3.0 |" in lines[2]
-    assert "| 2 Appium (CLI) | 2 | 30.0 | - |" in lines[3]  # no 1-phone run in that mode: no ratio
+    assert "| one Appium, CLI-started | 1 | 20.0 | 1.00x | 3.0 |" in lines[2]
+    assert "| 2 Appium, CLI-started | 2 | 30.0 | - |" in lines[3]  # no 1-phone run in that mode: no ratio
     assert lines[3].endswith("| 1.0 -> 2.0 |")
 
 
