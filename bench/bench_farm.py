@@ -106,7 +106,7 @@ def timed_check(mode: str, devices: Path, count: int, latency: float, appium_url
         errors = {r["device"]: r["message"] for r in document["results"] if r["status"] != "unchanged"}
     except (ValueError, KeyError):
         errors = {"run": f"exit {run.returncode}: {run.stderr.strip()[-500:]}"}
-    return Row(mode, count, appium_servers, round(wall, 1), load_before, os.getloadavg()[0],
+    return Row(mode, count, appium_servers, round(wall, 1), round(load_before, 2), round(os.getloadavg()[0], 2),
                round(100 * (busy1 - busy0) / max(1, total1 - total0), 0), cpu.by_role(), processes,
                round(sum(appium) / count, 2), round(100 * max(appium, default=0.0) / wall, 0), errors)
 
