@@ -2,7 +2,7 @@
 
 Run: .venv/bin/python bench/bench_core.py [--nodes 5000] [--runs 50]
 Prints median, p95, min and worst (max) in ms for parse alone and for parse + locate (wall time, and the
-process's CPU time, which other processes' load moves least), with the load average
+process's CPU time, which other processes' load moves less, though they still share its caches and cores), with the load average
 before and after the runs; exits 1 when the median parse + locate is 50 ms or more (the budget; the worst
 of N is printed too, but one run can land behind another process on a shared machine).
 "Locate" is what the runner does with every page source, through the real flow
