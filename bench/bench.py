@@ -52,11 +52,13 @@ from mobile.sim.profiles import known_profiles  # noqa: E402
 PATH = ("side_panel", "settings", "data_privacy", "genai")  # the screens the four path taps open
 
 
-def lower_bound(phone: Any, mode: str) -> float:
+def lower_bound(phone: Any, mode: str, session_s: float | None = None) -> float:
     """The modelled minimum for the path (seconds): the command latencies (plus the profile's round trip) it
     cannot do without, and the transitions. The phone renders a page source at the END of the read's device
     time, so a read sent right after a tap can overlap the transition: reaching a screen costs
-    max(transition, one read), not both. No idle wait: a client may set waitForIdleTimeout to 0."""
+    max(transition, one read), not both. No idle wait: a client may set waitForIdleTimeout to 0.
+    `session_s`, when given, replaces the phone's modelled session creation + deletion: the measured cost of
+    an empty session through a real driver (bench_u2rows.empty_session_s), which contains them."""
     rtt = phone.round_trip()
 
     def cmd(name: str) -> float:
@@ -70,12 +72,12 @@ def lower_bound(phone: Any, mode: str) -> float:
     def opens(screen: str) -> float:  # a tap, then the screen read once
         return tap + arrive(phone.scenario.screens[screen].kind)
 
-    total = cmd("session") + arrive("launch") + sum(opens(s) for s in PATH)
+    total = arrive("launch") + sum(opens(s) for s in PATH)
     if mode == "apply":
         total += tap + cmd("source")                                 # the switch tap, read back
         total += cmd("back") + arrive("back")                        # leave the page
         total += opens("genai")                                      # re-open it and read again
-    return total + cmd("delete_session")
+    return total + (cmd("session") + cmd("delete_session") if session_s is None else session_s)
 
 
 def run_tool(server: AppiumServer, mode: str, profile: str) -> Row:
