@@ -12,7 +12,16 @@ the source at the end of the read); on busy-feed a client may set waitForIdleTim
 no idle wait. Targets (exit 1 when missed): apply <= 1.10x its bound with <= 20 commands on emulator, <= 1.15x
 on every other profile; the tool faster than the plain script by >= 1.5x on busy-feed and >= 1.3x on cloud.
 
-Run: .venv/bin/python bench/bench.py [--profile NAME ...] [--runs N] [--json]
+Rows with driver `uiautomator2` (--u2-profile, default busy-feed; bench_u2rows.py) run the same two clients
+through the real UiAutomator2 driver over a private adb server, each on a fresh phone already attached to adb
+(as a USB phone is), timed from there to the session's deletion. Their bound is the same modelled path with
+the phone's modelled session creation + deletion replaced by the measured create + delete of an empty
+UiAutomator2 session (no app) on a fresh phone of the same profile, measured once per profile per run (median
+of 3): that measurement contains the phone's modelled session latency plus the driver's own fixed work over
+adb (helper APK checks and installs, instrumentation start, port forward, clean-up), which both clients pay
+and the phone does not model. It is printed on stderr.
+
+Run: .venv/bin/python bench/bench.py [--profile NAME ...] [--u2-profile NAME ...] [--no-u2] [--runs N] [--json]
 """
 
 from __future__ import annotations
