@@ -23,7 +23,7 @@ import statistics
 import sys
 import time
 from contextlib import ExitStack, contextmanager
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Literal, cast
 
 from appium import webdriver
 from appium.options.android import UiAutomator2Options
@@ -42,6 +42,7 @@ from mobile.sim.launch import start_phone
 from mobile.sim.phone import Phone
 
 EMPTY_SESSIONS = 3
+Mode = Literal["check", "apply"]
 CLIENT_TIMEOUT_S = 600
 
 
@@ -105,12 +106,15 @@ def u2_runners(stack: ExitStack, lower_bound: Callable[..., float],
     adb = stack.enter_context(PrivateAdb())
     appium = AppiumServer(env=adb.env()).start()
     stack.callback(appium.stop)
-    empty_session_s(appium.url, adb.port, "emulator", runs=1, latency_scale=0.0)  # unmeasured: Appium loads the driver
+    url = appium.url
+    if url is None:
+        raise RuntimeError("the Appium server for the UiAutomator2 rows did not start")
+    empty_session_s(url, adb.port, "emulator", runs=1, latency_scale=0.0)  # unmeasured: Appium loads the driver
     sessions: dict[str, float] = {}
 
     def bound(profile: str, mode: str) -> float:
         if profile not in sessions:  # between runs, never inside a timed one
-            sessions[profile] = empty_session_s(appium.url, adb.port, profile)
+            sessions[profile] = empty_session_s(url, adb.port, profile)
             print(f"  empty UiAutomator2 session on {profile} (create + delete, median of {EMPTY_SESSIONS}): "
                   f"{sessions[profile]:.2f} s", file=sys.stderr)
         phone = Phone("android", "default", latency_scale=1.0, latency_profile=profile)
@@ -120,7 +124,7 @@ def u2_runners(stack: ExitStack, lower_bound: Callable[..., float],
         with attached_phone(adb.port, profile) as (handle, serial):
             device = Device(name="sim-android-u2", platform="android", serial=serial, sim_url=handle.url,
                             live_driver="uiautomator2", adb_port=adb.port)
-            plan = RunPlan(mode=mode, devices=[device], flow=find_flow("linkedin-genai"),
+            plan = RunPlan(mode=cast(Mode, mode), devices=[device], flow=find_flow("linkedin-genai"),
                            wanted="off" if mode == "apply" else None)
             began = time.monotonic()
             result = run_device(plan, device, shared=Shared(appium=appium, adb=adb))
@@ -130,7 +134,7 @@ def u2_runners(stack: ExitStack, lower_bound: Callable[..., float],
 
     def run_naive(mode: str, profile: str) -> Row:
         with attached_phone(adb.port, profile) as (handle, serial):
-            config = AppiumClientConfig(remote_server_addr=appium.url, timeout=CLIENT_TIMEOUT_S)
+            config = AppiumClientConfig(remote_server_addr=url, timeout=CLIENT_TIMEOUT_S)
             conn = CountingConnection(client_config=config)
             began = time.monotonic()
             driver = webdriver.Remote(command_executor=conn, options=plain_options(serial, adb.port))
