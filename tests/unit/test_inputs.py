@@ -319,9 +319,9 @@ def _only_english(text: str) -> str:
     """The shipped flow with `locales: [en]` and every label's other locales dropped."""
     import yaml
 
-    from mobile.core.flow_yaml import _Loader  # the flow dialect: only true/false are booleans
+    from mobile.core.yaml_lines import parse_yaml, plain
 
-    data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+    data = plain(parse_yaml(text, "flow", booleans="1.2"), "flow")  # the flow dialect: only true/false are booleans
     data["locales"] = ["en"]
     data["labels"] = {key: {"en": value["en"]} for key, value in data["labels"].items()}
     return yaml.safe_dump(data, allow_unicode=True)
