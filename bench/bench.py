@@ -51,6 +51,7 @@ from mobile.reach.appium_server import AppiumServer  # noqa: E402
 from mobile.reach.capabilities import SIM_AUTOMATION  # noqa: E402
 from mobile.engine.plan import RunPlan  # noqa: E402
 from mobile.core.flow import find_flow  # noqa: E402
+from mobile.core.terms import Mode  # noqa: E402
 from mobile.reach.devices import Device  # noqa: E402
 from mobile.drivers.appium import CountingConnection  # noqa: E402
 from mobile.run.device import run_device  # noqa: E402
@@ -89,7 +90,7 @@ def lower_bound(phone: Any, mode: str, session_s: float | None = None) -> float:
     return total + (cmd("session") + cmd("delete_session") if session_s is None else session_s)
 
 
-def run_tool(server: AppiumServer, mode: str, profile: str) -> Row:
+def run_tool(server: AppiumServer, mode: Mode, profile: str) -> Row:
     """linkedin-optout's own session layer, exactly as the CLI runs it."""
     with start_phone("android", "default", latency_scale=1.0, latency_profile=profile) as handle:
         device = Device(name="sim-android", platform="android", sim_url=handle.url)
@@ -144,10 +145,10 @@ def naive_script(driver: Any, mode: str, labels: dict[str, str]) -> str:
     return f"{before}->{state()}"
 
 
-def run_naive(server: AppiumServer, mode: str, profile: str) -> Row:
+def run_naive(server: AppiumServer, mode: Mode, profile: str) -> Row:
     """The plain script on a fresh phone, its commands counted like the tool's."""
     with start_phone("android", "default", latency_scale=1.0, latency_profile=profile) as handle:
-        conn = CountingConnection(client_config=AppiumClientConfig(remote_server_addr=server.url, timeout=600))
+        conn = CountingConnection(client_config=AppiumClientConfig(remote_server_addr=server.where[0], timeout=600))
         began = time.monotonic()
         driver = webdriver.Remote(command_executor=conn, options=plain_capabilities(handle.url))
         try:
@@ -165,7 +166,7 @@ def run_naive(server: AppiumServer, mode: str, profile: str) -> Row:
 def warm_up(server: AppiumServer) -> None:
     """One unmeasured session on an instant phone: Appium loads the driver on its first session (~2 s)."""
     with start_phone("android", "default", latency_scale=0.0) as handle:
-        webdriver.Remote(command_executor=server.url, options=plain_capabilities(handle.url)).quit()
+        webdriver.Remote(command_executor=server.where[0], options=plain_capabilities(handle.url)).quit()
 
 
 def median_run(runs: list[Row]) -> Row:
