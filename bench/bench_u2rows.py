@@ -22,7 +22,7 @@ from appium.webdriver.client_config import AppiumClientConfig
 from bench_targets import PLAIN_ACTIVITY, PLAIN_PACKAGE, Row
 from mobile.reach.appium_server import AppiumServer
 from mobile.reach.capabilities import APP_WAIT_ACTIVITY
-from mobile.engine.plan import RunPlan
+from mobile.run.plan import RunPlan
 from mobile.core.flow import find_flow
 from mobile.reach.devices import Device
 from mobile.drivers.appium import CountingConnection

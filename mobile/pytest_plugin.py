@@ -21,7 +21,7 @@ from mobile.reach.devices import Device, resolve
 from mobile.errors import ConfigError, EnvironmentProblem, SafetyViolation, config_lines
 from mobile.core.terms import Mode, Status
 from mobile.run.inputs import check_devices_config, check_url, positive_seconds
-from mobile.engine.plan import RunPlan
+from mobile.run.plan import RunPlan
 from mobile.run.shared import Shared
 from mobile.output.result import RunResult, verdict_line
 

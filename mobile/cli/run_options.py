@@ -17,7 +17,7 @@ from mobile.reach.devices import Device
 from mobile.errors import ConfigError, DeviceError, EnvironmentProblem, config_lines
 from mobile.run.inputs import positive_seconds, validate_run
 from mobile.run.parallel import run_plan, summary_table, verdict_printer
-from mobile.engine.plan import RunPlan
+from mobile.run.plan import RunPlan
 from mobile.output.report import write_report
 from mobile.output.result import RunResult, document, exit_code, verdict_line
 

@@ -16,7 +16,7 @@ from mobile.core.flow_schema import Flow
 from mobile.reach.devices import Device
 from mobile.drivers.appium import AppiumDriver
 from mobile.errors import EnvironmentProblem, SafetyViolation
-from mobile.engine.plan import RunPlan
+from mobile.run.plan import RunPlan
 from mobile.reach.private_adb import PrivateAdb
 from mobile.output.result import RunResult
 from mobile.engine.runner import Callbacks, Runner

@@ -22,7 +22,7 @@ from typing import Any, Callable, Sequence, TextIO
 from mobile.engine.abort import Abort, Aborted
 from mobile.reach.devices import Device
 from mobile.errors import EnvironmentProblem, OptoutError, SafetyViolation
-from mobile.engine.plan import RunPlan
+from mobile.run.plan import RunPlan
 from mobile.run.shared import Shared
 from mobile.run.xcuitest_sim import close_stack, stack_for, uses_xcuitest_sim
 from mobile.output.result import RunResult, exit_code, verdict_line

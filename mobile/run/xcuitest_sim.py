@@ -17,7 +17,7 @@ from typing import Any
 
 from mobile.reach.devices import Device
 from mobile.errors import DeviceError
-from mobile.engine.plan import RunPlan
+from mobile.run.plan import RunPlan
 from mobile.run.shared import Shared
 
 _START = threading.Lock()
