@@ -14,9 +14,9 @@ from typing import Any
 
 from lxml import etree
 
+from mobile.sim.activities import PACKAGE
 from mobile.sim.w3c.protocol import W3CError
 
-ANDROID_APP_PACKAGE = "com.linkedin.android"
 _BOUNDS = re.compile(r"\[(-?\d+),(-?\d+)\]\[(-?\d+),(-?\d+)\]")
 # UiAutomator2 accepts camelCase aliases of the dump's attribute names.
 _ANDROID_ALIASES = {"contentDescription": "content-desc", "resourceId": "resource-id", "className": "class",
@@ -100,7 +100,7 @@ class ElementStore:
 
     def __init__(self, platform: str, app_package: str | None = None):
         self.platform = platform
-        self.app_package = app_package or ANDROID_APP_PACKAGE
+        self.app_package = app_package or PACKAGE
         self._refs: dict[str, ElementRef] = {}
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
