@@ -21,7 +21,6 @@ from appium.webdriver.client_config import AppiumClientConfig
 
 from bench_targets import PLAIN_ACTIVITY, PLAIN_PACKAGE, Row
 from mobile.reach.appium_server import AppiumServer
-from mobile.reach.capabilities import APP_WAIT_ACTIVITY
 from mobile.run.plan import RunPlan
 from mobile.core.flow import find_flow
 from mobile.reach.devices import Device
@@ -80,7 +79,7 @@ def u2_runners(stack: ExitStack, lower_bound: Callable[[Any, str], float],
             try:
                 options = UiAutomator2Options()
                 options.udid, options.app_package, options.app_activity = serial, PLAIN_PACKAGE, PLAIN_ACTIVITY
-                options.app_wait_activity, options.no_reset, options.system_port = APP_WAIT_ACTIVITY, True, free_port()
+                options.app_wait_activity, options.no_reset, options.system_port = f"{PLAIN_PACKAGE}.*", True, free_port()
                 options.adb_port = adb.port  # the private adb server this machine's run uses
                 conn = CountingConnection(client_config=AppiumClientConfig(remote_server_addr=appium.url,
                                                                             timeout=600))

@@ -12,6 +12,7 @@ from typing import Any, Sequence, TextIO
 
 from mobile.engine.abort import Abort, signals_trip
 from mobile.reach.appium_server import checkout_root, locate_appium
+from mobile.core.flow import DEFAULT_FLOW
 from mobile.core.terms import LOCALE_CHOICES, Mode
 from mobile.reach.devices import Device
 from mobile.errors import ConfigError, DeviceError, EnvironmentProblem, config_lines
@@ -58,7 +59,7 @@ def add_run_options(parser: argparse.ArgumentParser, mode: str) -> None:
     parser.add_argument("--devices-file", metavar="FILE",
                         help="devices.yaml to use (default: $LINKEDIN_OPTOUT_DEVICES, else ./devices.yaml, else the "
                              "repository's)")
-    parser.add_argument("--flow", default="linkedin-genai", metavar="NAME|FILE", help="flow to run")
+    parser.add_argument("--flow", default=DEFAULT_FLOW, metavar="NAME|FILE", help="flow to run")
 
 
 def _positive_int(text: str) -> int:

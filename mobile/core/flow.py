@@ -35,6 +35,7 @@ from mobile.errors import ConfigError
 from mobile.resources import FLOWS, shipped
 
 FLOWS_ENV = "LINKEDIN_OPTOUT_FLOWS"
+DEFAULT_FLOW = "linkedin-genai"  # what check/apply/locate/doctor/devices read unless --flow names another
 STEP_KINDS = ("launch", "tap", "toggle")
 ABSENT_OUTCOMES = ("not_offered",)
 _LOCALE_RE = re.compile(r"^[a-z]{2,3}(-[A-Z]{2})?$")

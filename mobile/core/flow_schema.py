@@ -294,6 +294,11 @@ class Flow:
         """Platforms the flow has an app for, in canonical order."""
         return tuple(p for p in PLATFORMS if p in self.apps)
 
+    def app_id(self, platform: str) -> str | None:
+        """The app's id on `platform` (Android package, iOS bundle id); None when the flow has no app there."""
+        app = self.apps.get(platform)
+        return app.app_id if app is not None else None
+
     def label(self, key: str, locale: str) -> tuple[str, ...]:
         """The accepted spellings of label `key` in `locale`."""
         return self.labels[key][locale]

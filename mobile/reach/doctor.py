@@ -229,8 +229,9 @@ def check_android_home(needed: bool) -> Check:
     return Check("ANDROID_HOME", True, home, None, needed)
 
 
-def check_device(device: Device, live: list | None) -> list[Check]:
-    """The chosen device is connected, authorised, has LinkedIn, and its screen can be used."""
+def check_device(device: Device, live: list | None, package: str | None) -> list[Check]:
+    """The chosen device is connected, authorised, has the flow's app (`package`: its apps.android; None when
+    the flow has none), and its screen can be used."""
     name = f"device {device.name}"
     if device.simulator is not None:
         via = (", driven by the real UiAutomator2 driver over a private adb server the tool starts"
@@ -254,10 +255,13 @@ def check_device(device: Device, live: list | None) -> list[Check]:
     if found.vendor_os:
         checks.append(Check("vendor", False, f"{found.vendor_os}: two developer switches cannot be checked from here",
                             XIAOMI_HINT, False))
-    if found.app_installed:
-        checks.append(Check("LinkedIn app", True, f"installed, version {found.app_version}"))
+    if package is None:
+        checks.append(Check("LinkedIn app", False, "the flow names no Android app (apps.android)",
+                            "run with a flow that has apps.android (--flow)"))
+    elif found.app_installed:
+        checks.append(Check("LinkedIn app", True, f"{package} installed, version {found.app_version}"))
     else:
-        checks.append(Check("LinkedIn app", False, f"com.linkedin.android is not installed on {found.serial}",
+        checks.append(Check("LinkedIn app", False, f"{package} is not installed on {found.serial}",
                             "install LinkedIn from the phone's app store and sign in"))
     if found.locked and found.secure:
         checks.append(Check("screen", False, "locked with a PIN, pattern or password",
