@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 import yaml
 
-from mobile.core.terms import LOCALE_CHOICES as LOCALES, PLATFORMS
+from mobile.core.terms import LOCALE_CHOICES as LOCALES, PLATFORMS, Status
 from mobile.core.yaml_limits import BaseLoader, check_text, check_tree, syntax_error
 from mobile.errors import ConfigError, EnvironmentProblem, Problems
 from mobile.resources import BUILTIN_DEVICES, shipped
@@ -70,7 +70,7 @@ class Device:
     adb_port: int | None = None  # the adb server this device is attached to, when not $ANDROID_ADB_SERVER_PORT
     # (status, message) when its phone is absent (`serial: auto` and adb sees none): that device alone gets
     # this verdict and the other devices of the run still run
-    absent: tuple[str, str] | None = None
+    absent: tuple[Status, str] | None = None
 
     @property
     def driver(self) -> str:

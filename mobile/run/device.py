@@ -13,6 +13,7 @@ from typing import Any, Callable, TypedDict
 
 from mobile.engine.abort import Abort, Aborted
 from mobile.core.flow_schema import App, Flow
+from mobile.core.terms import Status
 from mobile.reach.devices import Device
 from mobile.drivers.appium import AppiumDriver
 from mobile.errors import EnvironmentProblem, SafetyViolation
@@ -179,7 +180,7 @@ def run_device(plan: RunPlan, device: Device, *, slot: int = 0, progress: Any = 
             result.status = exc.status
             result.message = result.message if exc.result is result else f"safety guard: {exc}"
         except Exception as exc:  # noqa: BLE001 - one device's failure must not end the other devices' runs
-            result.status, result.message = "device_error", f"internal error: {type(exc).__name__}: {exc}"
+            result.status, result.message = Status.DEVICE_ERROR, f"internal error: {type(exc).__name__}: {exc}"
     if owns_shared:  # called alone: what this run started for simulated iPhones stops with it
 
         close_stack(shared)

@@ -8,6 +8,7 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from mobile.core.flow import find_flow
+from mobile.core.terms import Status, StepStatus
 from mobile.drivers.replay import _PNG
 from mobile.output.report import EvidenceRecorder, ScreenEvent, junit_xml, write_report
 from mobile.output.result import RunResult, StepResult, document, exit_code, verdict_line
@@ -18,9 +19,9 @@ HOME = (FIXTURES / "android" / "en" / "home.xml").read_text(encoding="utf-8")
 
 
 def result(device: str = "sim-android", status: str = "changed", **kw) -> RunResult:
-    base = dict(device=device, platform="android", mode="apply", serial="S1", wanted="off", status=status,
+    base = dict(device=device, platform="android", mode="apply", serial="S1", wanted="off", status=Status(status),
                 before="on", after="off", verified=True, persisted=True, commands=18, duration_s=9.84,
-                steps=[StepResult("launch", "ok", 1200), StepResult("tap settings", "ok", 800)])
+                steps=[StepResult("launch", StepStatus.OK, 1200), StepResult("tap settings", StepStatus.OK, 800)])
     base.update(kw)
     return RunResult(**base)
 
@@ -34,6 +35,9 @@ def test_json_document_has_the_spec_fields() -> None:
         assert key in first, key
     assert "expected" not in first and "udid" in second and "serial" not in second
     assert first["steps"][0] == {"name": "launch", "status": "ok", "ms": 1200}
+    # the enums are written as their SPEC strings
+    assert json.dumps(first["steps"][0]) == '{"name": "launch", "status": "ok", "ms": 1200}'
+    assert json.loads(json.dumps(doc))["results"][1]["status"] == "verify_failed"
     assert doc["summary"] == {"total": 2, "by_status": {"changed": 1, "verify_failed": 1}}
     check = document([result(mode="check", status="mismatch", expected="off", wanted=None)])["results"][0]
     assert check["expected"] == "off" and "wanted" not in check
