@@ -12,6 +12,7 @@ from typing import Any, Sequence, TextIO
 
 from mobile.engine.abort import Abort, signals_trip
 from mobile.reach.appium_server import checkout_root, locate_appium
+from mobile.cli.setup import setup_now
 from mobile.core.flow import DEFAULT_FLOW
 from mobile.core.terms import LOCALE_CHOICES, Mode
 from mobile.reach.devices import Device
@@ -179,8 +180,6 @@ def ensure_local_appium(plan: RunPlan, interactive: bool) -> None:
     command = "make install" if checkout_root() is not None else "linkedin-optout setup"
     if interactive and checkout_root() is None and _ask(f"Appium is not installed ({found.binary} is missing). "
                                                        f"Run `{command}` now? [y/N] "):
-        from mobile.cli.setup import setup_now
-
         if setup_now() is not None and locate_appium().installed:
             return
     raise DeviceError(f"Appium is not installed ({found.binary} is missing). Run `{command}` once "

@@ -123,7 +123,7 @@ def node_rects(xml: str | bytes, indices: Iterable[int]) -> list[tuple[int, int,
 def redact_screenshot(png: bytes, xml: str | bytes, keep_nodes: Iterable[int] = (),
                       keep_texts: Iterable[str] = ()) -> bytes:
     """The screenshot with the masked nodes' boxes painted over (screen-sized containers excepted)."""
-    from PIL import Image, ImageDraw
+    from PIL import Image, ImageDraw  # here: the pytest plugin imports this module; Pillow loads on first use
 
     root = _parse(xml)
     screen_w = _screen_width(root)

@@ -202,8 +202,7 @@ class AppiumServer:
             self.log_path = self._tmp / "appium.log"
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self.url = f"http://127.0.0.1:{self.port}"
-        # lazy on purpose: adbutils stays out of what the pytest plugin (loaded in every pytest run) imports
-        from mobile.reach.adb import android_home_env
+        from mobile.reach.adb import android_home_env  # lazy: adbutils (the pytest plugin imports this module)
 
         # the same adb binary for Appium and for this tool: two adb versions kill each other's server
         # (`self.env`, e.g. a private adb server's ANDROID_HOME, wins)

@@ -358,7 +358,7 @@ class _Live:
     def get(self, required: bool) -> Sequence[LiveDevice]:
         if self._devices is None:
             if self._source is None:
-                from mobile.reach.adb import discover  # lazy: resolving names must not need adb
+                from mobile.reach.adb import discover  # lazy: adbutils (the pytest plugin imports this module)
                 self._source = discover
             try:
                 self._devices = list(self._source())  # type: ignore[operator]
@@ -374,7 +374,7 @@ def _with_live(device: Device, live: _Live, mark_absent: bool = False) -> Device
     if device.platform != "android" or device.simulator is not None or device.serial is None:
         return device
     if device.serial == "auto":
-        from mobile.reach.adb import pick_auto
+        from mobile.reach.adb import pick_auto  # lazy: adbutils (the pytest plugin imports this module)
         try:
             picked = pick_auto(live.get(required=True))
         except EnvironmentProblem as exc:
@@ -400,7 +400,7 @@ def _one(config: DevicesConfig, name: str, live: _Live, mark_absent: bool = Fals
     if name in config.devices:
         return _with_live(config.devices[name], live, mark_absent)
     if name == "auto":
-        from mobile.reach.adb import pick_auto
+        from mobile.reach.adb import pick_auto  # lazy: adbutils (the pytest plugin imports this module)
         try:
             return _adhoc(config, pick_auto(live.get(required=True)))
         except EnvironmentProblem as exc:

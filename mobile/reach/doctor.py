@@ -7,6 +7,7 @@ remote Appium's drivers, an iPhone before its session): such a line is never pri
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import os
 import platform
@@ -65,8 +66,6 @@ def _version(text: str) -> tuple[int, ...]:
 
 def check_python_packages() -> Check:
     """The Python dependencies are importable at usable versions."""
-    import importlib.metadata  # here, not at the top: every command's start-up imports this module
-
     seen, missing = [], []
     for name in PYTHON_PACKAGES:
         try:

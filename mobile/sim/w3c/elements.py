@@ -16,6 +16,7 @@ from lxml import etree
 
 from mobile.sim.activities import PACKAGE
 from mobile.sim.w3c.protocol import W3CError
+from mobile.sim.wda.predicate import compile_predicate
 
 _BOUNDS = re.compile(r"\[(-?\d+),(-?\d+)\]\[(-?\d+),(-?\d+)\]")
 # UiAutomator2 accepts camelCase aliases of the dump's attribute names.
@@ -149,8 +150,6 @@ class ElementStore:
         if using == "name" and self.platform == "ios":
             return [node for node in candidates if node.get("name") == value]
         if using == "predicate string" and self.platform == "ios":
-            from mobile.sim.wda.predicate import compile_predicate
-
             test = compile_predicate(value)
             return [node for node in candidates if test(node)]
         raise W3CError("invalid argument", f"locator strategy '{using}' is not supported by the simulated phone "
