@@ -22,6 +22,8 @@ from mobile.core.flow_schema import (
     InterruptionSpec,
     Labels,
     LaunchStep,
+    SCREEN_TRANSITIONS,
+    TRANSITIONS,
     Screen,
     Step,
     Target,
@@ -53,6 +55,7 @@ def parse_flow(text: str, source_name: str) -> Flow:
     )
     ok = ck.each
     description, timeout = "", 20.0
+    transition_s: dict[str, float] = {}
     apps: dict[str, App] = {}
     locales: tuple[str, ...] = ("en",)
     labels: Labels = MappingProxyType({})
@@ -62,9 +65,11 @@ def parse_flow(text: str, source_name: str) -> Flow:
         apps = _apps(ck, top["apps"])
     with ok():
         if "defaults" in top:
-            defaults = ck.mapping(top["defaults"], "'defaults'", ("timeout",))
+            defaults = ck.mapping(top["defaults"], "'defaults'", ("timeout", "transition_ms"))
             if "timeout" in defaults:
                 timeout = ck.number(defaults["timeout"], "'timeout' in 'defaults'")
+            if "transition_ms" in defaults:
+                transition_s = _transition_s(ck, defaults["transition_ms"])
     with ok():
         locales = _locales(ck, top["locales"])
     with ok():
@@ -90,11 +95,18 @@ def parse_flow(text: str, source_name: str) -> Flow:
         interruptions=interruptions,
         source=source_name,
         default_timeout=timeout,
+        transition_s=MappingProxyType(transition_s),
     )
     for line, message in flow_problems(flow):  # the safety rules: only the toggle step touches the switch
         ck.problems.add(ConfigError(message, where=f"{source_name}:{line}"))
     ck.problems.raise_if_any()
     return flow
+
+
+def _transition_s(ck: Checker, raw: Raw) -> dict[str, float]:
+    """`defaults: transition_ms`: the expected length (ms) of each kind of transition, in seconds."""
+    spec = ck.mapping(raw, "'transition_ms' in 'defaults'", TRANSITIONS)
+    return {kind: ck.number(value, f"'{kind}' in 'transition_ms'") / 1000 for kind, value in spec.items()}
 
 
 def _apps(ck: Checker, raw: Raw) -> dict[str, App]:
@@ -208,14 +220,16 @@ def _screen(ck: Checker, name: str, raw: Raw, value: Raw, labels: Labels, platfo
             package: str | None) -> Screen:
     ck.name(name, raw.key_lines[name], "a screen name")
     what = f"screen '{name}'"
-    spec = ck.mapping(value, what, ("description", "keep_texts") + PLATFORMS)
+    spec = ck.mapping(value, what, ("description", "keep_texts", "transition") + PLATFORMS)
     _require_platforms(ck, value, what, spec, platforms)
     anchors: dict[str, AnchorSpec] = {}
     for platform in (p for p in PLATFORMS if p in spec):
         anchors[platform] = _anchor(ck, spec[platform], f"{what} on {platform}", labels, _on(platform, package))
     desc = ck.string(spec["description"], "'description'") if "description" in spec else ""
     keep = ck.boolean(spec["keep_texts"], f"'keep_texts' of {what}") if "keep_texts" in spec else False
-    return Screen(name, MappingProxyType(anchors), desc, value.line, labels, keep)
+    transition = ck.one_of(spec["transition"], "transition", f"of {what}", SCREEN_TRANSITIONS) \
+        if "transition" in spec else "native"
+    return Screen(name, MappingProxyType(anchors), desc, value.line, labels, keep, transition)
 
 
 def _anchor(ck: Checker, raw: Raw, what: str, labels: Labels, package: str | None) -> AnchorSpec:

@@ -177,6 +177,11 @@ class AnchorSpec:
     none: tuple[Candidate, ...] = ()
 
 
+# How a screen comes in: after a launch, a tap to a native view or to a web page, or the Back key.
+TRANSITIONS = ("launch", "native", "webview", "back")
+SCREEN_TRANSITIONS = ("native", "webview")
+
+
 @dataclass(frozen=True)
 class Screen:
     """A screen along the path, recognised by its anchor; `keep_texts`: it holds no personal data, so
@@ -188,6 +193,7 @@ class Screen:
     line: int = 0
     labels: Labels = field(default_factory=lambda: EMPTY_LABELS, repr=False, compare=False)
     keep_texts: bool = False
+    transition: str = "native"  # how the screen comes in: native (an app view) or webview (a web page)
 
     def anchor(self, platform: str, locale: Locales) -> Anchor:
         """The anchor for `platform` in `locale`."""
@@ -288,6 +294,7 @@ class Flow:
     interruptions: tuple[Interruption, ...]
     source: str
     default_timeout: float = 20.0
+    transition_s: Mapping[str, float] = field(default_factory=dict)  # expected length per TRANSITIONS kind
 
     @property
     def platforms(self) -> tuple[str, ...]:

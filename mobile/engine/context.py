@@ -1,14 +1,15 @@
 """RunContext: what every step handler shares — reading the screen, waiting, seeking a target (scrolling,
 clearing interruptions), recovery and the guarded taps. No sleep of its own: clock and sleeper are injected.
 
-Waiting rules: nothing is paused for. After a navigating action the context reads at once, and while the
-screen is still in its transition (the screen left, or an unknown one such as a splash) it reads again at
-once: the read's own latency paces it, so the wait ends with the first read that can show the new screen
-(on a local device a read, ~450 ms, outlasts a native transition, so one read usually suffices; a WebView
-page or a cold start takes two to four). Only after FAST_READ_S without the expected screen do polls back
-off (POLL_S doubling up to MAX_POLL_S, or a tenth of the wait when that is longer) so a screen that never
-comes does not flood the device with reads: a whole wait costs about a dozen reads, whatever its length.
-A target that was not on the first read must read the same twice (settled).
+Waiting rules: nothing is paused for blindly. After a navigating action the first read goes out as soon as
+a read can show the new screen (mobile/engine/pacing.py: at once, unless this session measured, or on a
+device seen slow the flow declares, how long that kind of transition takes: then at the expected length
+minus a read's round trip), and while the screen is still in its transition (the screen left, or an
+unknown one such as a splash) it reads again at once: the read's own latency paces it. Only after
+FAST_READ_S without the expected screen do polls back off (POLL_S doubling up to MAX_POLL_S, or a tenth
+of the wait when that is longer) so a screen that never comes does not flood the device with reads: a
+whole wait costs about a dozen reads, whatever its length. A target that was not on the first read must
+read the same twice (settled).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from mobile.core.locate import SwitchFor, locate_one, value_text
 from mobile.core.tree import Node, Tree, parse_page_source
 from mobile.core.terms import Mode, Status
 from mobile.engine.driver import Driver
+from mobile.engine.pacing import Pacing, Transit
 from mobile.errors import AmbiguousMatch, AppMissing, DeviceError, PageSourceError, SafetyViolation
 from mobile.engine.scrolling import ScrollArea, scroll_area  # noqa: F401  (ScrollArea re-exported)
 from mobile.output.result import RunResult
@@ -90,6 +92,8 @@ class RunContext:
         self.look: Look | None = None
         self.last_known_screen: str | None = None
         self.last_read_at = 0.0
+        self.last_answer_at = 0.0
+        self.pacing = Pacing(prior=flow.transition_s)
         self.interruptions = self.recoveries = 0
         self.app_state_seen: int | None = None  # the last queryAppState answer a wait asked for
         self.retried: set[str] = set()  # steps that missed their screen once and were retried
@@ -103,6 +107,8 @@ class RunContext:
         self.abort.check()
         self.last_read_at = self.clock()
         xml = self.driver.source()
+        self.last_answer_at = self.clock()
+        self.pacing.record_read(self.last_answer_at - self.last_read_at)
         try:
             tree = parse_page_source(xml, self.platform)
         except PageSourceError as exc:
@@ -137,7 +143,8 @@ class RunContext:
     def wait_for(self, ok: Callable[[Look], bool], timeout: float, key: Callable[[Look], Hashable] | None = None,
                  look: Look | None = None, settle: bool = False, watch_app: bool = False,
                  fast_until: float = 0.0, same_as: str | None = None,
-                 leaving: str | None = None, launching: bool = False) -> tuple[Look, bool]:
+                 leaving: str | None = None, launching: bool = False,
+                 pace: Callable[[], None] | None = None) -> tuple[Look, bool]:
         """Re-read until `ok` holds (with `settle`: on two reads in a row that agree by `key`; the second
         read follows at once). Until `fast_until` (a transition in progress; at most FAST_READS reads) a
         miss that still shows `leaving` (the screen the action left) or an unknown screen that is still
@@ -145,7 +152,8 @@ class RunContext:
         or on another known screen, polls back off. With `watch_app`, an unknown screen that
         stops changing asks queryAppState once (unless the page source shows the app's own package: a
         splash), and a crashed or backgrounded app ends the wait early (recovery takes over). `same_as`:
-        the page source a retried step failed on; showing it again, settled, ends the wait at once."""
+        the page source a retried step failed on; showing it again, settled, ends the wait at once. `pace`
+        runs before each re-read in the transition (it may hold the read until it can show the change)."""
         deadline = self.clock() + timeout
         key = key or (lambda lk: lk.xml)
         interval, prev, last, fast_reads = self.poll, None, None, 0
@@ -173,6 +181,8 @@ class RunContext:
                 self.sleeper(interval)
                 interval = min(interval * 2, poll_cap(timeout))
             fast_reads += in_transition
+            if in_transition and pace is not None:
+                pace()
             look = self.read()
 
     def app_shown(self, look: Look) -> bool:
@@ -184,15 +194,37 @@ class RunContext:
         app = self.flow.apps.get(self.platform)
         return app is not None and f'package="{app.app_id}"' in look.xml
 
-    def after_action(self, ok: Callable[[Look], bool], timeout: float, same_as: str | None = None,
+    def after_action(self, ok: Callable[[Look], bool], timeout: float, kind: str, same_as: str | None = None,
                      launch: bool = False) -> tuple[Look, bool]:
-        """Read at once after an action and re-read at once through the transition until `ok` holds
-        (`launch`: the app is starting, so an unchanging unknown screen is its splash)."""
-        fast_until = self.clock() + FAST_READ_S
+        """Read as soon as a read can show the screen the action opens (a transition of `kind`: launch,
+        native, webview, back) and re-read at once through the transition until `ok` holds (`launch`:
+        the app is starting, so an unchanging unknown screen is its splash)."""
+        acted = self.clock()
+        transit = self.pacing.start(kind, acted)
+        fast_until = acted + FAST_READ_S
         self.app_state_seen = None
         leaving = self.look.screen if self.look is not None else None
-        return self.wait_for(ok, timeout, look=self.read(), watch_app=True, fast_until=fast_until,
-                             same_as=same_as, leaving=leaving, launching=launch)
+
+        def shows(look: Look) -> bool:
+            shown = ok(look)
+            transit.saw(self.last_answer_at, shown)
+            return shown
+
+        def pace() -> None:  # a read came too early: the next one as soon as it can show the change
+            self.hold_until(self.pacing.read_at(transit, self.clock(), self.pacing.after_miss(transit)))
+
+        self.hold_until(self.pacing.read_at(transit, acted))
+        try:
+            return self.wait_for(shows, timeout, look=self.read(), watch_app=True, fast_until=fast_until,
+                                 same_as=same_as, leaving=leaving, launching=launch, pace=pace)
+        finally:
+            self.pacing.finish(transit)
+
+    def hold_until(self, moment: float) -> None:
+        """Hold the next read until `moment` (the earliest it can show what the action changed)."""
+        wait = moment - self.clock()
+        if wait > 0:
+            self.sleeper(wait)
 
     # --- targets -------------------------------------------------------------------------------------
     def find(self, target: str, look: Look) -> Node | None:
@@ -305,7 +337,8 @@ class RunContext:
             else:
                 raise self.drift(step, f"screen {wanted}", look, f"{'; '.join(self.step_detail)}; "
                                  "no Back control to leave it")
-            look, _ = self.after_action(lambda lk: lk.screen is not None, self.timeout(step), launch=launch)
+            look, _ = self.after_action(lambda lk: lk.screen is not None, self.timeout(step),
+                                        "launch" if launch else "back", launch=launch)
         if look.screen is None:
             raise self.drift(step, f"screen {wanted}", look, f"{'; '.join(self.step_detail)}; "
                              "still on no known screen")

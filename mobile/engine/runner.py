@@ -39,7 +39,7 @@ class Runner:
 
     def __init__(self, flow: Flow, driver: Driver, mode: Mode, *, wanted: str | None = None,
                  expected: str | None = None, locale: str | None = None, timeout: float | None = None,
-                 clock: Callable[[], float] = time.monotonic, sleeper: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], float] = time.monotonic, sleeper: Callable[[float], None] | None = None,
                  callbacks: Callbacks | None = None, evidence: bool = False, poll: float = POLL_S,
                  abort: Abort | None = None):
         if mode not in MODES:
@@ -48,10 +48,14 @@ class Runner:
         self.wanted = (wanted or "off") if mode == "apply" else None
         self.expected = expected if mode == "check" else None
         self.locale, self.timeout, self.poll = locale, timeout, poll
-        self.clock, self.sleeper = clock, sleeper
         self.callbacks = callbacks or Callbacks()
         self.evidence = evidence
         self.abort = abort or Abort()
+        # a hold before a read or a poll's back-off ends early when the run is aborted (the read then stops it)
+        self.clock, self.sleeper = clock, sleeper if sleeper is not None else self._abortable_sleep
+
+    def _abortable_sleep(self, seconds: float) -> None:
+        self.abort.wait(seconds)
 
     def run(self, result: RunResult | None = None) -> RunResult:
         """Interpret every step; the outcome comes from what the screens showed.
@@ -87,6 +91,9 @@ class Runner:
 
     def _finish(self, ctx: RunContext, result: RunResult, started: float) -> RunResult:
         result.locale = ctx.locale or result.locale
+        asked = self.locale if self.locale and self.locale != "auto" else None
+        if asked and ctx.locale and ctx.locale != asked:  # --locale is read first, never the only language
+            result.message = f"{result.message} (the switch's row reads {ctx.locale}, not the asked {asked})"
         result.duration_s = self.clock() - started
         result.commands = self.driver.commands
         result.source_reads = self.driver.source_reads

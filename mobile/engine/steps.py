@@ -28,7 +28,7 @@ def run_launch(ctx: RunContext, step: LaunchStep, runner: Runner) -> None:
     # the session has just started the app: read at once, and re-read through its cold start (a splash is
     # an unknown screen); only a screen that stays unknown afterwards asks whether the app is in front
     known = lambda lk: lk.screen is not None  # noqa: E731
-    look, _ = ctx.after_action(known, ctx.timeout(step), launch=True)
+    look, _ = ctx.after_action(known, ctx.timeout(step), "launch", launch=True)
     if look.screen is None:
         state = ctx.app_state_seen if ctx.app_state_seen is not None else ctx.driver.app_state()
         if state == 0:
@@ -36,7 +36,7 @@ def run_launch(ctx: RunContext, step: LaunchStep, runner: Runner) -> None:
         first_wait = min(ctx.timeout(step), RESTART_AFTER_S)
         if state != 4:
             ctx.driver.launch()
-            look, ok = ctx.after_action(known, first_wait, launch=True)
+            look, ok = ctx.after_action(known, first_wait, "launch", launch=True)
         else:
             ok = False  # the read above already waited: LinkedIn is in front on a screen the flow does not know
         if not ok and ctx.driver.app_state() == 4:
@@ -46,7 +46,7 @@ def run_launch(ctx: RunContext, step: LaunchStep, runner: Runner) -> None:
             ctx.step_detail.append("app open on an unknown screen: restarted it")
             ctx.driver.terminate()
             ctx.driver.launch()
-            look, _ = ctx.after_action(known, ctx.timeout(step), launch=True)
+            look, _ = ctx.after_action(known, ctx.timeout(step), "launch", launch=True)
     if step.locked and look.screen == step.locked:
         raise Outcome(Status.DEVICE_ERROR, "the phone is locked with a PIN, pattern or password: unlock it "
                       "(the tool never enters one), keep the screen on, then run again")
@@ -90,10 +90,16 @@ def run_tap(ctx: RunContext, step: TapStep, runner: Runner) -> None:
     ctx.tap_path(node)
     if step.expect is None:
         return None
-    look, ok = ctx.after_action(lambda lk: lk.screen == step.expect, timeout, same_as=ctx.failed_on.get(step.name))
+    look, ok = ctx.after_action(lambda lk: lk.screen == step.expect, timeout, transition(ctx, step.expect),
+                                same_as=ctx.failed_on.get(step.name))
     if not ok:
         ctx.recover(step, look, step.expect)
     return None
+
+
+def transition(ctx: RunContext, screen: str) -> str:
+    """How `screen` comes in (the flow's `transition:`; native unless it says webview)."""
+    return ctx.flow.screens[screen].transition
 
 
 def renamed_row(ctx: RunContext, step: TapStep, seen: list[Look]) -> str | None:
@@ -195,14 +201,14 @@ def run_persisted(ctx: RunContext, step: Step, toggle: ToggleStep, runner: Runne
     timeout = ctx.timeout(step)
     if not ctx.go_back(step, ctx.current()):
         raise ctx.drift(step, ctx.describe_target(BACK_TARGET), ctx.current(), "no Back control to leave the page")
-    look, ok = ctx.after_action(lambda lk: lk.screen == opener.on, timeout)
+    look, ok = ctx.after_action(lambda lk: lk.screen == opener.on, timeout, "back")
     if not ok:
         raise ctx.drift(step, f"screen {opener.on} after going back", look)
     node, look = ctx.seek(opener.target, look, timeout, opener.scroll)
     if node is None:
         raise ctx.drift(step, ctx.describe_target(opener.target), look)
     ctx.tap_path(node)
-    look, ok = ctx.after_action(lambda lk: lk.screen == toggle.on, timeout)
+    look, ok = ctx.after_action(lambda lk: lk.screen == toggle.on, timeout, transition(ctx, toggle.on))
     if not ok:
         raise ctx.drift(step, f"screen {toggle.on} after re-opening it", look)
     _, state, _ = read_switch(ctx, toggle, look, settle=False)

@@ -51,6 +51,7 @@ def test_minimal_flow_is_typed() -> None:
     assert isinstance(tap, TapStep) and tap.target == "settings" and tap.scroll is False and tap.timeout is None
     assert flow.default_timeout == 20.0
     assert flow.interruptions == ()
+    assert flow.transition_s == {} and flow.screens["home"].transition == "native"  # nothing expected: reads at once
 
 
 def test_aliases_merge_keys_and_state_words_stay_strings() -> None:
@@ -147,6 +148,19 @@ def test_linkedin_flow_targets_and_steps(genai) -> None:  # type: ignore[no-unty
         "any of (id 'com.linkedin.android:id/interests_panel_view_settings' | "
         "id 'com.linkedin.android:id/home_nav_premium_upsell_text_view' and text 'Instellingen' | "
         "text 'Instellingen' and role 'button')")
+
+
+def test_linkedin_flow_declares_how_its_screens_come_in(genai) -> None:  # type: ignore[no-untyped-def]
+    assert dict(genai.transition_s) == {"launch": 1.8, "native": 0.35, "webview": 0.9, "back": 0.3}
+    assert {n: s.transition for n, s in genai.screens.items() if s.transition != "native"} == {
+        "settings": "webview", "data_privacy": "webview", "genai": "webview"}
+
+
+def test_parse_flow_refuses_a_transition_length_that_is_not_a_number() -> None:
+    text = (FIXTURES / "100_minimal.yaml").read_text(encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        parse_flow("defaults:\n  transition_ms: {launch: fast}\n" + text, "inline.yaml")
+    assert str(info.value) == "inline.yaml:2: 'launch' in 'transition_ms' must be a number, got string"
 
 
 def test_interruptions_dismiss_only_with_non_granting_controls(genai) -> None:  # type: ignore[no-untyped-def]

@@ -3,6 +3,7 @@ fake clock (no real waiting), asserting the exact events the runner caused (Maes
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from pathlib import Path
@@ -10,9 +11,11 @@ from pathlib import Path
 import pytest
 
 from mobile.core.flow import find_flow
+from mobile.core.flow_schema import Flow
 from mobile.core.terms import Status, StepStatus
 from mobile.errors import DeviceError
 from mobile.drivers.replay import ReplayDriver, ReplayScreen
+from mobile.engine.abort import Abort, Cause
 from mobile.engine.runner import Callbacks, Runner
 from support import FakeClock
 
@@ -364,17 +367,71 @@ def test_never_two_switch_taps_without_a_read_between(mode: str) -> None:
     assert (len(taps) == 0) if mode == "check" else (len(taps) == 1)
 
 
-def test_cold_start_is_read_through_at_once_without_asking_the_app_state() -> None:
-    """The session started the app: its splash (the app's own package) is re-read at once, no pause and no
-    queryAppState, until Home shows; then the path goes on."""
+def cold_start_run(flow: Flow) -> tuple[ReplayDriver, list[float], list[float]]:
+    """A check whose session starts on LinkedIn's splash (three reads of it, then Home); the send time of
+    every command and every hold the runner made."""
     splash = UNKNOWN.replace("com.google.android.apps.nexuslauncher", "com.linkedin.android")
     driver = android_script(home=ReplayScreen("home", [splash, splash, splash, xml("home")], {PHOTO: "side_panel"}))
-    clock = FakeClock()
-    driver.on_command = lambda: clock.sleep(COMMAND_S)
-    result = Runner(FLOW, driver, "check", clock=clock, sleeper=clock.sleep).run()
+    clock, sent, holds = FakeClock(), [], []
+
+    def command() -> None:
+        sent.append(clock.now)
+        clock.sleep(COMMAND_S)
+
+    def hold(seconds: float) -> None:
+        holds.append(seconds)
+        clock.sleep(seconds)
+
+    driver.on_command = command
+    result = Runner(flow, driver, "check", clock=clock, sleeper=hold).run()
     assert result.status == "unchanged"
-    assert driver.events[:5] == ["source()"] * 4 + [f"tap({PHOTO})"]
-    assert clock.now == pytest.approx(COMMAND_S * len(driver.events))  # never slept: only commands took time
+    assert driver.events[:5] == ["source()"] * 4 + [f"tap({PHOTO})"]  # no queryAppState: the splash is the app's
+    return driver, sent, holds
+
+
+def test_cold_start_is_read_at_once_then_when_the_launch_can_be_over() -> None:
+    """The session started the app: the first read goes at once; it shows the splash (the device is slow
+    enough to show a transition), so the next read is held until the flow's launch length can be over
+    (minus a read's round trip) and later ones go at once until Home shows. Nothing asks the app state."""
+    _, sent, holds = cold_start_run(FLOW)
+    launch = FLOW.transition_s["launch"]
+    assert sent[0] == 0 and sent[1] >= launch - COMMAND_S and sent[1] < launch  # as soon as it can show Home
+    assert sent[2] == pytest.approx(sent[1] + COMMAND_S) and sent[3] == pytest.approx(sent[2] + COMMAND_S)
+    assert holds[0] == pytest.approx(sent[1] - COMMAND_S)
+
+
+def test_a_flow_without_transition_lengths_reads_at_once_and_never_holds() -> None:
+    """Without `defaults: transition_ms` nothing is expected: every read goes at once (the read paces itself)."""
+    driver, _, holds = cold_start_run(dataclasses.replace(FLOW, transition_s={}))
+    assert holds == [] and driver.events.count("source()") >= 4
+
+
+def test_an_asked_locale_the_row_does_not_read_is_said_in_the_message() -> None:
+    result = Runner(FLOW, android_script(), "check", locale="de").run()
+    assert result.status == "unchanged" and result.locale == "en"
+    assert result.message.endswith("(the switch's row reads en, not the asked de)")
+    plain = Runner(FLOW, android_script(), "check", locale="en").run()
+    assert "asked" not in plain.message
+
+
+def test_a_hold_before_a_read_ends_when_the_run_is_aborted() -> None:
+    """A signal during the cold start's hold: the hold returns at once and the next read stops the run."""
+    class RecordingAbort(Abort):
+        def __init__(self) -> None:
+            super().__init__()
+            self.waits: list[tuple[float | None, bool]] = []
+
+        def wait(self, timeout: float | None = None) -> bool:
+            self.waits.append((timeout, self.tripped))
+            return super().wait(timeout)
+
+    splash = UNKNOWN.replace("com.google.android.apps.nexuslauncher", "com.linkedin.android")
+    driver = android_script(home=ReplayScreen("home", [splash, splash, xml("home")], {PHOTO: "side_panel"}))
+    abort = RecordingAbort()
+    driver.on_command = lambda: abort.trip(Cause("SIGINT received: stopped before the next tap", 130, 2))
+    result = Runner(FLOW, driver, "check", abort=abort).run()  # the default sleeper: the abort's wait
+    assert result.status == "interrupted" and driver.events == ["source()"]
+    assert len(abort.waits) == 1 and abort.waits[0][1] and abort.waits[0][0] is not None and abort.waits[0][0] > 1
 
 
 def test_app_left_on_an_unknown_screen_is_restarted_once() -> None:
