@@ -9,6 +9,7 @@ from typing import Any
 
 from mobile.core.flow import parse_flow
 from mobile.core.flow_yaml import parse_raw
+from mobile.core.yaml_lines import parse_yaml
 from mobile.errors import ConfigError, config_lines
 from mobile.reach.devices import load_devices
 from mobile.run.inputs import check_scenarios
@@ -52,7 +53,9 @@ def validate_file(name: str) -> str:
         raise ConfigError(f"cannot read file: {exc.strerror}", where=name) from None
     except UnicodeDecodeError:
         raise ConfigError("not a UTF-8 text file", where=name) from None
-    raw = parse_raw(text, name)
+    raw = parse_yaml(text, name, booleans="1.2")  # only to tell the kind: each kind's loader then checks it
+    if raw is None:
+        raise ConfigError("the file is empty", where=f"{name}:1")
     keys = set(raw.value) if isinstance(raw.value, dict) else set()
     if keys & _DEVICE_KEYS and not keys & _FLOW_KEYS:
         load_devices(name, extra_check=check_scenarios)
@@ -63,6 +66,7 @@ def validate_file(name: str) -> str:
     if keys & (TOP_KEYS - {"name", "description"}) and keys <= TOP_KEYS:
         load_scenario(name if name.endswith((".yaml", ".yml")) or "/" in name else f"./{name}")
         return "scenario"
+    parse_raw(text, name)  # a repeated or non-string key first: it may be why the kind is unclear
     raise ConfigError("neither a flow file (steps, targets, ...), a devices file (devices, groups, ...) nor a "
                       "scenario (state, vars, latency, ...)", where=f"{name}:{raw.line}")
 

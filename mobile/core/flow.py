@@ -30,7 +30,8 @@ from mobile.core.flow_schema import (
     TapStep,
     ToggleStep,
 )
-from mobile.core.flow_yaml import Checker, Raw, parse_raw
+from mobile.core.flow_yaml import Checker, parse_raw
+from mobile.core.yaml_lines import Raw
 from mobile.core.terms import PLATFORMS
 from mobile.core.guards import flow_problems
 from mobile.errors import ConfigError

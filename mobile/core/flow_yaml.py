@@ -1,104 +1,29 @@
-"""Stage one of loading a flow: YAML text -> `Raw` values that remember their 1-based line, and checks on them."""
+"""Stage one of loading a flow: YAML text -> `Raw` values (`yaml_lines`) with the flow's key rules, and checks on them."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Any, Mapping, NoReturn, Union
+from typing import Any, Mapping, NoReturn
 
-import yaml
-
-from mobile.core.yaml_limits import BaseLoader, check_text, check_tree, syntax_error
+from mobile.core.yaml_lines import Raw, first_bad_key, parse_yaml, plain
 from mobile.errors import ConfigError, Problems
 
-Scalar = Union[str, int, float, bool, None]
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
-@dataclass(frozen=True)
-class Raw:
-    """One YAML value with the line it starts on; mappings also keep each key's line."""
-
-    value: "dict[str, Raw] | list[Raw] | Scalar"
-    line: int
-    key_lines: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def kind(self) -> str:
-        """A human name for the YAML type, used in error messages."""
-        return type_name(self.value)
-
-
-def type_name(value: object) -> str:
-    """The YAML-ish name of a Python value's type."""
-    if isinstance(value, dict):
-        return "mapping"
-    if isinstance(value, list):
-        return "list"
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    return "string"
-
-
-class _Loader(BaseLoader):  # type: ignore[misc,valid-type]
-    """SafeLoader whose booleans are only true/false (YAML 1.2), so `on: On` and `off: No` stay strings."""
-
-
-# Drop PyYAML's YAML 1.1 bool resolver (yes/no/on/off) and add back only true/false: label words such
-# as "On", "Off", "No" (Italian off) must stay strings.
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
-
-
 def parse_raw(text: str, source: str) -> Raw:
-    """Parse YAML text into `Raw` values; syntax errors become ConfigError at `source:line`."""
-    check_text(text, source)
-    loader = _Loader(text)
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            raise ConfigError("the file is empty", where=f"{source}:1")
-        check_tree(node, source)
-        return _convert(loader, node, source)
-    except yaml.YAMLError as exc:
-        raise syntax_error(text, source, exc) from None
-    finally:
-        loader.dispose()
-
-
-def _convert(loader: _Loader, node: yaml.Node, source: str) -> Raw:
-    """Turn one composed YAML node (and its children) into Raw."""
-    line = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        loader.flatten_mapping(node)  # resolves `<<: *alias` merge keys the way PyYAML would
-        items: dict[str, Raw] = {}
-        key_lines: dict[str, int] = {}
-        for key_node, value_node in node.value:
-            key_line = key_node.start_mark.line + 1
-            key = loader.construct_object(key_node)
-            if not isinstance(key, str):
-                raise ConfigError(f"keys must be strings, got {type_name(key)} {key!r}", where=f"{source}:{key_line}")
-            if key in items:
-                raise ConfigError(f"duplicate key '{key}'", where=f"{source}:{key_line}")
-            items[key] = _convert(loader, value_node, source)
-            key_lines[key] = key_line
-        return Raw(items, line, key_lines)
-    if isinstance(node, yaml.SequenceNode):
-        return Raw([_convert(loader, child, source) for child in node.value], line)
-    value = loader.construct_object(node)
-    if not isinstance(value, (str, int, float, bool)) and value is not None:
-        # dates, binary and the like are never meaningful in our files: keep the text as written
-        value = str(node.value)
-    return Raw(value, line)
+    """Parse flow YAML text (YAML 1.2 booleans: only true/false) into `Raw` values; syntax errors, an empty
+    file, a repeated key and a key that is not a string are a ConfigError at `source:line`."""
+    raw = parse_yaml(text, source, booleans="1.2")
+    if raw is None:
+        raise ConfigError("the file is empty", where=f"{source}:1")
+    bad = first_bad_key(raw)
+    if bad is not None:
+        key = bad.key
+        message = (f"keys must be strings, got {key.kind} {plain(key, source)!r}" if bad.first_line is None
+                   else f"duplicate key '{key.value}'")
+        raise ConfigError(message, where=f"{source}:{key.line}")
+    return raw
 
 
 class _Each:

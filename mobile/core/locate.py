@@ -9,9 +9,9 @@ displayed matches when some are displayed and some are not (an off-screen duplic
 TextView "Settings" is one target) to the innermost, whose centre lies inside the others. Anything left
 over is an AmbiguousMatch carrying the candidates: the tool never guesses.
 
-Text matching: "exact" compares after normalisation (NFC, every Unicode space incl. NBSP U+00A0 and
-U+202F as one space, trimmed, typographic apostrophes as ', casefold); "contains" and "regex" only
-when asked. A node matches when its text OR its label (content-desc / iOS label) matches; an iOS node
+Text matching: "exact" compares after normalisation (`normalize_text`: NFC, every Unicode space incl.
+NBSP U+00A0 and U+202F as one space, trimmed, typographic apostrophes as ', casefold); "contains" and
+"regex" only when asked (a regex searches the same normalised text, case kept). A node matches when its text OR its label (content-desc / iOS label) matches; an iOS node
 with neither (web text that XCUITest exposes only as a StaticText's `value`) matches by its value, except
 a switch, whose value is its state.
 """
@@ -49,21 +49,18 @@ ROLE_ALIASES: dict[str, frozenset[str]] = {
     "webview": frozenset({"android.webkit.WebView", "XCUIElementTypeWebView"}),
 }
 
-_SPACES_RE = re.compile(r"\s+")  # \s covers NBSP, U+202F and the other Unicode spaces
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
 
 
-def normalize_text(s: str) -> str:
-    """Whitespace-, apostrophe- and case-insensitive key for exact label comparison."""
+def normalize_text(s: str, fold_case: bool = True) -> str:
+    """The tool's one text normaliser: NFC, typographic apostrophes as ', every run of Unicode spaces as one
+    space, trimmed, casefolded. Exact and contains matching compare these keys; regexes search the text
+    normalised with `fold_case=False` (they keep their own case rules)."""
     if not s.isascii():
         s = unicodedata.normalize("NFC", s).translate(_APOSTROPHES)
     # str.split() splits on every Unicode space (NBSP, U+202F included) and drops the ends.
-    return " ".join(s.split()).casefold()
-
-
-def _squash(s: str) -> str:
-    """Whitespace normalisation only, for regexes (which keep their own case rules)."""
-    return _SPACES_RE.sub(" ", unicodedata.normalize("NFC", s)).strip()
+    s = " ".join(s.split())
+    return s.casefold() if fold_case else s
 
 
 def value_text(n: Node) -> str:
@@ -192,7 +189,7 @@ class Text:
     def find(self, tree: Tree) -> tuple[Node, ...]:
         if self.match == "regex":
             rx = re.compile(self.value)
-            return tuple(n for n in tree.nodes if any(rx.search(_squash(t)) for t in shown_texts(n)))
+            return tuple(n for n in tree.nodes if any(rx.search(normalize_text(t, fold_case=False)) for t in shown_texts(n)))
         want = normalize_text(self.value)
         nodes = tree.nodes
         if self.match == "exact":

@@ -4,7 +4,8 @@ PyYAML composes an alias as a second reference to the same node, so a small file
 can stand for billions of nodes: anything that walks the tree (line-keeping loaders, constructors,
 checks) then runs for minutes and eats gigabytes. `check_text` refuses oversized text before parsing;
 `check_tree` counts the nodes the composed tree stands for, shared nodes counted each time they are
-reached, and refuses it past `MAX_NODES` (or when an alias makes it recursive) in linear time.
+reached, and refuses it past `MAX_NODES`, nested past `MAX_DEPTH` (the loader walks the tree recursively)
+or when an alias makes it recursive, in linear time.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from mobile.errors import ConfigError
 MAX_BYTES = 1_000_000  # no flow, devices.yaml or scenario comes near this
 MAX_NODES = 50_000  # the shipped flow expands to a few thousand nodes
 MAX_ALIASES = 1_000
+MAX_DEPTH = 100  # mappings and lists inside each other; the simulated phone's screens nest 15 deep
 # libyaml's parser when PyYAML has it (10x faster on the simulated phone's screen files), else pure Python
 BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -27,38 +29,49 @@ def check_text(text: str, source: str) -> None:
 
 
 def check_tree(root: yaml.Node | None, source: str) -> None:
-    """Refuse a composed tree whose aliases expand past MAX_NODES nodes, or make it recursive."""
+    """Refuse a composed tree whose aliases expand past MAX_NODES nodes, that nests deeper than MAX_DEPTH,
+    or that an alias makes recursive."""
     if root is None:
         return
-    sizes: dict[int, int] = {}
+    measured: dict[int, tuple[int, int]] = {}  # id(node) -> (nodes it stands for, levels it nests)
     aliases = 0
-    # iterative post-order walk over distinct nodes; a shared node's size is computed once
-    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    # iterative post-order walk over distinct nodes: a node is pushed, then pushed again with its children
+    # once they are on the stack; a shared node is measured once
+    stack: list[tuple[yaml.Node, list[yaml.Node] | None]] = [(root, None)]
     open_nodes: set[int] = set()
     while stack:
-        node, done = stack.pop()
+        node, children = stack.pop()
         key = id(node)
-        children = _children(node)
-        if done:
+        if children is not None:
             open_nodes.discard(key)
-            total = 1 + sum(sizes[id(child)] for child in children)
-            sizes[key] = total
+            total, levels = 1, 0
+            for child in children:
+                size, depth = measured[id(child)]
+                total += size
+                levels = max(levels, depth)
+            measured[key] = (total, levels + 1)
             if total > MAX_NODES:
                 raise _too_big(node, source)
+            if levels + 1 > MAX_DEPTH:
+                raise ConfigError(f"YAML nested more than {MAX_DEPTH} levels deep", where=_where(node, source))
             continue
-        if key in sizes:
+        if key in measured:
             aliases += 1
             if aliases > MAX_ALIASES:
                 raise ConfigError(f"more than {MAX_ALIASES} YAML aliases", where=_where(node, source))
             continue
         if key in open_nodes:
             raise ConfigError("recursive YAML alias (a node contains itself)", where=_where(node, source))
+        if isinstance(node, yaml.ScalarNode):
+            measured[key] = (1, 1)
+            continue
         open_nodes.add(key)
-        stack.append((node, True))
+        children = _children(node)
+        stack.append((node, children))
         for child in children:
             if id(child) in open_nodes:
                 raise ConfigError("recursive YAML alias (a node contains itself)", where=_where(child, source))
-            stack.append((child, False))
+            stack.append((child, None))
 
 
 def syntax_error(text: str, source: str, exc: yaml.YAMLError) -> ConfigError:

@@ -1,13 +1,13 @@
 """devices.yaml: the typed model, its two-stage loader (errors carry file:line) and device resolution.
 
-Stage 1 composes the YAML into nodes (which keep line numbers and every duplicate key); stage 2 checks
-each node and builds frozen `Device`s. `resolve()` turns `--device/--group/--all` into devices, asking
+Stage 1 is the tool's one YAML loader (`mobile.core.yaml_lines`, YAML 1.1 booleans as Appium users write
+capabilities; values keep their line and every repeated key); stage 2 checks each value and builds frozen
+`Device`s. `resolve()` turns `--device/--group/--all` into devices, asking
 adb (lazily) only for `auto` and for serials that devices.yaml does not list.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import urllib.parse
@@ -16,10 +16,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-import yaml
-
 from mobile.core.terms import LOCALE_CHOICES as LOCALES, PLATFORMS, Status
-from mobile.core.yaml_limits import BaseLoader, check_text, check_tree, syntax_error
+from mobile.core.yaml_lines import PLAIN_TAGS, Raw, parse_yaml, plain
 from mobile.errors import ConfigError, EnvironmentProblem, Problems
 from mobile.resources import BUILTIN_DEVICES, shipped
 
@@ -104,51 +102,48 @@ class DevicesConfig:
 
 
 class _Checker:
-    """Stage 2: walks composed nodes, raising ConfigError at the offending line."""
+    """Stage 2: walks the loaded values, raising ConfigError at the offending line."""
 
     def __init__(self, label: str):
         self.label = label
         self.scenario_lines: dict[str, str] = {}  # device name -> file:line of its simulator.scenario
 
-    def fail(self, node: yaml.Node, message: str) -> ConfigError:
-        return ConfigError(message, where=f"{self.label}:{node.start_mark.line + 1}")
+    def fail(self, raw: Raw | int, message: str) -> ConfigError:
+        """A problem at a value's line (or at a line number: a key's, from `Raw.key_lines`)."""
+        return ConfigError(message, where=f"{self.label}:{raw if isinstance(raw, int) else raw.line}")
 
-    def mapping(self, node: yaml.Node, what: str, allowed: Sequence[str] | None = None) -> dict[str, tuple[yaml.Node, yaml.Node]]:
-        """A mapping node as {key: (key_node, value_node)}; duplicate and unknown keys are errors."""
-        if not isinstance(node, yaml.MappingNode):
-            raise self.fail(node, f"{what} must be a mapping")
-        out: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+    def mapping(self, raw: Raw, what: str, allowed: Sequence[str] | None = None) -> dict[str, Raw]:
+        """A mapping's values by key (`raw.key_lines` has the keys' lines); repeated, unknown and non-string
+        keys are errors, every one of them."""
+        if not isinstance(raw.value, dict):
+            raise self.fail(raw, f"{what} must be a mapping")
+        first: dict[str, int] = {}
         problems = Problems()  # every bad key of the mapping, not only the first
-        for key_node, value_node in node.value:
-            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
-            if not isinstance(key, str) or key_node.tag != "tag:yaml.org,2002:str":
-                problems.add(self.fail(key_node, f"{what}: keys must be strings"))
-            elif key in out:
-                first = out[key][0].start_mark.line + 1
-                problems.add(self.fail(key_node, f"duplicate key '{key}' in {what} (first at line {first})"))
-            elif allowed is not None and key not in allowed:
-                problems.add(self.fail(key_node, f"unknown key '{key}' in {what} (allowed: {', '.join(allowed)})"))
+        for key, _ in raw.pairs:
+            text = key.text_key
+            if text is None:
+                problems.add(self.fail(key, f"{what}: keys must be strings"))
+            elif text in first:
+                problems.add(self.fail(key, f"duplicate key '{text}' in {what} (first at line {first[text]})"))
             else:
-                out[key] = (key_node, value_node)
+                first[text] = key.line
+                if allowed is not None and text not in allowed:
+                    problems.add(self.fail(key, f"unknown key '{text}' in {what} (allowed: {', '.join(allowed)})"))
         problems.raise_if_any()
-        return out
+        return raw.value
 
-    def string(self, node: yaml.Node, what: str, choices: Sequence[str] | None = None) -> str:
-        if not isinstance(node, yaml.ScalarNode) or node.tag != "tag:yaml.org,2002:str" or not node.value:
-            raise self.fail(node, f"{what} must be a non-empty string")
-        if choices is not None and node.value not in choices:
-            raise self.fail(node, f"{what} '{node.value}' is not one of: {', '.join(choices)}")
-        return node.value
+    def string(self, raw: Raw, what: str, choices: Sequence[str] | None = None) -> str:
+        if not isinstance(raw.value, str) or raw.tag != "str" or not raw.value:
+            raise self.fail(raw, f"{what} must be a non-empty string")
+        if choices is not None and raw.value not in choices:
+            raise self.fail(raw, f"{what} '{raw.value}' is not one of: {', '.join(choices)}")
+        return raw.value
 
-    def appium(self, node: yaml.Node, what: str) -> str:
-        value = self.string(node, what)
+    def appium(self, raw: Raw, what: str) -> str:
+        value = self.string(raw, what)
         if value != "local" and not is_http_url(value):
-            raise self.fail(node, f"{what} must be 'local' or an http(s) URL, not '{value}'")
+            raise self.fail(raw, f"{what} must be 'local' or an http(s) URL, not '{value}'")
         return value.rstrip("/") if value != "local" else value
-
-    def plain(self, node: yaml.Node) -> Any:
-        """The Python value of a node (for free-form data such as capabilities)."""
-        return yaml.SafeLoader("").construct_document(node)
 
 
 def is_http_url(url: str) -> bool:
@@ -161,79 +156,72 @@ def is_http_url(url: str) -> bool:
     return parsed.scheme in ("http", "https") and bool(parsed.hostname) and port_ok and not re.search(r"\s", url)
 
 
-def _compose(text: str, label: str) -> yaml.Node | None:
-    """Stage 1: YAML text -> node tree; syntax errors become ConfigError with the line."""
-    check_text(text, label)
-    try:
-        root = yaml.compose(text, Loader=BaseLoader)
-    except yaml.YAMLError as exc:
-        raise syntax_error(text, label, exc) from None
-    check_tree(root, label)
-    return root
-
-
 def _has_type(value: Any, kind: type) -> bool:
     """isinstance, except that a YAML true/false is never taken for a number."""
     return isinstance(value, bool) if kind is bool else isinstance(value, kind) and not isinstance(value, bool)
 
 
-def _device(check: _Checker, name: str, node: yaml.Node, locale: str, appium: str) -> Device:
+def _device(check: _Checker, name: str, raw: Raw, locale: str, appium: str) -> Device:
     """One `devices:` entry."""
     keys = ("platform", "serial", "udid", "simulator", "appium", "capabilities", "locale")
-    fields = check.mapping(node, f"device '{name}'", keys)
-    where = f"{check.label}:{node.start_mark.line + 1}"
+    fields = check.mapping(raw, f"device '{name}'", keys)
+    where = f"{check.label}:{raw.line}"
     if "platform" not in fields:
-        raise check.fail(node, f"device '{name}' needs platform: android or ios")
-    platform = check.string(fields["platform"][1], f"device '{name}': platform", PLATFORMS)
+        raise check.fail(raw, f"device '{name}' needs platform: android or ios")
+    platform = check.string(fields["platform"], f"device '{name}': platform", PLATFORMS)
     kinds = [k for k in ("serial", "udid", "simulator") if k in fields]
     if len(kinds) != 1:
-        raise check.fail(node, f"device '{name}' needs exactly one of serial (android), udid (ios) or simulator")
+        raise check.fail(raw, f"device '{name}' needs exactly one of serial (android), udid (ios) or simulator")
     serial = udid = simulator = None
     if "serial" in fields:
         if platform != "android":
-            raise check.fail(fields["serial"][0], f"device '{name}': serial is for android devices; use udid")
-        serial = check.string(fields["serial"][1], f"device '{name}': serial")
+            raise check.fail(raw.key_lines["serial"], f"device '{name}': serial is for android devices; use udid")
+        serial = check.string(fields["serial"], f"device '{name}': serial")
     if "udid" in fields:
         if platform != "ios":
-            raise check.fail(fields["udid"][0], f"device '{name}': udid is for ios devices; use serial")
-        udid = check.string(fields["udid"][1], f"device '{name}': udid")
+            raise check.fail(raw.key_lines["udid"], f"device '{name}': udid is for ios devices; use serial")
+        udid = check.string(fields["udid"], f"device '{name}': udid")
         if udid == "auto":
-            raise check.fail(fields["udid"][1], f"device '{name}': udid: auto is only supported for android (serial: auto)")
+            raise check.fail(fields["udid"], f"device '{name}': udid: auto is only supported for android (serial: auto)")
     if "simulator" in fields:
-        simulator = _simulator(check, name, platform, fields["simulator"][1])
-    caps: dict[str, Any] = {}
-    if "capabilities" in fields:
-        for key, (key_node, value_node) in check.mapping(fields["capabilities"][1], f"device '{name}': capabilities").items():
-            if key not in W3C_CAPABILITIES and ":" not in key:
-                raise check.fail(key_node, f"device '{name}': capability '{key}' is neither W3C nor vendor-prefixed (use 'appium:{key}')")
-            caps[key] = check.plain(value_node)
-            try:
-                json.dumps(caps[key])
-            except (TypeError, ValueError):
-                raise check.fail(value_node, f"device '{name}': capability '{key}' must be a string, number, "
-                                 "boolean, list or mapping (quote dates and the like)") from None
-            wanted = TYPED_CAPABILITIES.get(key)
-            if wanted is not None and not _has_type(caps[key], wanted[0]):
-                raise check.fail(value_node, f"device '{name}': capability '{key}' must be {wanted[1]}")
+        simulator = _simulator(check, name, platform, fields["simulator"])
+    caps = _capabilities(check, name, fields["capabilities"]) if "capabilities" in fields else {}
     if "locale" in fields:
-        locale = check.string(fields["locale"][1], f"device '{name}': locale", LOCALES)
+        locale = check.string(fields["locale"], f"device '{name}': locale", LOCALES)
     if "appium" in fields:
-        appium = check.appium(fields["appium"][1], f"device '{name}': appium")
+        appium = check.appium(fields["appium"], f"device '{name}': appium")
     return Device(name=name, platform=platform, serial=serial, udid=udid, simulator=simulator, appium=appium,
                   capabilities=caps, locale=locale, where=where)
 
 
-def _simulator(check: _Checker, name: str, platform: str, node: yaml.Node) -> dict[str, Any]:
+def _capabilities(check: _Checker, name: str, raw: Raw) -> dict[str, Any]:
+    """`capabilities:`: W3C or vendor-prefixed keys; JSON-like values; the typed ones of the right type."""
+    caps: dict[str, Any] = {}
+    for key, value in check.mapping(raw, f"device '{name}': capabilities").items():
+        if key not in W3C_CAPABILITIES and ":" not in key:
+            raise check.fail(raw.key_lines[key], f"device '{name}': capability '{key}' is neither W3C nor "
+                             f"vendor-prefixed (use 'appium:{key}')")
+        if any(part.tag not in PLAIN_TAGS for part in value.walk()):
+            raise check.fail(value, f"device '{name}': capability '{key}' must be a string, number, "
+                             "boolean, list or mapping (quote dates and the like)")
+        caps[key] = plain(value, check.label)
+        wanted = TYPED_CAPABILITIES.get(key)
+        if wanted is not None and not _has_type(caps[key], wanted[0]):
+            raise check.fail(value, f"device '{name}': capability '{key}' must be {wanted[1]}")
+    return caps
+
+
+def _simulator(check: _Checker, name: str, platform: str, raw: Raw) -> dict[str, Any]:
     """`simulator: {scenario: NAME|FILE, driver: linkedinsim|uiautomator2|xcuitest}` (both optional)."""
-    sim_fields = check.mapping(node, f"device '{name}': simulator", ("scenario", "driver"))
+    sim_fields = check.mapping(raw, f"device '{name}': simulator", ("scenario", "driver"))
     simulator: dict[str, Any] = {"scenario": "default"}
     if "scenario" in sim_fields:
-        simulator["scenario"] = check.string(sim_fields["scenario"][1], f"device '{name}': simulator.scenario")
-        check.scenario_lines[name] = f"{check.label}:{sim_fields['scenario'][1].start_mark.line + 1}"
+        simulator["scenario"] = check.string(sim_fields["scenario"], f"device '{name}': simulator.scenario")
+        check.scenario_lines[name] = f"{check.label}:{sim_fields['scenario'].line}"
     if "driver" in sim_fields:
-        driver = check.string(sim_fields["driver"][1], f"device '{name}': simulator.driver", tuple(SIM_DRIVERS))
+        driver = check.string(sim_fields["driver"], f"device '{name}': simulator.driver", tuple(SIM_DRIVERS))
         if platform not in SIM_DRIVERS[driver]:
-            raise check.fail(sim_fields["driver"][1], f"device '{name}': simulator.driver {driver} drives "
+            raise check.fail(sim_fields["driver"], f"device '{name}': simulator.driver {driver} drives "
                              f"{' and '.join(SIM_DRIVERS[driver])} only, not {platform}")
         simulator["driver"] = driver
     return simulator
@@ -245,7 +233,7 @@ def parse_devices(text: str, label: str = "devices.yaml",
 
     `extra_check` sees the config of the valid entries, so its problems (e.g. a bad scenario file) are
     listed together with the file's own."""
-    root = _compose(text, label)
+    root = parse_yaml(text, label, booleans="1.1")
     if root is None:
         raise ConfigError("empty file: expected 'devices:'", where=f"{label}:1")
     check = _Checker(label)
@@ -254,38 +242,40 @@ def parse_devices(text: str, label: str = "devices.yaml",
     locale, appium = "auto", "local"
     if "defaults" in top:
         with problems.each():
-            defaults = check.mapping(top["defaults"][1], "defaults", ("locale", "appium"))
+            defaults = check.mapping(top["defaults"], "defaults", ("locale", "appium"))
             if "locale" in defaults:
                 with problems.each():
-                    locale = check.string(defaults["locale"][1], "defaults.locale", LOCALES)
+                    locale = check.string(defaults["locale"], "defaults.locale", LOCALES)
             if "appium" in defaults:
-                appium = check.appium(defaults["appium"][1], "defaults.appium")
+                appium = check.appium(defaults["appium"], "defaults.appium")
     if "devices" not in top:
         problems.add(check.fail(root, "missing 'devices:'"))
         problems.raise_if_any()
     devices: dict[str, Device] = {}
     listed: list[str] = []
     with problems.each():
-        for name, (key_node, value_node) in check.mapping(top["devices"][1], "devices").items():
+        entries = top["devices"]
+        for name, value in check.mapping(entries, "devices").items():
             listed.append(name)
             with problems.each():
                 if not _NAME.match(name) or name == "auto":
-                    raise check.fail(key_node, f"bad device name '{name}' (letters, digits, . _ -; 'auto' is reserved)")
-                devices[name] = _device(check, name, value_node, locale, appium)
+                    raise check.fail(entries.key_lines[name], f"bad device name '{name}' (letters, digits, . _ -; "
+                                     "'auto' is reserved)")
+                devices[name] = _device(check, name, value, locale, appium)
         if not listed:
-            raise check.fail(top["devices"][1], "'devices:' is empty")
+            raise check.fail(entries, "'devices:' is empty")
     groups: dict[str, tuple[str, ...]] = {}
     if "groups" in top:
         with problems.each():
-            for name, (key_node, members_node) in check.mapping(top["groups"][1], "groups").items():
+            for name, members in check.mapping(top["groups"], "groups").items():
                 with problems.each():
-                    groups[name] = _group(check, name, key_node, members_node, listed)
+                    groups[name] = _group(check, name, top["groups"].key_lines[name], members, listed)
     grid = None
-    if "grid" in top and not (isinstance(top["grid"][1], yaml.ScalarNode) and top["grid"][1].tag == "tag:yaml.org,2002:null"):
+    if "grid" in top and top["grid"].value is not None:
         with problems.each():
-            grid = check.appium(top["grid"][1], "grid")
+            grid = check.appium(top["grid"], "grid")
             if grid == "local":
-                raise check.fail(top["grid"][1], "grid must be null or a Selenium Grid URL")
+                raise check.fail(top["grid"], "grid must be null or a Selenium Grid URL")
     config = DevicesConfig(devices=devices, groups=groups, grid=grid, default_locale=locale,
                            default_appium=appium, path=label, scenario_lines=check.scenario_lines)
     if extra_check is not None and devices:
@@ -295,15 +285,15 @@ def parse_devices(text: str, label: str = "devices.yaml",
     return config
 
 
-def _group(check: _Checker, name: str, key_node: yaml.Node, members_node: yaml.Node, known: list[str]) -> tuple[str, ...]:
+def _group(check: _Checker, name: str, key_line: int, members_raw: Raw, known: list[str]) -> tuple[str, ...]:
     """One `groups:` entry: a non-empty list of devices listed in the file."""
-    if not isinstance(members_node, yaml.SequenceNode):
-        raise check.fail(members_node, f"group '{name}' must be a list of device names")
-    if not members_node.value:
-        raise check.fail(key_node, f"group '{name}' is empty: list at least one device")
+    if not isinstance(members_raw.value, list):
+        raise check.fail(members_raw, f"group '{name}' must be a list of device names")
+    if not members_raw.value:
+        raise check.fail(key_line, f"group '{name}' is empty: list at least one device")
     problems = Problems()
     members = []
-    for member in members_node.value:
+    for member in members_raw.value:
         with problems.each():
             member_name = check.string(member, f"group '{name}': member")
             if member_name not in known:

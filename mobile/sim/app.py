@@ -7,9 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from mobile.core.yaml_limits import BaseLoader, check_text, check_tree, syntax_error
+from mobile.core.yaml_lines import lined, parse_yaml
 from mobile.errors import ConfigError, Problems
 from mobile.sim.activities import PACKAGE
 
@@ -42,41 +40,9 @@ KINDS = {"native", "webview", "system"}
 TAP_ACTIONS = {"toggle", "back", "dismiss", "launch", "none"}
 
 
-class LineDict(dict):
-    """A YAML mapping that remembers the line of itself and of each key."""
-
-    line: int = 0
-    key_lines: dict
-
-
-class _Loader(BaseLoader):  # type: ignore[misc,valid-type]
-    """SafeLoader building LineDicts; `source_name` is the file named in errors."""
-
-    def __init__(self, stream: Any):
-        super().__init__(str(stream))  # libyaml wants a plain str
-        self.source_name = getattr(stream, "name", "<yaml>")
-
-
-def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
-    loader.flatten_mapping(node)
-    result = LineDict()
-    result.line, result.key_lines = node.start_mark.line + 1, {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if key in result:
-            first = result.key_lines.get(key)
-            raise ConfigError(f"duplicate key {key!r} (first at line {first})",
-                              f"{loader.source_name}:{key_node.start_mark.line + 1}")
-        result[key] = loader.construct_object(value_node, deep=True)
-        result.key_lines[key] = key_node.start_mark.line + 1
-    return result
-
-
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
 def load_yaml(path: Path) -> Any:
-    """Parse a YAML file into LineDicts; syntax errors become ConfigError with file:line."""
+    """Read a scenario, screen or labels file: LineDicts (YAML 1.1 booleans), lists and scalars, None when
+    empty; every problem is a ConfigError at file:line (the tool's one loader, mobile/core/yaml_lines.py)."""
     if path.is_dir():
         raise ConfigError("is a directory, not a YAML file", str(path))
     try:
@@ -85,25 +51,7 @@ def load_yaml(path: Path) -> Any:
         raise ConfigError(f"cannot read: {exc.strerror}", str(path)) from None
     except UnicodeDecodeError:
         raise ConfigError("not a UTF-8 text file", str(path)) from None
-    check_text(text, str(path))
-    loader = _Loader(_Stream(text, str(path)))
-    try:
-        node = loader.get_single_node()
-        check_tree(node, str(path))
-        return None if node is None else loader.construct_document(node)
-    except yaml.YAMLError as exc:
-        raise syntax_error(text, str(path), exc) from None
-    finally:
-        loader.dispose()
-
-
-class _Stream(str):
-    """A str with a name, so YAML marks carry the file name."""
-
-    def __new__(cls, text: str, name: str) -> "_Stream":
-        obj = super().__new__(cls, text)
-        obj.name = name  # type: ignore[attr-defined]
-        return obj
+    return lined(parse_yaml(text, str(path), booleans="1.1"), str(path))
 
 
 def where(path: Path | str, mapping: Any, key: Any = None) -> str:
@@ -262,7 +210,7 @@ def _matches(when: Any, ctx: ResolveContext) -> bool:
 
 def _expand(specs: list, ctx: ResolveContext, fmt: _Format) -> list[tuple[dict, dict]]:
     """Apply `when` and `repeat`; yields (spec, extra format variables)."""
-    out = []
+    out: list[tuple[dict, dict]] = []
     for spec in specs:
         if not _matches(spec.get("when"), ctx):
             continue

@@ -28,7 +28,8 @@ class InteractionLog:
     """Every command the phone received, in order, with the clock time since the phone was made."""
 
     def __init__(self, clock: Callable[[], float]):
-        self._clock, self._t0, self.events = clock, clock(), []
+        self._clock, self._t0 = clock, clock()
+        self.events: list[dict[str, Any]] = []
 
     def record(self, cmd: str, **fields: Any) -> dict:
         """Append one event and return it."""

@@ -129,7 +129,7 @@ class Phone:
             return
         op, screen, ready = self._pending
         self._pending = None
-        if op == "pop":
+        if screen is None:  # "pop": back to the screen below
             self._stack.pop()
         elif op == "reset":
             self._stack = [screen]

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mobile.core.yaml_lines import LineDict
 from mobile.errors import ConfigError, Problems
 from mobile.sim.activities import KNOWN, LAUNCH_ACTIVITY
-from mobile.sim.app import DATA_DIR, LineDict, Screen, check_keys, default_screens, load_labels, load_yaml, \
-    parse_screens, where
+from mobile.sim.app import DATA_DIR, Screen, check_keys, default_screens, load_labels, load_yaml, parse_screens, where
 from mobile.sim.scenario_checks import TRANSITION_KINDS, Latency, check_gotos, check_labels, check_vars, node_keys
 from mobile.sim.scenario_checks import latency as latency_of
 

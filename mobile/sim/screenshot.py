@@ -14,8 +14,16 @@ GREY = (190, 190, 190)
 INK = (30, 30, 30)
 
 
+Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
+
+
+def _size(font: Font) -> int:
+    """The font's size in pixels (Pillow's bitmap fallback font has no `size`: about 10)."""
+    return int(font.size) if isinstance(font, ImageFont.FreeTypeFont) else 10
+
+
 @functools.lru_cache(maxsize=8)
-def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+def _font(size: int) -> Font:
     """DejaVu Sans where the system has it (accented letters for nl/de/fr/es/pt-BR/it), else Pillow's own."""
     try:
         return ImageFont.truetype("DejaVuSans.ttf", size)
@@ -27,11 +35,11 @@ def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
         return ImageFont.load_default()
 
 
-def _fit(caption: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont, room: int) -> str:
+def _fit(caption: str, font: Font, room: int) -> str:
     """The caption cut with an ellipsis so it stays inside its box."""
     if font.getlength(caption) <= room:
         return caption
-    caption = caption[: max(1, int(room / (getattr(font, "size", 10) * 0.4)))]  # no glyph is narrower
+    caption = caption[: max(1, int(room / (_size(font) * 0.4)))]  # no glyph is narrower
     while caption and font.getlength(caption + "…") > room:
         caption = caption[:-1]
     return caption + "…" if caption else ""
@@ -42,6 +50,7 @@ def png(views: list[View], platform: str, width: int, height: int) -> bytes:
     image = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(image)
     font = _font(max(12, width // 30))  # readable at phone resolution, like the app's body text
+    size = _size(font)
     sx, sy = width / DESIGN_WIDTH, height / DESIGN_HEIGHT
     for view in (v for root in views for v in root.walk()):
         l, t, r, b = view.bounds
@@ -56,9 +65,9 @@ def png(views: list[View], platform: str, width: int, height: int) -> bytes:
         draw.rectangle(box, outline=ACCENT if view.clickable else GREY)
         caption = view.text or view.desc or ""
         if caption:
-            middle = (box[1] + box[3]) // 2 if box[3] - box[1] < 4 * font.size else box[1] + font.size
-            room = box[2] - box[0] - font.size
-            draw.text((box[0] + font.size // 2, middle), _fit(caption, font, room), fill=INK, font=font, anchor="lm")
+            middle = (box[1] + box[3]) // 2 if box[3] - box[1] < 4 * size else box[1] + size
+            room = box[2] - box[0] - size
+            draw.text((box[0] + size // 2, middle), _fit(caption, font, room), fill=INK, font=font, anchor="lm")
     out = io.BytesIO()
     image.save(out, format="PNG", compress_level=1)  # speed over size: screenshots are taken per step
     return out.getvalue()

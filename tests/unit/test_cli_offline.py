@@ -76,6 +76,21 @@ def test_validate_reports_every_file_and_bad_devices_file(capsys: pytest.Capture
     assert lines[2] == f"{tmp_path / 'missing.yaml'}: cannot read file: No such file or directory"
 
 
+def test_validate_words_a_repeated_key_as_the_file_kind_does(capsys: pytest.CaptureFixture[str],
+                                                              tmp_path: Path) -> None:
+    devices = tmp_path / "devices.yaml"
+    devices.write_text("devices:\n  a: {platform: android, serial: x}\n  a: {platform: android, serial: y}\n")
+    scenario = tmp_path / "scenario.yaml"
+    scenario.write_text("state:\n  signed_in: true\n  signed_in: false\n")
+    other = tmp_path / "other.yaml"
+    other.write_text("name: x\nname: y\n")
+    code, out, _ = run_cli(capsys, "validate", str(devices), str(scenario), str(other))
+    assert code == 2
+    assert out.splitlines() == [f"{devices}:3: duplicate key 'a' in devices (first at line 2)",  # as `check` says it
+                                f"{scenario}:3: duplicate key 'signed_in' (first at line 2)",
+                                f"{other}:2: duplicate key 'name'"]
+
+
 def test_validate_unknown_kind_of_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     other = tmp_path / "other.yaml"
     other.write_text("name: x\n")

@@ -307,11 +307,24 @@ def test_more_scenario_and_device_values_are_typed(tmp_path) -> None:
 
 
 def test_device_locale_missing_from_the_flow(capsys, tmp_path) -> None:
-    flow = Path(__file__).resolve().parents[1] / "fixtures" / "flows" / "101_aliases_and_words.yaml"  # en, it
+    flow = Path(__file__).resolve().parents[2] / "flows" / "linkedin-genai.yaml"
+    small = write(tmp_path / "en-only.yaml", _only_english(flow.read_text()))
     devices = write(tmp_path / "d.yaml", "devices:\n  a: {platform: android, simulator: {}, locale: nl}\n")
-    code, _, err = run(capsys, "check", "--devices-file", devices, "--flow", str(flow))
-    assert (code, err) == (2, f"linkedin-optout: error: {devices}:2: device 'a': flow '101_aliases_and_words' has "
-                              "no labels for locale 'nl'\n")
+    code, _, err = run(capsys, "check", "--devices-file", devices, "--flow", small)
+    assert (code, err) == (2, f"linkedin-optout: error: {devices}:2: device 'a': flow 'en-only' has no labels for "
+                              "locale 'nl'\n")
+
+
+def _only_english(text: str) -> str:
+    """The shipped flow with `locales: [en]` and every label's other locales dropped."""
+    import yaml
+
+    from mobile.core.yaml_lines import parse_yaml, plain
+
+    data = plain(parse_yaml(text, "flow", booleans="1.2"), "flow")  # the flow dialect: only true/false are booleans
+    data["locales"] = ["en"]
+    data["labels"] = {key: {"en": value["en"]} for key, value in data["labels"].items()}
+    return yaml.safe_dump(data, allow_unicode=True)
 
 
 def test_every_bad_key_of_one_mapping_is_listed(tmp_path) -> None:

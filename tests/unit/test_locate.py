@@ -101,6 +101,16 @@ def test_case_nbsp_and_apostrophe_insensitive_exact_match():
     assert "\u00a0" in nbsp.text and "\u202f" in nbsp.text
     assert normalize_text("  Data\u00a0for\u202fAI\n ") == "data for ai"
     assert normalize_text("l\u2019IA") == normalize_text("L'ia")
+    assert normalize_text("  L\u2019IA\u00a0 Data ", fold_case=False) == "L'IA Data"  # what a regex searches
+
+
+def test_regex_searches_the_normalised_text() -> None:
+    tree = load("android/fr/genai_on.xml")
+    shown = [t for n in tree.nodes for t in (n.text, n.label) if "\u2019" in t]
+    assert shown, "the fr fixture spells its apostrophes U+2019"
+    word = shown[0].split("\u2019")[0].split()[-1]  # the word before the first typographic apostrophe
+    found = Text(rf"{re.escape(word)}'", match="regex").find(tree)  # a straight apostrophe in the pattern
+    assert found and all("\u2019" in n.text + n.label for n in found)
 
 
 def test_contains_and_regex_only_when_asked():

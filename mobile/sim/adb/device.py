@@ -205,6 +205,7 @@ class _Connection:
         """The read loop: it only records and dispatches, it never waits for a service."""
         from mobile.sim.adb.services import serve_stream  # a real cycle: adb.services imports this module
 
+        stream: Stream | None
         while True:
             command, arg0, arg1, data = self._read()
             if command == A_CNXN:

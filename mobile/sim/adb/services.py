@@ -192,8 +192,8 @@ def _sync(system: AndroidSystem, stream: Stream) -> None:
             system.record("sync:", f"push {path}", 0)
             stream.write(b"OKAY" + struct.pack("<I", 0))
         elif verb == b"RECV" and arg in system.files:
-            data = system.files[arg].encode()
-            stream.write(b"DATA" + struct.pack("<I", len(data)) + data + b"DONE" + struct.pack("<I", 0))
+            content = system.files[arg].encode()
+            stream.write(b"DATA" + struct.pack("<I", len(content)) + content + b"DONE" + struct.pack("<I", 0))
         else:
             message = f"sync {verb.decode(errors='replace')} {arg}: not supported by the simulated phone".encode()
             system.record("sync:", f"{verb.decode(errors='replace')} {arg}", 1, unknown=verb != b"RECV")

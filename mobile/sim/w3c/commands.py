@@ -50,15 +50,15 @@ def create_session(device: Device, req: Request) -> dict:
 
 
 def delete_session(device: Device, req: Request) -> None:
-    device.end_session(req.session)
+    device.end_session(req.active_session)
 
 
 def get_session(device: Device, req: Request) -> dict:
-    return req.session.capabilities
+    return req.active_session.capabilities
 
 
 def get_timeouts(device: Device, req: Request) -> dict:
-    return dict(req.session.timeouts)
+    return dict(req.active_session.timeouts)
 
 
 def set_timeouts(device: Device, req: Request) -> None:
@@ -67,18 +67,18 @@ def set_timeouts(device: Device, req: Request) -> None:
         if key in body:
             if not isinstance(body[key], (int, float)) or body[key] < 0:
                 raise W3CError("invalid argument", f"timeout '{key}' must be a non-negative number")
-            req.session.timeouts[key] = int(body[key])
+            req.active_session.timeouts[key] = int(body[key])
 
 
 def get_settings(device: Device, req: Request) -> dict:
-    return dict(req.session.settings)
+    return dict(req.active_session.settings)
 
 
 def update_settings(device: Device, req: Request) -> None:
     settings = req.body.get("settings") if isinstance(req.body, dict) else None
     if not isinstance(settings, dict):
         raise W3CError("invalid argument", "POST appium/settings needs a `settings` object")
-    req.session.settings.update(settings)
+    req.active_session.settings.update(settings)
 
 
 # --- screen -----------------------------------------------------------------------------------------
@@ -115,9 +115,9 @@ def _find(device: Device, req: Request, many: bool) -> Any:
     body = req.body if isinstance(req.body, dict) else {}
     using, value = body.get("using"), body.get("value")
     scope = req.params.get("eid")
-    deadline = time.monotonic() + req.session.timeouts.get("implicit", 0) / 1000
+    deadline = time.monotonic() + req.active_session.timeouts.get("implicit", 0) / 1000
     while True:
-        refs = req.session.elements.find(_doc(device), using, value, req.session.settings, scope)
+        refs = req.active_session.elements.find(_doc(device), using, value, req.active_session.settings, scope)
         if refs or time.monotonic() >= deadline or device.stopping.is_set():
             break
         # The phone lock is released while waiting so the screen can change (transitions complete).
@@ -138,7 +138,7 @@ def find_elements(device: Device, req: Request) -> list:
 
 
 def _view(device: Device, req: Request) -> Any:
-    return req.session.elements.view(_doc(device), req.params["eid"])
+    return req.active_session.elements.view(_doc(device), req.params["eid"])
 
 
 def click(device: Device, req: Request) -> None:
@@ -178,7 +178,7 @@ def tag_name(device: Device, req: Request) -> str:
 
 def perform_actions(device: Device, req: Request) -> None:
     doc = _doc(device)
-    gestures = pointer_gestures(req.body, lambda eid: req.session.elements.view(doc, eid).center())
+    gestures = pointer_gestures(req.body, lambda eid: req.active_session.elements.view(doc, eid).center())
     for gesture in gestures:
         if gesture.kind == "tap":
             device.phone.tap(*gesture.start)

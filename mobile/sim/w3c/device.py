@@ -41,6 +41,13 @@ class Request:
     session: Session | None = None
     query: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def active_session(self) -> Session:
+        """The session of a `/session/:sid/...` route (the server sets it, checked, before the handler runs)."""
+        if self.session is None:
+            raise W3CError("invalid session id", "this command needs a session")
+        return self.session
+
 
 class Device:
     """The simulated phone as the handlers see it: one command at a time under `lock`."""

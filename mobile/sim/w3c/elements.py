@@ -89,6 +89,7 @@ class NodeView:
 
     def identity(self) -> tuple:
         """What must stay equal for the node to be the same element (state such as `checked` may change)."""
+        keys: tuple[str, ...]
         if self.platform == "android":
             keys = ("class", "resource-id", "content-desc", "bounds")
         else:
@@ -106,8 +107,9 @@ class ElementStore:
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
 
-    def find(self, doc: Any, using: str, value: Any, settings: dict, scope: str | None = None) -> list[ElementRef]:
-        """All nodes matching the locator (in document order), registered as elements."""
+    def find(self, doc: Any, using: object, value: object, settings: dict, scope: str | None = None) -> list[ElementRef]:
+        """All nodes matching the locator (in document order), registered as elements; `using` and `value`
+        come from the request's JSON, checked here."""
         if not isinstance(using, str) or not isinstance(value, str):
             raise W3CError("invalid argument", "find element needs string `using` and `value`")
         context = self.resolve(doc, scope) if scope else doc.getroot()

@@ -24,7 +24,7 @@ def _element_rect(device: Device, req: Request, options: dict) -> dict | None:
     if element_id is None:
         return None
     doc = parse_source(device.phone.source())
-    return req.session.elements.view(doc, element_id).rect()
+    return req.active_session.elements.view(doc, element_id).rect()
 
 
 def _area(device: Device, req: Request, options: dict) -> tuple[int, int, int, int]:

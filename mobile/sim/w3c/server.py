@@ -75,7 +75,7 @@ class SimServer:
     @property
     def url(self) -> str:
         """http://127.0.0.1:PORT of this server."""
-        host, port = self._httpd.server_address[:2]
+        host, port = self._httpd.socket.getsockname()[:2]  # what server_address holds, typed as an IP address
         return f"http://{host}:{port}"
 
     def start(self) -> "SimServer":

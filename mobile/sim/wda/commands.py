@@ -37,12 +37,12 @@ def create_session(device: WdaDevice, req: Request) -> dict:
 
 
 def session_info(device: WdaDevice, req: Request) -> dict:
-    return {"sessionId": req.session.session_id,
+    return {"sessionId": req.active_session.session_id,
             "capabilities": {"device": "iphone", "sdkVersion": device.phone.os_version}}
 
 
 def delete_session(device: WdaDevice, req: Request) -> None:
-    device.end_wda_session(req.session)
+    device.end_wda_session(req.active_session)
 
 
 def page_source(device: WdaDevice, req: Request) -> str:
@@ -97,7 +97,7 @@ def scroll(device: WdaDevice, req: Request) -> None:
         return
     for key, using in (("name", "name"), ("predicateString", "predicate string")):
         if key in body:
-            refs = req.session.elements.find(parse_source(device.phone.source()), using, str(body[key]), {})
+            refs = req.active_session.elements.find(parse_source(device.phone.source()), using, str(body[key]), {})
             if not refs:
                 raise W3CError("no such element", f"no element matches {key} '{body[key]}' to scroll to")
             return
