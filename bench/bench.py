@@ -12,7 +12,16 @@ the source at the end of the read); on busy-feed a client may set waitForIdleTim
 no idle wait. Targets (exit 1 when missed): apply <= 1.10x its bound with <= 20 commands on emulator, <= 1.15x
 on every other profile; the tool faster than the plain script by >= 1.5x on busy-feed and >= 1.3x on cloud.
 
-Run: .venv/bin/python bench/bench.py [--profile NAME ...] [--runs N] [--json]
+Rows with driver `uiautomator2` (--u2-profile, default busy-feed; bench_u2rows.py) run the same two clients
+through the real UiAutomator2 driver over a private adb server, each on a fresh phone already attached to adb
+(as a USB phone is), timed from there to the session's deletion. Their bound is the same modelled path with
+the phone's modelled session creation + deletion replaced by the measured create + delete of an empty
+UiAutomator2 session (no app) on a fresh phone of the same profile, measured once per profile per run (median
+of 3): that measurement contains the phone's modelled session latency plus the driver's own fixed work over
+adb (helper APK checks and installs, instrumentation start, port forward, clean-up), which both clients pay
+and the phone does not model. It is printed on stderr.
+
+Run: .venv/bin/python bench/bench.py [--profile NAME ...] [--u2-profile NAME ...] [--no-u2] [--runs N] [--json]
 """
 
 from __future__ import annotations
@@ -42,6 +51,7 @@ from mobile.reach.appium_server import AppiumServer  # noqa: E402
 from mobile.reach.capabilities import SIM_AUTOMATION  # noqa: E402
 from mobile.run.plan import RunPlan  # noqa: E402
 from mobile.core.flow import find_flow  # noqa: E402
+from mobile.core.terms import Mode  # noqa: E402
 from mobile.reach.devices import Device  # noqa: E402
 from mobile.drivers.appium import CountingConnection  # noqa: E402
 from mobile.run.device import run_device  # noqa: E402
@@ -52,11 +62,13 @@ from mobile.sim.profiles import known_profiles  # noqa: E402
 PATH = ("side_panel", "settings", "data_privacy", "genai")  # the screens the four path taps open
 
 
-def lower_bound(phone: Any, mode: str) -> float:
+def lower_bound(phone: Any, mode: str, session_s: float | None = None) -> float:
     """The modelled minimum for the path (seconds): the command latencies (plus the profile's round trip) it
     cannot do without, and the transitions. The phone renders a page source at the END of the read's device
     time, so a read sent right after a tap can overlap the transition: reaching a screen costs
-    max(transition, one read), not both. No idle wait: a client may set waitForIdleTimeout to 0."""
+    max(transition, one read), not both. No idle wait: a client may set waitForIdleTimeout to 0.
+    `session_s`, when given, replaces the phone's modelled session creation + deletion: the measured cost of
+    an empty session through a real driver (bench_u2rows.empty_session_s), which contains them."""
     rtt = phone.round_trip()
 
     def cmd(name: str) -> float:
@@ -70,15 +82,15 @@ def lower_bound(phone: Any, mode: str) -> float:
     def opens(screen: str) -> float:  # a tap, then the screen read once
         return tap + arrive(phone.scenario.screens[screen].kind)
 
-    total = cmd("session") + arrive("launch") + sum(opens(s) for s in PATH)
+    total = arrive("launch") + sum(opens(s) for s in PATH)
     if mode == "apply":
         total += tap + cmd("source")                                 # the switch tap, read back
         total += cmd("back") + arrive("back")                        # leave the page
         total += opens("genai")                                      # re-open it and read again
-    return total + cmd("delete_session")
+    return total + (cmd("session") + cmd("delete_session") if session_s is None else session_s)
 
 
-def run_tool(server: AppiumServer, mode: str, profile: str) -> Row:
+def run_tool(server: AppiumServer, mode: Mode, profile: str) -> Row:
     """linkedin-optout's own session layer, exactly as the CLI runs it."""
     with start_phone("android", "default", latency_scale=1.0, latency_profile=profile) as handle:
         device = Device(name="sim-android", platform="android", sim_url=handle.url)
@@ -133,10 +145,10 @@ def naive_script(driver: Any, mode: str, labels: dict[str, str]) -> str:
     return f"{before}->{state()}"
 
 
-def run_naive(server: AppiumServer, mode: str, profile: str) -> Row:
+def run_naive(server: AppiumServer, mode: Mode, profile: str) -> Row:
     """The plain script on a fresh phone, its commands counted like the tool's."""
     with start_phone("android", "default", latency_scale=1.0, latency_profile=profile) as handle:
-        conn = CountingConnection(client_config=AppiumClientConfig(remote_server_addr=server.url, timeout=600))
+        conn = CountingConnection(client_config=AppiumClientConfig(remote_server_addr=server.where[0], timeout=600))
         began = time.monotonic()
         driver = webdriver.Remote(command_executor=conn, options=plain_capabilities(handle.url))
         try:
@@ -154,7 +166,7 @@ def run_naive(server: AppiumServer, mode: str, profile: str) -> Row:
 def warm_up(server: AppiumServer) -> None:
     """One unmeasured session on an instant phone: Appium loads the driver on its first session (~2 s)."""
     with start_phone("android", "default", latency_scale=0.0) as handle:
-        webdriver.Remote(command_executor=server.url, options=plain_capabilities(handle.url)).quit()
+        webdriver.Remote(command_executor=server.where[0], options=plain_capabilities(handle.url)).quit()
 
 
 def median_run(runs: list[Row]) -> Row:

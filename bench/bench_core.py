@@ -1,15 +1,19 @@
-"""Benchmark: parse a 5,000-node UiAutomator2 page source and locate the five flow targets.
+"""Benchmark: parse a 5,000-node UiAutomator2 page source and locate every flow target.
 
 Run: .venv/bin/python bench/bench_core.py [--nodes 5000] [--runs 50]
-Prints median, p95 and min in ms for parse alone and for parse + locate (budget: well under 50 ms).
+Prints median, p95, min and worst (max) in ms for parse alone and for parse + locate (wall time, and the
+process's CPU time, which other processes' load moves less, though they still share its caches and cores), with the load average
+before and after the runs; exits 1 when the median parse + locate is 50 ms or more (the budget; the worst
+of N is printed too, but one run can land behind another process on a shared machine).
 "Locate" is what the runner does with every page source, through the real flow
-(flows/linkedin-genai.yaml): detect_locale, identify_screen, find_interruption, match_targets (all five
-targets) and read_genai_toggle.
+(flows/linkedin-genai.yaml): detect_locale, identify_screen, find_interruption, match_targets (every
+target, the toolbar's Navigate up included) and read_genai_toggle.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -30,6 +34,7 @@ from mobile.core.match import (  # noqa: E402
 from mobile.core.tree import Tree, parse_page_source  # noqa: E402
 
 FLOW = "linkedin-genai"
+BUDGET_MS = 50
 GENAI_TOGGLE = "Use my data for training content creation AI models"
 
 
@@ -102,8 +107,10 @@ def generate_page_source(n_nodes: int = 5000, full_attributes: bool = True) -> s
         w.close("android.view.ViewGroup", d)
         card += 1
     w.close("androidx.recyclerview.widget.RecyclerView", depth)
+    # The settings page's toolbar: its up button is the flow's `back` target.
+    w.open("android.widget.ImageButton", 3, depth, desc="Navigate up", clickable=True, leaf=True)
     # WebView with settings rows nested 8 deep; the genAI row sits at the bottom.
-    w.open("android.webkit.WebView", 3, depth, rid="com.linkedin.android:id/infra_web_viewer_webview",
+    w.open("android.webkit.WebView", 4, depth, rid="com.linkedin.android:id/infra_web_viewer_webview",
            scrollable=True)
     nest = ["android.view.View"] * 8
     for k, cls in enumerate(nest):
@@ -168,21 +175,31 @@ def main(argv: list[str] | None = None) -> int:
     if missing or found.get("genai_state") != "on":
         print(f"targets not found: {missing} / state {found.get('genai_state')}", file=sys.stderr)
         return 1
+    load_before = os.getloadavg()
     parse_ms: list[float] = []
     total_ms: list[float] = []
+    cpu_ms: list[float] = []  # this process's CPU time: what the load of other processes moves least
     for _ in range(args.runs):
-        t0 = time.perf_counter()
+        c0, t0 = time.process_time(), time.perf_counter()
         tree = parse_page_source(xml)
         t1 = time.perf_counter()
         locate_targets(flow, tree)
-        t2 = time.perf_counter()
+        t2, c2 = time.perf_counter(), time.process_time()
         parse_ms.append((t1 - t0) * 1000)
         total_ms.append((t2 - t0) * 1000)
+        cpu_ms.append((c2 - c0) * 1000)
     print(f"page source: {len(tree.nodes)} nodes, {len(xml) / 1e6:.2f} MB ({args.attrs} attributes), {args.runs} runs; "
           f"flow {flow.name}: screen {found['screen']}, {len(flow.targets)} targets, switch {found['genai_state']}")
     for name, ms in (("parse", parse_ms), ("parse + locate", total_ms)):
-        print(f"{name:<14} median {statistics.median(ms):6.1f} ms   p95 {_pct(ms, 0.95):6.1f} ms   min {min(ms):6.1f} ms")
-    return 0
+        print(f"{name:<14} median {statistics.median(ms):6.1f} ms   p95 {_pct(ms, 0.95):6.1f} ms   "
+              f"min {min(ms):6.1f} ms   worst {max(ms):6.1f} ms")
+    print(f"{'  CPU time':<14} median {statistics.median(cpu_ms):6.1f} ms   p95 {_pct(cpu_ms, 0.95):6.1f} ms   "
+          f"min {min(cpu_ms):6.1f} ms   worst {max(cpu_ms):6.1f} ms  (parse + locate, this process only)")
+    load = " ".join(f"{v:.2f}" for v in load_before) + " -> " + " ".join(f"{v:.2f}" for v in os.getloadavg())
+    median = statistics.median(total_ms)
+    print(f"load average (1/5/15 min) {load} on {os.cpu_count()} CPUs; parse + locate median {median:.1f} ms, "
+          f"worst {max(total_ms):.1f} ms of {args.runs}: {'ok' if median < BUDGET_MS else 'OVER'} (budget < {BUDGET_MS} ms)")
+    return 0 if median < BUDGET_MS else 1
 
 
 if __name__ == "__main__":

@@ -86,7 +86,7 @@ def _bench(args: argparse.Namespace, adb: PrivateAdb, appium: AppiumServer, hand
     created, deleted, u2_cmds = [], [], {}
     for i in range(args.sessions):
         began = time.perf_counter()
-        driver = webdriver.Remote(appium.url, options=capabilities_for(device, APP))
+        driver = webdriver.Remote(appium.where[0], options=capabilities_for(device, APP))
         created.append(time.perf_counter() - began)
         if i == args.sessions - 1:
             u2_cmds = _commands(driver, args.commands)
@@ -95,12 +95,15 @@ def _bench(args: argparse.Namespace, adb: PrivateAdb, appium: AppiumServer, hand
         deleted.append(time.perf_counter() - began)
     sim_options = capabilities_for(Device(name="bench-sim", platform="android", simulator={}, sim_url=handle.url), APP)
     assert isinstance(sim_options, AppiumOptions)
-    driver = webdriver.Remote(appium.url, options=sim_options)
+    driver = webdriver.Remote(appium.where[0], options=sim_options)
     sim_cmds = _commands(driver, args.commands)
     driver.quit()
-    shell = [adb.sdk / "platform-tools" / "adb", "-P", str(adb.port), "-s", serial, "shell", "echo", "hi"]
+    shell = [str(adb.sdk / "platform-tools" / "adb"), "-P", str(adb.port), "-s", serial, "shell", "echo", "hi"]
     shell_ms = _median_ms(lambda: subprocess.run(shell, capture_output=True, check=True, timeout=30), 10)
-    system = attached_server(serial).system
+    attached = attached_server(serial)
+    if attached is None:
+        raise SystemExit(f"bench_u2: {serial} is not attached to the simulated adb server")
+    system = attached.system
     print("UiAutomator2 driver -> private adb server -> simulated phone (latency 0)")
     print(f"  session creation, fresh phone (installs {', '.join(system.installs[:3])}): {created[0]:.2f} s")
     later = created[1:] or created

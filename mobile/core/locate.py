@@ -43,6 +43,8 @@ ROLE_ALIASES: dict[str, frozenset[str]] = {
     "switch": TOGGLE_ROLES,
     "toggle": TOGGLE_ROLES,
     "button": frozenset({"android.widget.Button", "android.widget.ImageButton", "XCUIElementTypeButton"}),
+    # the toolbar's up button (flows name it image_button, as the simulated phone draws it)
+    "image_button": frozenset({"android.widget.ImageButton", "XCUIElementTypeButton"}),
     "text": frozenset({"android.widget.TextView", "XCUIElementTypeStaticText"}),
     "image": frozenset({"android.widget.ImageView", "XCUIElementTypeImage"}),
     "link": frozenset({"XCUIElementTypeLink"}),

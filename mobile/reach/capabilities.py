@@ -39,8 +39,12 @@ IOS_SETTINGS = {
 ANDROID_SETTINGS = {
     # Bare WebView ids (e.g. "ACCOUNT") must not be auto-prefixed with the app's "PACKAGE:id/".
     "disableIdLocatorAutocompletion": True,
-    # The feed animates forever; the default 10 s idle wait would be paid by every command.
-    "waitForIdleTimeout": 100,
+    # The feed animates forever: the default 10 s idle wait would be paid by every command there, and any
+    # cap at all by each command while Home shows (UiAutomator never sees it idle). 0 turns the wait off; the
+    # runner does not rely on it: it identifies every screen from the page source and reads a switch twice,
+    # equal, before deciding to tap it. Sent as a capability (`appium:settings[...]`), so Appium applies it
+    # as the session starts, without a command of ours.
+    "waitForIdleTimeout": 0,
 }
 
 

@@ -56,6 +56,12 @@ def sim_stereotype(platform: str, sim_url: str | None = None, slot: int = 0) -> 
     return stereotype
 
 
+def u2_stereotype() -> dict[str, Any]:
+    """A slot for the real UiAutomator2 driver on any Android phone (the request names the phone's udid and
+    the adb server's port; a systemPort in the stereotype would only match requests that name the same)."""
+    return {"platformName": "Android", "appium:automationName": "UiAutomator2"}
+
+
 def load_template(name: str) -> dict[str, Any]:
     """A TOML file of ci/grid as nested dicts."""
     with open(GRID_DIR / name, "rb") as handle:
@@ -84,7 +90,12 @@ def node_config(port: int, hub: dict, appium_url: str, stereotypes: list[dict[st
     # Grid must not end a session that Appium still keeps: same idle limit as appium:newCommandTimeout.
     config["node"]["session-timeout"] = NEW_COMMAND_TIMEOUT
     config["relay"]["url"] = appium_url.rstrip("/")
-    config["relay"]["configs"] = [item for s in stereotypes for item in ("1", json.dumps(s, sort_keys=True))]
+    # identical stereotypes are one entry with that many sessions (Grid keeps one slot per distinct entry)
+    counts: dict[str, int] = {}
+    for stereotype in stereotypes:
+        key = json.dumps(stereotype, sort_keys=True)
+        counts[key] = counts.get(key, 0) + 1
+    config["relay"]["configs"] = [item for key, n in counts.items() for item in (str(n), key)]
     return config
 
 

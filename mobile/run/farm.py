@@ -18,7 +18,7 @@ from typing import Any, Iterator
 
 from mobile.reach.appium_server import AppiumServer
 from mobile.reach.devices import Device
-from mobile.reach.grid import Grid, sim_stereotype
+from mobile.reach.grid import Grid, sim_stereotype, u2_stereotype
 from mobile.sim.launch import spawn_phone, start_phone
 
 
@@ -57,15 +57,17 @@ def _start_phone(platform: str, scenario: str, latency_scale: float | None, subp
 def local_farm(phones: int = 4, *, platform: str = "android", scenario: str = "default",
                latency_scale: float | None = None, appium_servers: int = 1, grid: bool = True,
                spare_slots: int = 0, subprocess_phones: bool = False, log_dir: Path | None = None,
-               session_request_timeout: int | None = None) -> Iterator[Farm]:
+               session_request_timeout: int | None = None, spare_driver: str = "linkedinsim") -> Iterator[Farm]:
     """Start phones, Appium servers (phones shared round-robin) and a Grid; stop all of it on exit.
 
     Each phone gets a Grid slot pinned to it (its appium:simServer and its own systemPort);
-    `spare_slots` adds slots that take any LinkedInSim session, for phones the tool starts itself.
+    `spare_slots` adds slots that take any LinkedInSim session (`spare_driver="uiautomator2"`: any
+    UiAutomator2 session on an Android phone), for phones the tool starts itself; they are spread over the
+    Appium servers too, one Grid node each.
     """
     log_dir = Path(log_dir) if log_dir else Path(tempfile.mkdtemp(prefix="linkedin-optout-farm-"))
     log_dir.mkdir(parents=True, exist_ok=True)
-    servers = max(1, min(appium_servers, phones or 1))
+    servers = max(1, min(appium_servers, max(phones, spare_slots) or 1))
     with ExitStack() as stack:
         handles = []
         for i in range(phones):
@@ -82,7 +84,8 @@ def local_farm(phones: int = 4, *, platform: str = "android", scenario: str = "d
             farm.grid = stack.enter_context(Grid(log_dir / "grid", session_request_timeout))
             for i, server in enumerate(appium):
                 mine = [sim_stereotype(platform, h.url, slot=n) for n, h in enumerate(handles) if n % servers == i]
-                spare = [sim_stereotype(platform, slot=phones + n) for n in range(spare_slots) if n % servers == i]
+                spare = [u2_stereotype() if spare_driver == "uiautomator2" else sim_stereotype(platform, slot=phones + n)
+                         for n in range(spare_slots) if n % servers == i]
                 if mine or spare:
                     farm.grid.add_node(server.url or "", mine + spare)
             farm.grid.wait_ready()

@@ -211,3 +211,21 @@ def test_sim_serve_driver_uiautomator2_is_found_by_auto(rig, capsys: pytest.Capt
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_tool_settings_reach_the_phone_with_the_session(rig, attached):
+    """The tool's Android settings travel as `appium:settings[...]` capabilities: Appium hands them to the
+    uiautomator2 server while it creates the session, so the phone has waitForIdleTimeout 0 before the tool's
+    first command and the tool sends no settings command of its own (one command: the session)."""
+    adb, appium = rig
+    handle, serial = attached("default")
+    device = Device(name="u2-settings", platform="android", serial=serial, sim_url=handle.url,
+                    live_driver="uiautomator2", adb_port=adb.port)
+    driver = AppiumDriver(appium.url, "android", APP.app_id)
+    driver.start(capabilities_for(device, APP))
+    try:
+        settings = handle.server.session.settings
+        assert (settings["waitForIdleTimeout"], settings["disableIdLocatorAutocompletion"]) == (0, True)
+        assert driver.commands == 1
+    finally:
+        driver.close()

@@ -46,7 +46,7 @@ def test_android_uiautomator2_payload():
         "appium:newCommandTimeout": 120,
         "appium:disableWindowAnimation": True,
         "appium:settings[disableIdLocatorAutocompletion]": True,
-        "appium:settings[waitForIdleTimeout]": 100,
+        "appium:settings[waitForIdleTimeout]": 0,
     })
 
 
@@ -94,7 +94,7 @@ def test_simulated_android_payload_has_the_real_app_caps():
         "appium:noReset": True,
         # the same settings a real phone gets: the phone honours waitForIdleTimeout on a never-idle feed
         "appium:settings[disableIdLocatorAutocompletion]": True,
-        "appium:settings[waitForIdleTimeout]": 100,
+        "appium:settings[waitForIdleTimeout]": 0,
         "appium:forceAppLaunch": True,
         "appium:newCommandTimeout": 120,
     })

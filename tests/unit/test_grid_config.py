@@ -9,7 +9,7 @@ import pytest
 
 from mobile.reach.capabilities import NEW_COMMAND_TIMEOUT
 from mobile.reach.grid import (hub_config, load_template, node_config, ready_slots,
-                         sim_stereotype, to_toml)
+                         sim_stereotype, to_toml, u2_stereotype)
 
 
 def test_templates_are_valid_toml_bound_to_loopback() -> None:
@@ -73,3 +73,11 @@ def test_ready_slots_counts_only_up_nodes() -> None:
 def test_hub_starts_a_whole_farm_of_sessions_at_once() -> None:
     # Grid's default is the CPU count: on a 2-core runner 16 phones would start two at a time.
     assert load_template("hub.toml")["distributor"]["newsession-threadpool-size"] >= 16
+
+
+def test_identical_stereotypes_are_one_entry_with_that_many_sessions() -> None:
+    """Grid keeps one slot per distinct relay entry: four UiAutomator2 slots are ("4", stereotype)."""
+    node = node_config(5000, hub_config(4000, 4001, 4002), "http://127.0.0.1:4723", [u2_stereotype()] * 4)
+    assert node["node"]["max-sessions"] == 4
+    assert node["relay"]["configs"] == ["4", json.dumps(u2_stereotype(), sort_keys=True)]
+    assert "appium:systemPort" not in u2_stereotype()  # the request names a free port of its own

@@ -206,6 +206,15 @@ def test_roles_and_aliases():
     assert Role("switch").find(load("android/en/signin.xml")) == ()
 
 
+def test_image_button_is_the_android_image_button_class():
+    """The flow's Android back target is {label: navigate_up, role: image_button}: the role must find the
+    toolbar's android.widget.ImageButton (a short class name would be ImageButton)."""
+    tree = parse_page_source(b'<hierarchy><android.widget.ImageButton index="0" class="android.widget.ImageButton"'
+                             b' content-desc="Navigate up" bounds="[0,0][10,10]"/><android.widget.Button index="1"'
+                             b' class="android.widget.Button" text="OK" bounds="[0,10][10,20]"/></hierarchy>')
+    assert [n.label for n in Role("image_button").find(tree)] == ["Navigate up"]
+
+
 def test_any_of_is_ordered():
     tree = load("android/en/side_panel.xml")
     first = AnyOf(Text("Groups"), Text("Settings"))
