@@ -49,7 +49,7 @@ from appium.options.common import AppiumOptions  # noqa: E402
 from bench_targets import PLAIN_ACTIVITY, PLAIN_PACKAGE, Row, table, verdict  # noqa: E402  (bench/ is on sys.path as the script's folder)
 from mobile.reach.appium_server import AppiumServer  # noqa: E402
 from mobile.reach.capabilities import SIM_AUTOMATION  # noqa: E402
-from mobile.engine.plan import RunPlan  # noqa: E402
+from mobile.run.plan import RunPlan  # noqa: E402
 from mobile.core.flow import find_flow  # noqa: E402
 from mobile.core.terms import Mode  # noqa: E402
 from mobile.reach.devices import Device  # noqa: E402

@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from appium import webdriver  # noqa: E402
 from appium.options.common import AppiumOptions  # noqa: E402
 
+from mobile.core.flow import DEFAULT_FLOW, find_flow  # noqa: E402
 from mobile.reach.appium_server import AppiumServer  # noqa: E402
 from mobile.reach.capabilities import capabilities_for  # noqa: E402
 from mobile.reach.devices import Device  # noqa: E402
@@ -37,6 +38,7 @@ from mobile.reach.private_adb import PrivateAdb  # noqa: E402
 from mobile.sim.adb.device import attach_to_adb, attached_server, detach_from_adb  # noqa: E402
 from mobile.sim.launch import start_phone  # noqa: E402
 
+APP = find_flow(DEFAULT_FLOW).apps["android"]  # the tool's capabilities: the shipped flow's app
 MAX_SESSION_S = 3.0  # loose: a blocking adb read loop costs 2-5 s per session; 2-core load alone reached 2.9 s
 MAX_OVERHEAD_S = 0.2
 TAP_XPATH = "//*[@content-desc='My Profile and Communities' or @resource-id='com.linkedin.android:id/me_launcher_container']"
@@ -84,14 +86,14 @@ def _bench(args: argparse.Namespace, adb: PrivateAdb, appium: AppiumServer, hand
     created, deleted, u2_cmds = [], [], {}
     for i in range(args.sessions):
         began = time.perf_counter()
-        driver = webdriver.Remote(appium.where[0], options=capabilities_for(device))
+        driver = webdriver.Remote(appium.where[0], options=capabilities_for(device, APP))
         created.append(time.perf_counter() - began)
         if i == args.sessions - 1:
             u2_cmds = _commands(driver, args.commands)
         began = time.perf_counter()
         driver.quit()
         deleted.append(time.perf_counter() - began)
-    sim_options = capabilities_for(Device(name="bench-sim", platform="android", simulator={}, sim_url=handle.url))
+    sim_options = capabilities_for(Device(name="bench-sim", platform="android", simulator={}, sim_url=handle.url), APP)
     assert isinstance(sim_options, AppiumOptions)
     driver = webdriver.Remote(appium.where[0], options=sim_options)
     sim_cmds = _commands(driver, args.commands)

@@ -31,8 +31,7 @@ from appium.webdriver.client_config import AppiumClientConfig
 
 from bench_targets import PLAIN_ACTIVITY, PLAIN_PACKAGE, Row
 from mobile.reach.appium_server import AppiumServer, free_port
-from mobile.reach.capabilities import APP_WAIT_ACTIVITY
-from mobile.engine.plan import RunPlan
+from mobile.run.plan import RunPlan
 from mobile.core.flow import find_flow
 from mobile.reach.devices import Device
 from mobile.drivers.appium import CountingConnection
@@ -93,7 +92,7 @@ def plain_options(serial: str, adb_port: int) -> UiAutomator2Options:
     """What a QA engineer passes for a USB phone (see the module docstring)."""
     options = UiAutomator2Options()
     options.udid, options.app_package, options.app_activity = serial, PLAIN_PACKAGE, PLAIN_ACTIVITY
-    options.app_wait_activity, options.no_reset, options.system_port = APP_WAIT_ACTIVITY, True, free_port()
+    options.app_wait_activity, options.no_reset, options.system_port = f"{PLAIN_PACKAGE}.*", True, free_port()
     options.adb_port = adb_port  # the private adb server this machine's run uses
     return options
 

@@ -17,11 +17,12 @@ from typing import Any, Iterator
 
 import pytest
 
-from mobile.reach.devices import Device, resolve
-from mobile.errors import ConfigError, EnvironmentProblem, SafetyViolation, config_lines
+from mobile.core.flow import DEFAULT_FLOW, find_flow
 from mobile.core.terms import Mode, Status
+from mobile.errors import ConfigError, EnvironmentProblem, SafetyViolation, config_lines
+from mobile.reach.devices import Device, resolve
 from mobile.run.inputs import check_devices_config, check_url, positive_seconds
-from mobile.engine.plan import RunPlan
+from mobile.run.plan import RunPlan
 from mobile.run.shared import Shared
 from mobile.output.result import RunResult, verdict_line
 
@@ -144,7 +145,7 @@ class _Resources:
         """A simulated device pointed at this worker's phone for it (started on first use)."""
         if device.simulator is None or device.sim_driver is not None:
             return device  # a phone behind a real driver is started per run (its WDA and usbmuxd go with it)
-        from mobile.sim.launch import start_phone
+        from mobile.sim.launch import start_phone  # lazy: the simulator (see the top of this module)
 
         name = scenario or device.simulator.get("scenario", "default")
         key = (device.name, name)
@@ -153,8 +154,8 @@ class _Resources:
         return replace(device, simulator=None, sim_url=self.phones[key].url)
 
     def close(self) -> None:
-        from mobile.run.device import close_shared
-        from mobile.run.xcuitest_sim import close_stack
+        from mobile.run.device import close_shared  # lazy: the Appium client and the run glue (see the top)
+        from mobile.run.xcuitest_sim import close_stack  # lazy: it imports the simulator (see the top)
 
         close_shared(self.shared)  # Appium, and the private adb server of phones for UiAutomator2
         close_stack(self.shared)
@@ -192,9 +193,8 @@ class Optout:
 
     def _run(self, mode: Mode, device: Device | str, *, wanted: str | None = None, expected: str | None = None,
              locale: str | None = None, scenario: str | None = None, timeout: float | None = None,
-             flow: str = "linkedin-genai") -> RunResult:
-        from mobile.core.flow import find_flow
-        from mobile.run.device import run_device
+             flow: str = DEFAULT_FLOW) -> RunResult:
+        from mobile.run.device import run_device  # lazy: the Appium client and the run glue (see the top)
 
         config = self.request.config
         chosen = self._device(device)

@@ -6,8 +6,10 @@ import argparse
 import json
 import sys
 
-from mobile.reach.devices import find_devices_file, load_devices, resolve
 from mobile.errors import ConfigError, EnvironmentProblem
+from mobile.reach.cleanup import remove_appium_packages
+from mobile.reach.devices import find_devices_file, load_devices, resolve
+from mobile.reach.remote import is_local
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -23,9 +25,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Uninstall Appium's packages from the device through the local adb; exit 0, 2 bad input, 3 no device."""
-    from mobile.reach.cleanup import remove_appium_packages
-    from mobile.reach.remote import is_local
-
     config = load_devices(find_devices_file(args.devices_file))
     try:
         device = resolve(config, [args.device])[0]

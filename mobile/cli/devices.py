@@ -6,14 +6,13 @@ import argparse
 import json
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from mobile.core.flow import DEFAULT_FLOW, find_flow
+from mobile.errors import EnvironmentProblem
+from mobile.reach.adb import LiveDevice, discover
 from mobile.reach.devices import BUILTIN_FILE, Device, DevicesConfig
 from mobile.run.inputs import check_devices_config
-from mobile.errors import EnvironmentProblem
-
-if TYPE_CHECKING:  # mobile.reach.adb (adbutils) is imported when the command runs: `--help` stays fast
-    from mobile.reach.adb import LiveDevice
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -22,6 +21,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                                    description=__doc__)
     parser.add_argument("--devices-file", metavar="FILE", help="devices.yaml to use")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
+    parser.add_argument("--flow", default=DEFAULT_FLOW, metavar="NAME|FILE",
+                        help="the flow whose app (apps.android) is looked for on each device")
     parser.set_defaults(run=run)
 
 
@@ -53,7 +54,8 @@ def live_line(device: LiveDevice, listed_as: str | None) -> str:
     parts = [device.serial, device.state, device.model or "?", f"Android {device.os_version or '?'}"]
     if device.width:
         parts.append(f"{device.width}x{device.height}")
-    parts.append(f"LinkedIn {device.app_version or '?'}" if device.app_installed else "LinkedIn not installed")
+    if device.app_installed is not None:  # None: the flow names no Android app to look for
+        parts.append(f"LinkedIn {device.app_version or '?'}" if device.app_installed else "LinkedIn not installed")
     if device.locked and device.secure:
         parts.append("locked with a PIN/pattern/password: unlock it yourself")
     else:
@@ -84,12 +86,11 @@ def as_json(config: DevicesConfig, live: list[LiveDevice], adb_error: str | None
 def run(args: argparse.Namespace) -> int:
     """List; exit 0, or 3 when adb itself cannot be reached."""
     config = check_devices_config(args.devices_file)
-    from mobile.reach.adb import discover
-
+    package = find_flow(args.flow).app_id("android")
     live: list[LiveDevice] = []
     adb_error = None
     try:
-        live = discover()
+        live = discover(package=package)
     except EnvironmentProblem as exc:
         adb_error = str(exc)
     if args.json:

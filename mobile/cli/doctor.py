@@ -6,11 +6,13 @@ import argparse
 import json
 import sys
 
+from mobile.core.flow import DEFAULT_FLOW, find_flow
+from mobile.errors import EnvironmentProblem
 from mobile.reach import doctor
+from mobile.reach.adb import LiveDevice, discover
 from mobile.reach.appium_server import locate_appium
 from mobile.reach.devices import Device, resolve
 from mobile.run.inputs import check_devices_config
-from mobile.errors import EnvironmentProblem
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -20,6 +22,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--device", metavar="NAME|SERIAL|UDID|auto", help="device to check (default: the first in devices.yaml)")
     parser.add_argument("--devices-file", metavar="FILE", help="devices.yaml to use")
     parser.add_argument("--appium-url", metavar="URL", help="check this Appium server instead of the local install")
+    parser.add_argument("--flow", default=DEFAULT_FLOW, metavar="NAME|FILE",
+                        help="the flow whose app (apps.android) must be installed on the device")
     parser.add_argument("--json", action="store_true", help="print the checks as JSON")
     parser.set_defaults(run=run, appium_url=None)
 
@@ -33,16 +37,17 @@ def driver_for(device: Device) -> str:
     return doctor.DRIVER_FOR[device.platform]
 
 
-def gather(device_name: str | None, devices_file: str | None,
-           appium_url: str | None = None) -> tuple[Device | None, list[doctor.Check]]:
+def gather(device_name: str | None, devices_file: str | None, appium_url: str | None = None,
+           flow_name: str = DEFAULT_FLOW) -> tuple[Device | None, list[doctor.Check]]:
     """Every check, in the order a user fixes them; ConfigError propagates (exit 2)."""
     config = check_devices_config(devices_file)
+    package = find_flow(flow_name).app_id("android")
     checks = [doctor.check_python_packages()]
-    live_cache: list[list] = []
+    live_cache: list[list[LiveDevice]] = []
 
-    def live_once() -> list:
+    def live_once() -> list[LiveDevice]:
         if not live_cache:
-            live_cache.append(_live_or_empty())
+            live_cache.append(_live_or_empty(package))
         return live_cache[0]
 
     device = None
@@ -81,7 +86,7 @@ def gather(device_name: str | None, devices_file: str | None,
         checks.append(device_check)
     if device is not None:
         live = live_once() if adb_check.ok and device.platform == "android" and device.simulator is None else None
-        checks.extend(doctor.check_device(device, live))
+        checks.extend(doctor.check_device(device, live, package))
     return device, checks
 
 
@@ -94,19 +99,18 @@ def _remote(url: str, device: Device | None, is_grid: bool) -> list[doctor.Check
     return checks
 
 
-def _live_or_empty() -> list:
-    """adb's devices, or none when adb itself is the problem (reported by its own check)."""
-    from mobile.reach.adb import discover
-
+def _live_or_empty(package: str | None) -> list[LiveDevice]:
+    """adb's devices (with `package` looked for), or none when adb itself is the problem (reported by its own
+    check)."""
     try:
-        return discover()
+        return discover(package=package)
     except EnvironmentProblem:
         return []
 
 
 def run(args: argparse.Namespace) -> int:
     """Print each check; exit 0 only when every needed check passes, else 3."""
-    device, checks = gather(args.device, args.devices_file, args.appium_url)
+    device, checks = gather(args.device, args.devices_file, args.appium_url, args.flow)
     failed = [c for c in checks if c.needed and c.ok is False]
     if args.json:
         print(json.dumps({"device": device.name if device else args.device, "ok": not failed,

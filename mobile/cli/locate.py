@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from mobile.core.flow import find_flow
+from mobile.core.flow import DEFAULT_FLOW, find_flow
 from mobile.core.flow_schema import Flow
 from mobile.core.match import (
     AmbiguousTarget,
@@ -25,8 +25,6 @@ from mobile.core.match import (
 from mobile.core.terms import LOCALES
 from mobile.core.tree import Node, Tree, parse_page_source
 from mobile.errors import AmbiguousMatch, ConfigError, PageSourceError
-
-DEFAULT_FLOW = "linkedin-genai"
 
 
 def add_parser(subparsers: Any) -> None:

@@ -12,12 +12,14 @@ from typing import Any, Sequence, TextIO
 
 from mobile.engine.abort import Abort, signals_trip
 from mobile.reach.appium_server import checkout_root, locate_appium
+from mobile.cli.setup import setup_now
+from mobile.core.flow import DEFAULT_FLOW
 from mobile.core.terms import LOCALE_CHOICES, Mode
 from mobile.reach.devices import Device
 from mobile.errors import ConfigError, DeviceError, EnvironmentProblem, config_lines
 from mobile.run.inputs import positive_seconds, validate_run
 from mobile.run.parallel import run_plan, summary_table, verdict_printer
-from mobile.engine.plan import RunPlan
+from mobile.run.plan import RunPlan
 from mobile.output.report import write_report
 from mobile.output.result import RunResult, document, exit_code, verdict_line
 
@@ -58,7 +60,7 @@ def add_run_options(parser: argparse.ArgumentParser, mode: str) -> None:
     parser.add_argument("--devices-file", metavar="FILE",
                         help="devices.yaml to use (default: $LINKEDIN_OPTOUT_DEVICES, else ./devices.yaml, else the "
                              "repository's)")
-    parser.add_argument("--flow", default="linkedin-genai", metavar="NAME|FILE", help="flow to run")
+    parser.add_argument("--flow", default=DEFAULT_FLOW, metavar="NAME|FILE", help="flow to run")
 
 
 def _positive_int(text: str) -> int:
@@ -178,8 +180,6 @@ def ensure_local_appium(plan: RunPlan, interactive: bool) -> None:
     command = "make install" if checkout_root() is not None else "linkedin-optout setup"
     if interactive and checkout_root() is None and _ask(f"Appium is not installed ({found.binary} is missing). "
                                                        f"Run `{command}` now? [y/N] "):
-        from mobile.cli.setup import setup_now
-
         if setup_now() is not None and locate_appium().installed:
             return
     raise DeviceError(f"Appium is not installed ({found.binary} is missing). Run `{command}` once "

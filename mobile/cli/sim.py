@@ -6,12 +6,12 @@ import argparse
 from typing import Any
 
 from mobile.errors import ConfigError
+from mobile.sim.__main__ import add_serve_arguments, check_profile, serve
+from mobile.sim.scenario import load_scenario
 
 
 def add_parser(subparsers: Any) -> None:
     """Register `sim` with its `serve` sub-command."""
-    from mobile.sim.__main__ import add_serve_arguments
-
     parser = subparsers.add_parser("sim", help="run a simulated phone (for Appium's LinkedInSim driver)",
                                    description=__doc__)
     sub = parser.add_subparsers(dest="sim_command", metavar="SUBCOMMAND")
@@ -32,9 +32,6 @@ def _usage(parser: argparse.ArgumentParser) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     """Serve until interrupted; a bad scenario is a config_error (exit 2)."""
-    from mobile.sim.__main__ import check_profile, serve
-    from mobile.sim.scenario import load_scenario
-
     load_scenario(args.scenario)  # ConfigError (exit 2) before anything starts listening
     check_profile(args.latency_profile)
     if args.port is not None and not 0 <= args.port <= 65535:

@@ -4,14 +4,16 @@ touching any device. Every problem of a file is listed as `file:line: message`; 
 from __future__ import annotations
 
 import argparse
-import importlib
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from mobile.core.flow import parse_flow
 from mobile.core.flow_yaml import parse_raw
 from mobile.core.yaml_lines import parse_yaml
 from mobile.errors import ConfigError, config_lines
+from mobile.reach.devices import load_devices
+from mobile.run.inputs import check_scenarios
+from mobile.sim.scenario import TOP_KEYS, load_scenario
 
 # top-level keys that say what a file is
 _DEVICE_KEYS = frozenset({"devices", "groups", "grid"})
@@ -56,13 +58,11 @@ def validate_file(name: str) -> str:
         raise ConfigError("the file is empty", where=f"{name}:1")
     keys = set(raw.value) if isinstance(raw.value, dict) else set()
     if keys & _DEVICE_KEYS and not keys & _FLOW_KEYS:
-        _devices_loader()(name)
+        load_devices(name, extra_check=check_scenarios)
         return "devices"
     if keys & _FLOW_KEYS:
         parse_flow(text, name)
         return "flow"
-    from mobile.sim.scenario import TOP_KEYS, load_scenario
-
     if keys & (TOP_KEYS - {"name", "description"}) and keys <= TOP_KEYS:
         load_scenario(name if name.endswith((".yaml", ".yml")) or "/" in name else f"./{name}")
         return "scenario"
@@ -70,15 +70,3 @@ def validate_file(name: str) -> str:
     raise ConfigError("neither a flow file (steps, targets, ...), a devices file (devices, groups, ...) nor a "
                       "scenario (state, vars, latency, ...)", where=f"{name}:{raw.line}")
 
-
-def _devices_loader() -> Callable[[str], object]:
-    """mobile.reach.devices.load_devices, imported late: validating flows must not depend on that module."""
-    try:
-        devices = importlib.import_module("mobile.reach.devices")
-    except ModuleNotFoundError as exc:
-        raise ConfigError(f"cannot check devices files: {exc}") from None
-    inputs = importlib.import_module("mobile.run.inputs")
-    def loader(path: str) -> object:
-        return devices.load_devices(path, extra_check=inputs.check_scenarios)
-
-    return loader

@@ -38,6 +38,7 @@ from mobile.errors import ConfigError
 from mobile.resources import FLOWS, shipped
 
 FLOWS_ENV = "LINKEDIN_OPTOUT_FLOWS"
+DEFAULT_FLOW = "linkedin-genai"  # what check/apply/locate/doctor/devices read unless --flow names another
 STEP_KINDS = ("launch", "tap", "toggle")
 ABSENT_OUTCOMES = ("not_offered",)
 _LOCALE_RE = re.compile(r"^[a-z]{2,3}(-[A-Z]{2})?$")
@@ -76,10 +77,12 @@ def parse_flow(text: str, source_name: str) -> Flow:
         labels = _labels(ck, top["labels"], locales)
     ck.problems.raise_if_any()  # everything below refers to apps, locales and labels
     platforms = tuple(apps)
-    screens = _screens(ck, top["screens"], labels, platforms)
-    targets = _targets(ck, top["targets"], labels, platforms)
+    # the Android app whose `pkg:id/` prefix a bare id of an Android candidate may carry
+    package = apps["android"].app_id if "android" in apps else None
+    screens = _screens(ck, top["screens"], labels, platforms, package)
+    targets = _targets(ck, top["targets"], labels, platforms, package)
     steps = _steps(ck, top["steps"], screens, targets, labels)
-    interruptions = _interruptions(ck, top["interruptions"], labels) if "interruptions" in top else ()
+    interruptions = _interruptions(ck, top["interruptions"], labels, package) if "interruptions" in top else ()
     ck.problems.raise_if_any()
     flow = Flow(
         name=Path(source_name).stem,
@@ -151,13 +154,13 @@ def _labels(ck: Checker, raw: Raw, locales: tuple[str, ...]) -> Labels:
     return MappingProxyType(labels)
 
 
-def _candidate(ck: Checker, raw: Raw, what: str, labels: Labels) -> Candidate:
+def _candidate(ck: Checker, raw: Raw, what: str, labels: Labels, package: str | None) -> Candidate:
     keys = ("id", "text", "label", "match", "role", "switch_for")
     spec = ck.mapping(raw, what, keys)
     if "switch_for" in spec:
         if len(spec) > 1:
             ck.fail(f"{what}: 'switch_for' cannot be combined with other keys", raw.line)
-        inner = _candidate(ck, spec["switch_for"], f"'switch_for' in {what}", labels)
+        inner = _candidate(ck, spec["switch_for"], f"'switch_for' in {what}", labels, package)
         return Candidate(switch_for=inner, line=raw.line)
     if not any(k in spec for k in ("id", "text", "label", "role")):
         ck.fail(f"{what} needs at least one of id, text, label, role", raw.line)
@@ -176,18 +179,20 @@ def _candidate(ck: Checker, raw: Raw, what: str, labels: Labels) -> Candidate:
                 re.compile(pattern)
             except re.error as exc:
                 ck.fail(f"bad regular expression {pattern!r}: {exc}", line)
+    node_id = ck.string(spec["id"], "'id'") if "id" in spec else None
     return Candidate(
-        id=ck.string(spec["id"], "'id'") if "id" in spec else None,
+        id=node_id,
         text=text,
         label=label,
         match=match,
         role=ck.strings(spec["role"], "'role'") if "role" in spec else (),
         line=raw.line,
+        package=package if node_id is not None else None,  # only an id carries the app's prefix
     )
 
 
-def _candidates(ck: Checker, raw: Raw, what: str, labels: Labels) -> tuple[Candidate, ...]:
-    return tuple(_candidate(ck, item, f"candidate {i} of {what}", labels)
+def _candidates(ck: Checker, raw: Raw, what: str, labels: Labels, package: str | None) -> tuple[Candidate, ...]:
+    return tuple(_candidate(ck, item, f"candidate {i} of {what}", labels, package)
                  for i, item in enumerate(ck.listing(raw, what), 1))
 
 
@@ -197,23 +202,30 @@ def _require_platforms(ck: Checker, raw: Raw, what: str, given: Mapping[str, Raw
             ck.fail(f"{what} has nothing for platform '{platform}' (the flow has an app for it)", raw.line)
 
 
-def _screens(ck: Checker, raw: Raw, labels: Labels, platforms: tuple[str, ...]) -> dict[str, Screen]:
+def _on(platform: str, package: str | None) -> str | None:
+    """The app package a candidate on `platform` knows: Android ids carry it, iOS names do not."""
+    return package if platform == "android" else None
+
+
+def _screens(ck: Checker, raw: Raw, labels: Labels, platforms: tuple[str, ...],
+             package: str | None) -> dict[str, Screen]:
     screens: dict[str, Screen] = {}
     with ck.each():
         for name, value in ck.items(raw, "'screens'").items():
             with ck.each(name):
-                screens[name] = _screen(ck, name, raw, value, labels, platforms)
+                screens[name] = _screen(ck, name, raw, value, labels, platforms, package)
     return screens
 
 
-def _screen(ck: Checker, name: str, raw: Raw, value: Raw, labels: Labels, platforms: tuple[str, ...]) -> Screen:
+def _screen(ck: Checker, name: str, raw: Raw, value: Raw, labels: Labels, platforms: tuple[str, ...],
+            package: str | None) -> Screen:
     ck.name(name, raw.key_lines[name], "a screen name")
     what = f"screen '{name}'"
     spec = ck.mapping(value, what, ("description", "keep_texts", "transition") + PLATFORMS)
     _require_platforms(ck, value, what, spec, platforms)
     anchors: dict[str, AnchorSpec] = {}
     for platform in (p for p in PLATFORMS if p in spec):
-        anchors[platform] = _anchor(ck, spec[platform], f"{what} on {platform}", labels)
+        anchors[platform] = _anchor(ck, spec[platform], f"{what} on {platform}", labels, _on(platform, package))
     desc = ck.string(spec["description"], "'description'") if "description" in spec else ""
     keep = ck.boolean(spec["keep_texts"], f"'keep_texts' of {what}") if "keep_texts" in spec else False
     transition = ck.one_of(spec["transition"], "transition", f"of {what}", SCREEN_TRANSITIONS) \
@@ -221,17 +233,18 @@ def _screen(ck: Checker, name: str, raw: Raw, value: Raw, labels: Labels, platfo
     return Screen(name, MappingProxyType(anchors), desc, value.line, labels, keep, transition)
 
 
-def _anchor(ck: Checker, raw: Raw, what: str, labels: Labels) -> AnchorSpec:
+def _anchor(ck: Checker, raw: Raw, what: str, labels: Labels, package: str | None) -> AnchorSpec:
     if isinstance(raw.value, list):  # shorthand: a plain list means `any:`
-        return AnchorSpec(any=_candidates(ck, raw, what, labels))
+        return AnchorSpec(any=_candidates(ck, raw, what, labels, package))
     spec = ck.mapping(raw, what, ("all", "any", "none"))
     if "all" not in spec and "any" not in spec:
         ck.fail(f"{what} needs 'all' or 'any'", raw.line)
-    parts = {k: _candidates(ck, spec[k], f"'{k}' of {what}", labels) for k in spec}
+    parts = {k: _candidates(ck, spec[k], f"'{k}' of {what}", labels, package) for k in spec}
     return AnchorSpec(**parts)
 
 
-def _targets(ck: Checker, raw: Raw, labels: Labels, platforms: tuple[str, ...]) -> dict[str, Target]:
+def _targets(ck: Checker, raw: Raw, labels: Labels, platforms: tuple[str, ...],
+             package: str | None) -> dict[str, Target]:
     targets: dict[str, Target] = {}
     with ck.each():
         for name, value in ck.items(raw, "'targets'").items():
@@ -241,7 +254,8 @@ def _targets(ck: Checker, raw: Raw, labels: Labels, platforms: tuple[str, ...]) 
                 spec = ck.mapping(value, what, ("description",) + PLATFORMS)
                 _require_platforms(ck, value, what, spec, platforms)
                 cands: dict[str, tuple[Candidate, ...]] = {
-                    p: _candidates(ck, spec[p], f"{what} on {p}", labels) for p in PLATFORMS if p in spec}
+                    p: _candidates(ck, spec[p], f"{what} on {p}", labels, _on(p, package))
+                    for p in PLATFORMS if p in spec}
                 desc = ck.string(spec["description"], "'description'") if "description" in spec else ""
                 targets[name] = Target(name, MappingProxyType(cands), desc, value.line, labels)
     return targets
@@ -307,16 +321,17 @@ def _step(ck: Checker, kind: str, raw: Raw, what: str, screens: Mapping[str, Scr
     return ToggleStep(target=target, on=screen("on"), scroll=scroll, confirm_label=confirm, **common)
 
 
-def _interruptions(ck: Checker, raw: Raw, labels: Labels) -> tuple[Interruption, ...]:
+def _interruptions(ck: Checker, raw: Raw, labels: Labels, package: str | None) -> tuple[Interruption, ...]:
     result: list[Interruption] = []
     with ck.each():
         for item in ck.listing(raw, "'interruptions'", non_empty=False):
             with ck.each():
-                result.append(_interruption(ck, item, labels, result))
+                result.append(_interruption(ck, item, labels, result, package))
     return tuple(result)
 
 
-def _interruption(ck: Checker, item: Raw, labels: Labels, result: list[Interruption]) -> Interruption:
+def _interruption(ck: Checker, item: Raw, labels: Labels, result: list[Interruption],
+                  package: str | None) -> Interruption:
     spec = ck.mapping(item, "an interruption", ("name", "description") + PLATFORMS, ("name",))
     name = ck.name(spec["name"], spec["name"].line, "an interruption name")
     if any(i.name == name for i in result):
@@ -325,9 +340,10 @@ def _interruption(ck: Checker, item: Raw, labels: Labels, result: list[Interrupt
     per: dict[str, InterruptionSpec] = {}
     for platform in (p for p in PLATFORMS if p in spec):
         body = ck.mapping(spec[platform], f"{what} on {platform}", ("detect", "dismiss"), ("detect", "dismiss"))
+        app = _on(platform, package)
         per[platform] = InterruptionSpec(
-            _candidates(ck, body["detect"], f"'detect' of {what} on {platform}", labels),
-            _candidates(ck, body["dismiss"], f"'dismiss' of {what} on {platform}", labels),
+            _candidates(ck, body["detect"], f"'detect' of {what} on {platform}", labels, app),
+            _candidates(ck, body["dismiss"], f"'dismiss' of {what} on {platform}", labels, app),
         )
     if not per:
         ck.fail(f"{what} needs 'android' and/or 'ios'", item.line)

@@ -40,7 +40,8 @@ class App:
 
 @dataclass(frozen=True)
 class Candidate:
-    """One way to find a node: an id, a literal text, a label key, a role, or the switch of a label."""
+    """One way to find a node: an id, a literal text, a label key, a role, or the switch of a label.
+    `package`: the Android app whose `pkg:id/` prefix a bare id may carry (the flow's `apps.android`)."""
 
     id: str | None = None
     text: str | None = None
@@ -49,6 +50,7 @@ class Candidate:
     role: tuple[str, ...] = ()
     switch_for: Candidate | None = None
     line: int = 0
+    package: str | None = None
 
     def locator(self, labels: Labels, locale: Locales) -> Locator:
         """The Locator this candidate means in `locale` (several: any of their spellings, in order)."""
@@ -56,7 +58,7 @@ class Candidate:
             return SwitchFor(self.switch_for.locator(labels, locale))
         parts: list[Locator] = []
         if self.id is not None:
-            parts.append(Id(self.id))
+            parts.append(Id(self.id, self.package))
         if self.text is not None:
             parts.append(Text(self.text, match=self.match))
         if self.label is not None:
@@ -298,6 +300,11 @@ class Flow:
     def platforms(self) -> tuple[str, ...]:
         """Platforms the flow has an app for, in canonical order."""
         return tuple(p for p in PLATFORMS if p in self.apps)
+
+    def app_id(self, platform: str) -> str | None:
+        """The app's id on `platform` (Android package, iOS bundle id); None when the flow has no app there."""
+        app = self.apps.get(platform)
+        return app.app_id if app is not None else None
 
     def label(self, key: str, locale: str) -> tuple[str, ...]:
         """The accepted spellings of label `key` in `locale`."""

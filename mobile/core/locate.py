@@ -206,19 +206,22 @@ class Text:
 
 @dataclass(frozen=True, slots=True)
 class Id:
-    """A node by resource-id (bare or with the app's `pkg:id/` prefix) or iOS name."""
+    """A node by resource-id (bare or with the app's `pkg:id/` prefix) or iOS name; `package` is the Android
+    app whose prefix a bare id may carry (the flow's `apps.android`; None: the id as written only)."""
 
     value: str
-    package: str = "com.linkedin.android"
+    package: str | None = None
 
     def describe(self) -> str:
         return f"id {self.value!r}"
 
     def find(self, tree: Tree) -> tuple[Node, ...]:
-        prefix = f"{self.package}:id/"
-        bare = self.value[len(prefix):] if self.value.startswith(prefix) else self.value
-        # WebView content has bare HTML ids, native views carry the package prefix: accept both.
-        wanted = (bare, prefix + bare) if ":id/" not in bare else (bare,)
+        wanted: tuple[str, ...] = (self.value,)
+        if self.package is not None:
+            prefix = f"{self.package}:id/"
+            bare = self.value[len(prefix):] if self.value.startswith(prefix) else self.value
+            # WebView content has bare HTML ids, native views carry the package prefix: accept both.
+            wanted = (bare, prefix + bare) if ":id/" not in bare else (bare,)
         index = tree.memo("locate.ids", _id_index)
         return _nodes_at(tree, [index[w] for w in wanted if w in index])
 

@@ -1,7 +1,8 @@
-"""The run's vocabulary, defined once: modes, platforms, the app languages, and every SPEC status with its
-exit code and report class.
+"""The run's vocabulary, defined once: modes, platforms, the app languages, every SPEC status with its
+exit code and report class, and the words a step entry ends with.
 
-`Status` is a str-valued enum: a status compares equal to its SPEC string and is written to JSON as it.
+`Status` and `StepStatus` are str-valued enums: a status compares equal to its SPEC string and is written to
+JSON as it.
 """
 
 from __future__ import annotations
@@ -46,6 +47,18 @@ class Status(StrEnum):
         if code == 0:
             return "ok"
         return "failure" if code in (1, 4, 5) else "error"
+
+
+class StepStatus(StrEnum):
+    """How one step entry of a run ended: the `status` of the SPEC's `{name, status, ms}`."""
+
+    OK = "ok"
+    RETRY = "retry"  # it missed its screen; the run went on at the step that starts on the screen shown
+    RECOVERED = "recovered"  # it missed its screen once and reached it on the retry
+    FAILED = "failed"
+    NOT_OFFERED = "not_offered"  # the app does not offer the setting: the run ends here, exit 0
+    INTERRUPTED = "interrupted"  # the run was aborted before this step's next tap or read
+    SAFETY_VIOLATION = "safety_violation"  # a safety guard refused a tap here
 
 
 _EXIT_CODES: dict[Status, int] = {

@@ -71,7 +71,7 @@ class AppiumDriver:
         try:
             self._remote = webdriver.Remote(command_executor=self._conn, options=options)
         except Exception as exc:  # noqa: BLE001 - every session failure is reported as an outcome
-            raise _translate(exc, f"could not start an Appium session at {self.url}") from exc
+            raise translate_error(exc, f"could not start an Appium session at {self.url}") from exc
 
     @property
     def commands(self) -> int:
@@ -161,10 +161,10 @@ class AppiumDriver:
         try:
             return fn()
         except Exception as exc:  # noqa: BLE001 - translated into the error tree
-            raise _translate(exc, "Appium command failed") from exc
+            raise translate_error(exc, "Appium command failed") from exc
 
 
-def _translate(exc: Exception, context: str) -> Exception:
+def translate_error(exc: Exception, context: str) -> Exception:
     """Map a client/Appium exception onto AppMissing or DeviceError with a short message."""
     message = getattr(exc, "msg", None) or str(exc) or type(exc).__name__
     message = message.strip().splitlines()[0] if message.strip() else type(exc).__name__
@@ -182,4 +182,4 @@ def _translate(exc: Exception, context: str) -> Exception:
     return DeviceError(f"{context}: {message}")
 
 
-__all__ = ["AppiumDriver", "CountingConnection", "is_app_missing_message"]
+__all__ = ["AppiumDriver", "CountingConnection", "is_app_missing_message", "translate_error"]

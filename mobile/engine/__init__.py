@@ -1,1 +1,1 @@
-"""The interpreter: driver seam, run plan, steps, runner, waiting and guarded taps."""
+"""The interpreter: driver seam, steps, runner, waiting and guarded taps (and the run's one Abort)."""

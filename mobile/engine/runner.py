@@ -15,7 +15,7 @@ from mobile.engine.abort import Abort, Aborted
 from mobile.engine.context import POLL_S, Look, Outcome, Rewind, RunContext
 from mobile.core import match
 from mobile.core.flow_schema import Flow, LaunchStep, Step, ToggleStep
-from mobile.core.terms import MODES, Mode, Status
+from mobile.core.terms import MODES, Mode, Status, StepStatus
 from mobile.core.tree import WEBVIEW_ROLES
 from mobile.engine.driver import Driver
 from mobile.errors import AmbiguousMatch, EnvironmentProblem, SafetyViolation
@@ -30,7 +30,7 @@ class Callbacks:
     """Subscribers to run events (CLI progress, reports, pytest plugin)."""
 
     on_step_start: list[Callable[[str], None]] = field(default_factory=list)
-    on_step_end: list[Callable[[str, str, int, str | None], None]] = field(default_factory=list)
+    on_step_end: list[Callable[[str, StepStatus, int, str | None], None]] = field(default_factory=list)
     on_screen: list[Callable[[ScreenEvent], None]] = field(default_factory=list)
 
 
@@ -114,34 +114,37 @@ class Runner:
             cb(step.name)
         began = self.clock()
         ctx.step_detail, ctx.step = [], step
-        status, nxt = "ok", None
+        status: StepStatus = StepStatus.OK
+        nxt: int | None = None
         failure: Exception | None = None
         try:
             action()
         except Rewind as rewind:
-            status, nxt = ("ok" if rewind.reached else "retry"), self._step_starting_at(rewind.screen)
+            status = StepStatus.OK if rewind.reached else StepStatus.RETRY
+            nxt = self._step_starting_at(rewind.screen)
             ctx.step_detail.append(f"continuing on {rewind.screen}")
         except Outcome as exc:
-            status = "ok" if exc.status in (Status.CHANGED, Status.UNCHANGED, Status.MISMATCH) else (
-                exc.status if exc.status == Status.NOT_OFFERED else "failed")
+            status = StepStatus.OK if exc.status in (Status.CHANGED, Status.UNCHANGED, Status.MISMATCH) else (
+                StepStatus.NOT_OFFERED if exc.status == Status.NOT_OFFERED else StepStatus.FAILED)
             failure = exc
         except EnvironmentProblem as exc:
-            status, failure = "failed", exc
+            status, failure = StepStatus.FAILED, exc
         except AmbiguousMatch as exc:
-            status, failure = "failed", Outcome(Status.UI_DRIFT, f"step '{step.name}': {exc}")
+            status, failure = StepStatus.FAILED, Outcome(Status.UI_DRIFT, f"step '{step.name}': {exc}")
         except (Aborted, SafetyViolation) as exc:
-            status, failure = exc.status, exc
-        if status == "ok" and step.name in ctx.retried and failure is None:
-            status = "recovered"  # a step that missed its screen once reached it on the retry
+            status, failure = StepStatus(exc.status), exc  # interrupted / safety_violation
+        if status == StepStatus.OK and step.name in ctx.retried and failure is None:
+            status = StepStatus.RECOVERED  # a step that missed its screen once reached it on the retry
         self._end_step(ctx, step.name, status, began, failure)
         if failure is not None:
             raise failure
         return nxt
 
-    def _end_step(self, ctx: RunContext, name: str, status: str, began: float, failure: Exception | None) -> None:
+    def _end_step(self, ctx: RunContext, name: str, status: StepStatus, began: float,
+                  failure: Exception | None) -> None:
         """Record the step, emit the screen evidence and the end event."""
         ms = int(round((self.clock() - began) * 1000))
-        detail = "; ".join(ctx.step_detail) or (_failure_text(failure) if status == "failed" else None)
+        detail = "; ".join(ctx.step_detail) or (_failure_text(failure) if status == StepStatus.FAILED else None)
         if isinstance(failure, (Aborted, SafetyViolation)):
             detail = "; ".join(filter(None, [detail, str(failure)]))
         step_result = StepResult(name, status, ms, detail, ctx.look.screen if ctx.look else None)

@@ -7,6 +7,7 @@ Kept nodes are named by their index in the Tree's document order and/or by their
 from __future__ import annotations
 
 import io
+import re
 from typing import Iterable
 
 from lxml import etree
@@ -18,6 +19,34 @@ MASK = "•••"
 # attributes that carry what the user sees or hears; ids, roles and geometry stay
 ANDROID_TEXT_ATTRS = ("text", "original-text", "content-desc", "hint", "tooltip-text", "pane-title")
 IOS_TEXT_ATTRS = ("label", "value", "name", "placeholderValue", "title")
+# Appium logs the first KB of every response: page sources and screenshots must not reach its log (they
+# hold names and feed text, unmasked). Appium applies these JS regexes to every message it logs
+# (`--log-filters`); scrub_log() applies the same ones to any log we keep, in case another server wrote it.
+PAGE_SOURCE_START = r"(?:<\?xml|<hierarchy|<XCUIElementType|<AppiumAUT|\\u003c\?xml|\\u003chierarchy)"
+LOG_FILTERS = (
+    {"pattern": PAGE_SOURCE_START + r"[\s\S]*", "replacer": "[page source removed]"},
+    {"pattern": r"iVBORw0KGgo[A-Za-z0-9+/=\\]*", "replacer": "[screenshot removed]"},
+)
+_LOG_LINE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
+_SOURCE_RX = re.compile(PAGE_SOURCE_START)
+_SHOT_RX = re.compile(LOG_FILTERS[1]["pattern"])
+
+
+def scrub_log(text: str) -> str:
+    """An Appium log without page sources (a message from the first `<?xml`/`<hierarchy` on, with its
+    continuation lines) and without base64 screenshots."""
+    out: list[str] = []
+    dropping = False
+    for line in text.splitlines(keepends=True):
+        if dropping and not _LOG_LINE.match(line):
+            continue
+        dropping = False
+        found = _SOURCE_RX.search(line)
+        if found:
+            line = line[:found.start()] + "[page source removed]\n"
+            dropping = True
+        out.append(_SHOT_RX.sub("[screenshot removed]", line))
+    return "".join(out)
 
 
 def _elements(root: etree._Element) -> list[etree._Element]:
@@ -94,7 +123,7 @@ def node_rects(xml: str | bytes, indices: Iterable[int]) -> list[tuple[int, int,
 def redact_screenshot(png: bytes, xml: str | bytes, keep_nodes: Iterable[int] = (),
                       keep_texts: Iterable[str] = ()) -> bytes:
     """The screenshot with the masked nodes' boxes painted over (screen-sized containers excepted)."""
-    from PIL import Image, ImageDraw
+    from PIL import Image, ImageDraw  # here: the pytest plugin imports this module; Pillow loads on first use
 
     root = _parse(xml)
     screen_w = _screen_width(root)

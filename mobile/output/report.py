@@ -11,10 +11,9 @@ from pathlib import Path
 from typing import Iterable
 from xml.etree import ElementTree as ET
 
-from mobile.reach.appium_server import scrub_log
 from mobile.core.terms import Status
 from mobile.errors import ConfigError
-from mobile.output.redact import redact_screenshot, redact_source
+from mobile.output.redact import redact_screenshot, redact_source, scrub_log
 from mobile.output.result import NOT_OFFERED_TEXT, RunResult, StepResult, document
 
 FAILURE_STATUSES = tuple(s for s in Status if s.kind == "failure")  # not as wanted, or refused

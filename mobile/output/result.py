@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable
 
-from mobile.core.terms import Status, exit_code_of
+from mobile.core.terms import Status, StepStatus, exit_code_of
 
 STATUS_WIDTH = 13  # len("verify_failed"): verdict columns line up whatever the status
 NOT_OFFERED_TEXT = ("LinkedIn does not offer this setting to this account (region or account type): "
@@ -15,10 +15,10 @@ NOT_OFFERED_TEXT = ("LinkedIn does not offer this setting to this account (regio
 
 @dataclass
 class StepResult:
-    """One step of a run: its name, ok/failed/skipped, and how long it took."""
+    """One step of a run: its name, how it ended, and how long it took."""
 
     name: str
-    status: str = "ok"
+    status: StepStatus = StepStatus.OK
     ms: int = 0
     detail: str | None = None
     screen: str | None = None
@@ -48,7 +48,7 @@ class RunResult:
     locale: str | None = None
     wanted: str | None = None
     expected: str | None = None
-    status: str = Status.DEVICE_ERROR
+    status: Status = Status.DEVICE_ERROR
     before: str | None = None
     after: str | None = None
     verified: bool | None = None
@@ -119,7 +119,7 @@ def exit_code(results: Iterable[RunResult], abort: Any = None) -> int:
     cause = getattr(abort, "cause", None)
     if cause is None:
         return max((r.exit_code for r in results), default=0)
-    return max([cause.exit_code] + [r.exit_code for r in results if r.status != "interrupted"])
+    return max([cause.exit_code] + [r.exit_code for r in results if r.status != Status.INTERRUPTED])
 
 
 def verdict_line(result: RunResult, name_width: int = 12) -> str:
@@ -128,7 +128,7 @@ def verdict_line(result: RunResult, name_width: int = 12) -> str:
     if result.before or result.after:
         parts.append(_states(result))
     notes = [n for n, flag in (("verified", result.verified), ("persisted", result.persisted)) if flag]
-    if result.status == "verify_failed":
+    if result.status == Status.VERIFY_FAILED:
         notes += [f"not {n}" for n, flag in (("verified", result.verified), ("persisted", result.persisted))
                   if flag is False]
     if notes:
@@ -137,7 +137,7 @@ def verdict_line(result: RunResult, name_width: int = 12) -> str:
     line = "  ".join(parts)
     if result.message and not result.ok:
         line += f"  — {result.message}"
-    elif result.status == "not_offered":
+    elif result.status == Status.NOT_OFFERED:
         line += f"  — {result.message or NOT_OFFERED_TEXT}"
     return line
 
@@ -145,6 +145,6 @@ def verdict_line(result: RunResult, name_width: int = 12) -> str:
 def _states(result: RunResult) -> str:
     """`on -> off` when the state changed (or was meant to), else the one state read."""
     before, after = result.before or "?", result.after or "?"
-    if result.mode == "apply" and (result.status in ("changed", "verify_failed") or before != after):
+    if result.mode == "apply" and (result.status in (Status.CHANGED, Status.VERIFY_FAILED) or before != after):
         return f"{before} -> {after}"
     return before if result.before else after

@@ -1,4 +1,5 @@
-"""adb discovery: which Android devices are connected, are they ready, is LinkedIn there; wake and unlock.
+"""adb discovery: which Android devices are connected, are they ready, is the app there (the package the flow's
+`apps.android` names, passed in); wake and unlock.
 
 We start the adb server ourselves (on ANDROID_ADB_SERVER_PORT, default 5037) with the adb binary Appium
 uses ($ANDROID_HOME/platform-tools/adb when it exists, else the one adbutils ships: two adb versions on one
@@ -22,7 +23,6 @@ import adbutils
 from mobile.engine import abort as lifecycle
 from mobile.errors import AppMissing, ConfigError, DeviceError, NoDevice
 
-APP_PACKAGE = "com.linkedin.android"
 SIM_PROP = "linkedin.sim.server"  # set only by our simulated phone: the URL of its W3C server
 SIM_DRIVER_PROP = "linkedin.sim.driver"  # which Appium driver that phone takes: linkedinsim or uiautomator2
 KEYCODE_WAKEUP = 224
@@ -52,7 +52,7 @@ class LiveDevice:
     sdk: str | None = None
     width: int | None = None
     height: int | None = None
-    app_installed: bool | None = None
+    app_installed: bool | None = None  # None: not looked for (no package asked) or unreadable
     app_version: str | None = None
     screen_on: bool | None = None
     locked: bool | None = None
@@ -200,7 +200,7 @@ def parse_wm_size(text: str) -> tuple[int, int] | None:
     return int(width), int(height)
 
 
-def parse_packages(text: str, package: str = APP_PACKAGE) -> bool:
+def parse_packages(text: str, package: str) -> bool:
     """Whether `pm list packages` lists exactly `package` (its filter matches substrings)."""
     return any(line.strip() == f"package:{package}" for line in text.splitlines())
 
@@ -242,8 +242,9 @@ def _shell(device: adbutils.AdbDevice, command: str) -> str:
     return device.shell(command, timeout=20)
 
 
-def inspect(client: adbutils.AdbClient, serial: str, state: str = "device") -> LiveDevice:
-    """Everything we report about one device; a device that fails mid-way keeps what was read plus `problem`."""
+def inspect(client: adbutils.AdbClient, serial: str, state: str = "device", package: str | None = None) -> LiveDevice:
+    """Everything we report about one device, and whether `package` is installed (not looked for when None);
+    a device that fails mid-way keeps what was read plus `problem`."""
     live = LiveDevice(serial=serial, state=state)
     if state != "device":
         return live
@@ -257,9 +258,10 @@ def inspect(client: adbutils.AdbClient, serial: str, state: str = "device") -> L
         size = parse_wm_size(_shell(device, "wm size"))
         if size:
             live = replace(live, width=size[0], height=size[1])
-        installed = parse_packages(_shell(device, f"pm list packages {APP_PACKAGE}"))
-        version = parse_version_name(_shell(device, f"dumpsys package {APP_PACKAGE}")) if installed else None
-        live = replace(live, app_installed=installed, app_version=version)
+        if package is not None:
+            installed = parse_packages(_shell(device, f"pm list packages {package}"), package)
+            version = parse_version_name(_shell(device, f"dumpsys package {package}")) if installed else None
+            live = replace(live, app_installed=installed, app_version=version)
         window = _shell(device, "dumpsys window")
         live = replace(live, screen_on=parse_screen_on(_shell(device, "dumpsys power")),
                        locked=parse_locked(window), secure=parse_secure(window))
@@ -268,14 +270,15 @@ def inspect(client: adbutils.AdbClient, serial: str, state: str = "device") -> L
     return live
 
 
-def discover(port: int | None = None) -> list[LiveDevice]:
-    """Every device the adb server sees (any state), inspected when it is usable."""
+def discover(port: int | None = None, package: str | None = None) -> list[LiveDevice]:
+    """Every device the adb server sees (any state), inspected when it is usable (`package`: the app to look
+    for, None: not looked for)."""
     client = ensure_server(port)
     try:
         infos = list_devices(client)
     except (adbutils.AdbError, OSError) as exc:
         raise DeviceError(f"adb server on port {client.port} does not answer: {exc} (fix: `adb kill-server`)") from None
-    return [inspect(client, serial, state) for serial, state in infos]
+    return [inspect(client, serial, state, package) for serial, state in infos]
 
 
 def pick_auto(live: Sequence[LiveDevice]) -> LiveDevice:
@@ -291,23 +294,25 @@ def pick_auto(live: Sequence[LiveDevice]) -> LiveDevice:
                    ": connect a phone with USB debugging on, start an emulator, or use --device sim-android"))
 
 
-def check_ready(device: LiveDevice) -> LiveDevice:
-    """The device if a run can start on it: NoDevice when adb cannot drive it, AppMissing without LinkedIn."""
+def check_ready(device: LiveDevice, package: str) -> LiveDevice:
+    """The device if a run can start on it: NoDevice when adb cannot drive it, AppMissing without `package`."""
     if not device.ready:
         raise NoDevice(f"{device.serial} is {device.state}: {device.fix or 'reconnect it'}")
     if device.problem:
         raise DeviceError(f"{device.serial}: {device.problem}")
     if device.app_installed is False:
-        raise AppMissing(f"LinkedIn ({APP_PACKAGE}) is not installed on {device.serial}: install it and sign in")
+        raise AppMissing(f"LinkedIn ({package}) is not installed on {device.serial}: install it and sign in")
     return device
 
 
-def wake_and_unlock(serial: str, port: int | None = None, timeout: float = 10.0) -> LiveDevice:
+def wake_and_unlock(serial: str, port: int | None = None, timeout: float = 10.0,
+                    package: str | None = None) -> LiveDevice:
     """Turn the screen on and dismiss a swipe keyguard (`wm dismiss-keyguard`), then wait until adb reports
-    it unlocked. A secure lock (PIN, pattern, password) is a DeviceError asking the person to unlock."""
+    it unlocked. A secure lock (PIN, pattern, password) is a DeviceError asking the person to unlock.
+    `package`: the app whose install the returned LiveDevice reports (None: not looked for)."""
     client = ensure_server(port)
     device = client.device(serial)
-    live = inspect(client, serial)
+    live = inspect(client, serial, package=package)
     deadline = time.monotonic() + timeout
     while live.screen_on is False or live.locked:  # None = cannot tell: do not loop on it
         if live.problem:
@@ -323,13 +328,14 @@ def wake_and_unlock(serial: str, port: int | None = None, timeout: float = 10.0)
             raise DeviceError(f"{serial}: the screen stays locked (a PIN, pattern or password?): unlock the phone "
                               "by hand, then run again")
         time.sleep(0.2)  # poll interval while the device reacts; bounded by `deadline`
-        live = inspect(client, serial)
+        live = inspect(client, serial, package=package)
     return live
 
 
-def prepare(serial: str, port: int | None = None) -> LiveDevice:
-    """Before a session on an adb device: it is connected and authorized, LinkedIn is installed, and the
-    screen is on and unlocked. Raises NoDevice / AppMissing / DeviceError with the fix."""
+def prepare(serial: str, port: int | None = None, *, package: str) -> LiveDevice:
+    """Before a session on an adb device: it is connected and authorized, the app (`package`, the flow's
+    apps.android) is installed, and the screen is on and unlocked. Raises NoDevice / AppMissing / DeviceError
+    with the fix."""
     client = ensure_server(port)
     try:
         states = dict(list_devices(client))
@@ -337,9 +343,9 @@ def prepare(serial: str, port: int | None = None) -> LiveDevice:
         raise DeviceError(f"adb server on port {client.port} does not answer: {exc} (fix: `adb kill-server`)") from None
     if serial not in states:
         raise NoDevice(f"{serial} is not connected (`adb devices` does not list it)")
-    live = check_ready(inspect(client, serial, states[serial]))
+    live = check_ready(inspect(client, serial, states[serial], package), package)
     if live.locked and live.secure:
         raise DeviceError(f"{serial} {SECURE_LOCK}")
     if live.screen_on is False or live.locked:
-        live = wake_and_unlock(serial, port)
+        live = wake_and_unlock(serial, port, package=package)
     return live

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import socket
 import subprocess
@@ -21,6 +20,7 @@ import platformdirs
 
 from mobile.engine import abort as lifecycle
 from mobile.errors import DeviceError
+from mobile.output.redact import LOG_FILTERS
 from mobile.resources import APPIUM_LOCK_DIR, CHECKOUT_DIR, checkout_root, shipped
 
 REPO_ROOT = CHECKOUT_DIR
@@ -31,35 +31,7 @@ HOME_ENV = "LINKEDIN_OPTOUT_HOME"
 BINARY_ENV = "LINKEDIN_OPTOUT_APPIUM"
 CHECKOUT_HINT = "run `make install` (it runs `npm ci` in ci/appium and installs the Appium drivers)"
 SETUP_HINT = "run `linkedin-optout setup` (it installs the pinned Appium 3 and its drivers for this user)"
-# Appium logs the first KB of every response: page sources and screenshots must not reach its log (they
-# hold names and feed text, unmasked). Appium applies these JS regexes to every message it logs
-# (`--log-filters`); scrub_log() applies the same ones to any log we keep, in case another server wrote it.
-PAGE_SOURCE_START = r"(?:<\?xml|<hierarchy|<XCUIElementType|<AppiumAUT|\\u003c\?xml|\\u003chierarchy)"
-LOG_FILTERS = (
-    {"pattern": PAGE_SOURCE_START + r"[\s\S]*", "replacer": "[page source removed]"},
-    {"pattern": r"iVBORw0KGgo[A-Za-z0-9+/=\\]*", "replacer": "[screenshot removed]"},
-)
 TEMP_PREFIX = "linkedin-optout-appium-"
-_LOG_LINE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
-_SOURCE_RX = re.compile(PAGE_SOURCE_START)
-_SHOT_RX = re.compile(LOG_FILTERS[1]["pattern"])
-
-
-def scrub_log(text: str) -> str:
-    """An Appium log without page sources (a message from the first `<?xml`/`<hierarchy` on, with its
-    continuation lines) and without base64 screenshots."""
-    out: list[str] = []
-    dropping = False
-    for line in text.splitlines(keepends=True):
-        if dropping and not _LOG_LINE.match(line):
-            continue
-        dropping = False
-        found = _SOURCE_RX.search(line)
-        if found:
-            line = line[:found.start()] + "[page source removed]\n"
-            dropping = True
-        out.append(_SHOT_RX.sub("[screenshot removed]", line))
-    return "".join(out)
 
 
 @dataclass(frozen=True)
@@ -230,8 +202,7 @@ class AppiumServer:
             self.log_path = self._tmp / "appium.log"
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self.url = f"http://127.0.0.1:{self.port}"
-        # lazy on purpose: adbutils stays out of what the pytest plugin (loaded in every pytest run) imports
-        from mobile.reach.adb import android_home_env
+        from mobile.reach.adb import android_home_env  # lazy: adbutils (the pytest plugin imports this module)
 
         # the same adb binary for Appium and for this tool: two adb versions kill each other's server
         # (`self.env`, e.g. a private adb server's ANDROID_HOME, wins)

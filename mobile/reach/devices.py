@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from mobile.core.terms import LOCALE_CHOICES as LOCALES, PLATFORMS
+from mobile.core.terms import LOCALE_CHOICES as LOCALES, PLATFORMS, Status
 from mobile.core.yaml_lines import PLAIN_TAGS, Raw, parse_yaml, plain
 from mobile.errors import ConfigError, EnvironmentProblem, Problems
 from mobile.resources import BUILTIN_DEVICES, shipped
@@ -68,7 +68,7 @@ class Device:
     adb_port: int | None = None  # the adb server this device is attached to, when not $ANDROID_ADB_SERVER_PORT
     # (status, message) when its phone is absent (`serial: auto` and adb sees none): that device alone gets
     # this verdict and the other devices of the run still run
-    absent: tuple[str, str] | None = None
+    absent: tuple[Status, str] | None = None
 
     @property
     def driver(self) -> str:
@@ -348,7 +348,7 @@ class _Live:
     def get(self, required: bool) -> Sequence[LiveDevice]:
         if self._devices is None:
             if self._source is None:
-                from mobile.reach.adb import discover  # lazy: resolving names must not need adb
+                from mobile.reach.adb import discover  # lazy: adbutils (the pytest plugin imports this module)
                 self._source = discover
             try:
                 self._devices = list(self._source())  # type: ignore[operator]
@@ -364,7 +364,7 @@ def _with_live(device: Device, live: _Live, mark_absent: bool = False) -> Device
     if device.platform != "android" or device.simulator is not None or device.serial is None:
         return device
     if device.serial == "auto":
-        from mobile.reach.adb import pick_auto
+        from mobile.reach.adb import pick_auto  # lazy: adbutils (the pytest plugin imports this module)
         try:
             picked = pick_auto(live.get(required=True))
         except EnvironmentProblem as exc:
@@ -390,7 +390,7 @@ def _one(config: DevicesConfig, name: str, live: _Live, mark_absent: bool = Fals
     if name in config.devices:
         return _with_live(config.devices[name], live, mark_absent)
     if name == "auto":
-        from mobile.reach.adb import pick_auto
+        from mobile.reach.adb import pick_auto  # lazy: adbutils (the pytest plugin imports this module)
         try:
             return _adhoc(config, pick_auto(live.get(required=True)))
         except EnvironmentProblem as exc:

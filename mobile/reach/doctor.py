@@ -7,6 +7,7 @@ remote Appium's drivers, an iPhone before its session): such a line is never pri
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import os
 import platform
@@ -65,8 +66,6 @@ def _version(text: str) -> tuple[int, ...]:
 
 def check_python_packages() -> Check:
     """The Python dependencies are importable at usable versions."""
-    import importlib.metadata  # here, not at the top: every command's start-up imports this module
-
     seen, missing = [], []
     for name in PYTHON_PACKAGES:
         try:
@@ -229,8 +228,9 @@ def check_android_home(needed: bool) -> Check:
     return Check("ANDROID_HOME", True, home, None, needed)
 
 
-def check_device(device: Device, live: list | None) -> list[Check]:
-    """The chosen device is connected, authorised, has LinkedIn, and its screen can be used."""
+def check_device(device: Device, live: list | None, package: str | None) -> list[Check]:
+    """The chosen device is connected, authorised, has the flow's app (`package`: its apps.android; None when
+    the flow has none), and its screen can be used."""
     name = f"device {device.name}"
     if device.simulator is not None:
         via = (", driven by the real UiAutomator2 driver over a private adb server the tool starts"
@@ -254,10 +254,13 @@ def check_device(device: Device, live: list | None) -> list[Check]:
     if found.vendor_os:
         checks.append(Check("vendor", False, f"{found.vendor_os}: two developer switches cannot be checked from here",
                             XIAOMI_HINT, False))
-    if found.app_installed:
-        checks.append(Check("LinkedIn app", True, f"installed, version {found.app_version}"))
+    if package is None:
+        checks.append(Check("LinkedIn app", False, "the flow names no Android app (apps.android)",
+                            "run with a flow that has apps.android (--flow)"))
+    elif found.app_installed:
+        checks.append(Check("LinkedIn app", True, f"{package} installed, version {found.app_version}"))
     else:
-        checks.append(Check("LinkedIn app", False, f"com.linkedin.android is not installed on {found.serial}",
+        checks.append(Check("LinkedIn app", False, f"{package} is not installed on {found.serial}",
                             "install LinkedIn from the phone's app store and sign in"))
     if found.locked and found.secure:
         checks.append(Check("screen", False, "locked with a PIN, pattern or password",

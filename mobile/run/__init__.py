@@ -1,1 +1,1 @@
-"""Running devices: one device end to end, several devices at once."""
+"""Running devices: the run plan, one device end to end, several devices at once."""

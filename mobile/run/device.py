@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import Any, Callable, TypedDict
 
 from mobile.engine.abort import Abort, Aborted
-from mobile.core.flow_schema import Flow
+from mobile.core.flow_schema import App, Flow
+from mobile.core.terms import Status
 from mobile.reach.devices import Device
 from mobile.drivers.appium import AppiumDriver
 from mobile.errors import EnvironmentProblem, SafetyViolation
-from mobile.engine.plan import RunPlan
+from mobile.run.plan import RunPlan
 from mobile.reach.private_adb import PrivateAdb
 from mobile.output.result import RunResult
 from mobile.engine.runner import Callbacks, Runner
@@ -88,9 +89,10 @@ def appium_url_for(plan: RunPlan, device: Device, shared: Shared, verbose: int =
     return server.where
 
 
-def app_id_for(flow: Flow, platform: str) -> str:
-    """The app id activateApp/queryAppState need (package on Android, bundle id on iOS)."""
-    return flow.apps[platform].app_id
+def app_for(flow: Flow, platform: str) -> App:
+    """The app a session on `platform` drives: the flow's `apps:` entry (package on Android, bundle id on
+    iOS), for the capabilities, adb's checks and activateApp/queryAppState."""
+    return flow.apps[platform]
 
 
 def keep_texts(flow: Flow) -> set[str]:
@@ -138,7 +140,7 @@ def run_device(plan: RunPlan, device: Device, *, slot: int = 0, progress: Any = 
             sim_url, device = _start_phone(plan, device, result, stack, shared)
             local = xcuitest_sim or is_local(plan.appium_url, plan.grid, device)
             if local:  # a remote Appium or Grid has its own adb: nothing here can see its devices
-                _prepare_adb_device(device, result)
+                _prepare_adb_device(device, app_for(plan.flow, device.platform), result)
 
             mjpeg_port = None
             if xcuitest_sim:
@@ -152,11 +154,12 @@ def run_device(plan: RunPlan, device: Device, *, slot: int = 0, progress: Any = 
             result.appium_log = log
             if progress is not None and hasattr(progress, "on_stage"):
                 progress.on_stage("creating the Appium session...")
-            options = capabilities_for(device, sim_url=sim_url, slot=slot, mjpeg_port=mjpeg_port, local=local)
+            app = app_for(plan.flow, device.platform)
+            options = capabilities_for(device, app, sim_url=sim_url, slot=slot, mjpeg_port=mjpeg_port, local=local)
             through_grid = not xcuitest_sim and appium_target(plan.appium_url, plan.grid, device)[1]
             timeout = outlast_grid_queue(client_timeout(device, plan.timeout), through_grid)
             abort.check()
-            driver = AppiumDriver(url, device.platform, app_id_for(plan.flow, device.platform), timeout)
+            driver = AppiumDriver(url, device.platform, app.app_id, timeout)
             stack.callback(driver.close)
             driver.start(options)
             _session_facts(driver, result)
@@ -177,7 +180,7 @@ def run_device(plan: RunPlan, device: Device, *, slot: int = 0, progress: Any = 
             result.status = exc.status
             result.message = result.message if exc.result is result else f"safety guard: {exc}"
         except Exception as exc:  # noqa: BLE001 - one device's failure must not end the other devices' runs
-            result.status, result.message = "device_error", f"internal error: {type(exc).__name__}: {exc}"
+            result.status, result.message = Status.DEVICE_ERROR, f"internal error: {type(exc).__name__}: {exc}"
     if owns_shared:  # called alone: what this run started for simulated iPhones stops with it
 
         close_stack(shared)
@@ -237,14 +240,14 @@ def _start_phone(plan: RunPlan, device: Device, result: RunResult, stack: ExitSt
     return handle.url, device
 
 
-def _prepare_adb_device(device: Device, result: RunResult) -> None:
+def _prepare_adb_device(device: Device, app: App, result: RunResult) -> None:
     """An Android device reached through adb (a simulated one for UiAutomator2 too, exactly as a USB phone):
-    ready, LinkedIn installed, screen woken and unlocked first."""
+    ready, the flow's app installed, screen woken and unlocked first."""
     if device.platform != "android" or not device.serial or (device.simulator is not None
                                                              and not uses_private_adb(device)):
         return  # a simulated phone for LinkedInSim has no adb side to check
 
-    live = prepare(device.serial, device.adb_port)
+    live = prepare(device.serial, device.adb_port, package=app.app_id)
     result.app_version = result.app_version or live.app_version
     result.device_info.update({k: v for k, v in (("model", live.model), ("os_version", live.os_version)) if v},
                               simulated=live.sim_url is not None)

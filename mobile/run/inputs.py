@@ -15,11 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from mobile.reach.devices import Device, DevicesConfig, find_devices_file, is_http_url, load_devices, resolve
+from mobile.core.flow import find_flow
 from mobile.errors import ConfigError, ConfigErrors, Problems
+from mobile.output.report import check_report_target, prepare_report_dir
+from mobile.reach.devices import Device, DevicesConfig, find_devices_file, is_http_url, load_devices, resolve
+from mobile.reach.remote import appium_target, auto_needs_local_adb, is_local
 
-# The imports inside the checks are lazy on purpose: the pytest plugin imports this module, and pytest loads
-# the plugin in every session of an environment that has the tool installed.
+# The simulator is imported inside the checks that need it: the pytest plugin imports this module, and
+# pytest loads the plugin in every session of an environment that has the tool installed.
 
 MAX_TIMEOUT_S = 3600.0
 
@@ -78,7 +81,7 @@ def check_flags(p: Pass) -> None:
 
 def check_scenarios(config: DevicesConfig) -> None:
     """Every scenario devices.yaml names (built-in or a file) loads; problems name devices.yaml's line."""
-    from mobile.sim.scenario import load_scenario
+    from mobile.sim.scenario import load_scenario  # lazy: the simulator (see the top of this module)
 
     problems = Problems()
     for device in config.devices.values():
@@ -108,7 +111,7 @@ def check_scenario_flag(p: Pass) -> None:
     """--scenario: simulated phones only, and the scenario loads."""
     if not getattr(p.args, "scenario", None):
         return
-    from mobile.sim.scenario import load_scenario
+    from mobile.sim.scenario import load_scenario  # lazy: the simulator (see the top of this module)
 
     if p.config is not None:
         with p.problems.each():
@@ -134,9 +137,6 @@ def _only_simulated(config: DevicesConfig, args: argparse.Namespace) -> None:
 def check_auto_is_local(p: Pass) -> None:
     """`serial: auto` / `--device auto` resolve through this machine's adb: refused behind a remote Appium or
     a Grid, whose devices this machine cannot see."""
-    from mobile.reach.devices import Device
-    from mobile.reach.remote import appium_target, auto_needs_local_adb, is_local
-
     if p.config is None:
         return
     config, args = p.config, p.args
@@ -158,8 +158,6 @@ def check_auto_is_local(p: Pass) -> None:
 
 def check_flow(p: Pass) -> None:
     """The flow (by name or file), and --locale against its labels."""
-    from mobile.core.flow import find_flow
-
     p.flow = find_flow(p.args.flow)
     locale = getattr(p.args, "locale", None)
     if locale and locale != "auto" and locale not in p.flow.locales:
@@ -170,8 +168,6 @@ def check_report_dir(p: Pass) -> None:
     """--report DIR: a folder we can create, or an earlier report (emptied later), never anything else."""
     if not getattr(p.args, "report", None):
         return
-    from mobile.output.report import check_report_target
-
     p.report_dir = check_report_target(Path(p.args.report))
 
 
@@ -202,7 +198,7 @@ def check_devices(p: Pass) -> None:
 def check_simulated_iphone(p: Pass, device: Device) -> None:
     """A simulated iPhone on the real XCUITest driver needs the Appium this tool starts (it is handed the
     simulated usbmuxd): --appium-url, a Grid or the device's own `appium: URL` cannot reach it."""
-    from mobile.run.xcuitest_sim import uses_xcuitest_sim
+    from mobile.run.xcuitest_sim import uses_xcuitest_sim  # lazy: it imports the simulator (see the top)
 
     if not uses_xcuitest_sim(device):
         return
@@ -219,7 +215,7 @@ def check_simulated_iphone(p: Pass, device: Device) -> None:
 
 def check_sim_latency(p: Pass) -> None:
     """$LINKEDIN_SIM_LATENCY_SCALE, read by every simulated phone the run starts."""
-    from mobile.sim.phone import env_latency_scale
+    from mobile.sim.phone import env_latency_scale  # lazy: the simulator (see the top of this module)
 
     env_latency_scale()
 
@@ -242,7 +238,5 @@ def validate_run(args: argparse.Namespace, mode: str) -> Pass:
             check(p)
     p.problems.raise_if_any()
     if p.report_dir is not None:
-        from mobile.output.report import prepare_report_dir
-
         prepare_report_dir(p.report_dir)
     return p

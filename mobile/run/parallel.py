@@ -19,10 +19,11 @@ import time
 from collections import Counter
 from typing import Any, Callable, Sequence, TextIO
 
+from mobile.core.terms import Status
 from mobile.engine.abort import Abort, Aborted
 from mobile.reach.devices import Device
 from mobile.errors import EnvironmentProblem, OptoutError, SafetyViolation
-from mobile.engine.plan import RunPlan
+from mobile.run.plan import RunPlan
 from mobile.run.shared import Shared
 from mobile.run.xcuitest_sim import close_stack, stack_for, uses_xcuitest_sim
 from mobile.output.result import RunResult, exit_code, verdict_line
@@ -35,10 +36,10 @@ GRACE_S = 3.0  # after an abort: how long running devices get to reach their nex
 
 def failed_result(device: Device, mode: str, exc: BaseException, started: float) -> RunResult:
     """The result of a run that raised instead of returning: the environment stopped it."""
-    status = getattr(exc, "status", None) if isinstance(exc, EnvironmentProblem) else None
+    status = exc.status if isinstance(exc, EnvironmentProblem) else Status.DEVICE_ERROR
     message = str(exc) if isinstance(exc, OptoutError) else f"{type(exc).__name__}: {exc}"
     return RunResult(device=device.name, platform=device.platform, mode=mode, serial=device.serial,
-                     udid=device.udid, status=status or "device_error", message=message,
+                     udid=device.udid, status=status, message=message,
                      duration_s=time.monotonic() - started)
 
 

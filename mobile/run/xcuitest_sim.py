@@ -15,10 +15,12 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from mobile.reach.devices import Device
 from mobile.errors import DeviceError
-from mobile.engine.plan import RunPlan
+from mobile.reach.appium_server import AppiumServer
+from mobile.reach.devices import Device
+from mobile.run.plan import RunPlan
 from mobile.run.shared import Shared
+from mobile.sim.wda.usbmuxd import SimUsbmuxd, UsbmuxError
 
 _START = threading.Lock()
 
@@ -27,8 +29,8 @@ _START = threading.Lock()
 class XcuitestSimStack:
     """The run's simulated usbmuxd and the Appium server that uses it."""
 
-    usbmuxd: Any
-    appium: Any
+    usbmuxd: SimUsbmuxd
+    appium: AppiumServer
 
     def stop(self) -> None:
         """Stop Appium first (it holds usbmuxd connections), then usbmuxd."""
@@ -56,8 +58,6 @@ def stack_for(shared: Shared, verbose: int = 0) -> XcuitestSimStack:
     with _START:
         stack = shared.xcuitest
         if stack is None:
-            from mobile.sim.wda.usbmuxd import SimUsbmuxd, UsbmuxError
-
             try:
                 usbmuxd = SimUsbmuxd()
             except (UsbmuxError, OSError) as exc:
@@ -74,10 +74,8 @@ def stack_for(shared: Shared, verbose: int = 0) -> XcuitestSimStack:
     return stack
 
 
-def start_appium(usbmuxd_address: str, **kwargs: Any) -> Any:
+def start_appium(usbmuxd_address: str, **kwargs: Any) -> AppiumServer:
     """An Appium that activates only the XCUITest driver and reaches iPhones through `usbmuxd_address`."""
-    from mobile.reach.appium_server import AppiumServer
-
     return AppiumServer(env={"USBMUXD_SOCKET_ADDRESS": usbmuxd_address},
                         extra_args=("--use-drivers", "xcuitest"), **kwargs).start()
 

@@ -11,37 +11,45 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from mobile.core.flow_schema import App
 from mobile.errors import ConfigError
+from mobile.reach.appium_server import LOOPBACK_SHIM, appium_binary
+from mobile.reach.capabilities import capabilities_for
+from mobile.reach.devices import Device
+from mobile.sim.activities import APP_IDS
+from mobile.sim.adb.device import attach_to_adb, detach_from_adb
+from mobile.sim.launch import start_phone
+from mobile.sim.phone import check_latency_scale, env_latency_scale
+from mobile.sim.profiles import PROFILES
+from mobile.sim.wda.usbmuxd import SimUsbmuxd
+
+
+def app_on(platform: str) -> App:
+    """LinkedIn as this phone installs it (the simulator's own ids)."""
+    return App(platform, APP_IDS[platform])
+
 
 def appium_capabilities(platform: str, url: str, serial: str | None = None,
                         driver: str = "linkedinsim") -> dict[str, Any]:
     """The exact Appium capabilities that reach this phone: through the LinkedInSim driver, or (driver
     uiautomator2) through the real UiAutomator2 driver and adb, as a USB phone with that serial."""
-    from mobile.reach.capabilities import capabilities_for
-    from mobile.reach.devices import Device
-
     if driver == "uiautomator2":
         device = Device(name=f"sim-{platform}", platform=platform, serial=serial, sim_url=url, live_driver=driver)
     else:
         device = Device(name=f"sim-{platform}", platform=platform, simulator={}, sim_url=url)
-    return capabilities_for(device).to_capabilities()
+    return capabilities_for(device, app_on(platform)).to_capabilities()
 
 
 def xcuitest_capabilities(url: str, udid: str) -> dict[str, Any]:
     """What the tool sends for a simulated iPhone on the real XCUITest driver: a real iPhone's capabilities
     plus appium:webDriverAgentUrl."""
-    from mobile.reach.capabilities import capabilities_for
-    from mobile.reach.devices import Device
-
     device = Device(name="sim-ios-xcuitest", platform="ios", udid=udid,
                     simulator={"scenario": "default", "driver": "xcuitest"})
-    return capabilities_for(device, sim_url=url).to_capabilities()
+    return capabilities_for(device, app_on("ios"), sim_url=url).to_capabilities()
 
 
 def xcuitest_instructions(url: str, udid: str, usbmuxd_address: str) -> str:
     """How to start an Appium that reaches this phone (its usbmuxd, loopback only, XCUITest only)."""
-    from mobile.reach.appium_server import LOOPBACK_SHIM, appium_binary
-
     return (f"WebDriverAgent at {url}, UDID {udid}; simulated usbmuxd at {usbmuxd_address}\n"
             f"start Appium with:\n  USBMUXD_SOCKET_ADDRESS={usbmuxd_address} "
             f"NODE_OPTIONS='--require \"{LOOPBACK_SHIM}\"' \\\n"
@@ -70,17 +78,12 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
 
 def check_profile(name: str | None) -> None:
     """An unknown --latency-profile is a config error naming the flag."""
-    from mobile.sim.profiles import PROFILES
-
     if name is not None and name not in PROFILES:
         raise ConfigError(f"unknown latency profile {name!r}; known: {', '.join(PROFILES)}", "--latency-profile")
 
 
 def serve(args: argparse.Namespace, out: Any = sys.stdout) -> int:
     """Run the phone until SIGINT/SIGTERM; print how to reach it; write --ready-file when serving."""
-    from mobile.sim.launch import start_phone
-    from mobile.sim.phone import check_latency_scale, env_latency_scale
-
     if args.latency_scale is not None:
         check_latency_scale(args.latency_scale, "--latency-scale")
     else:
@@ -104,13 +107,9 @@ def serve(args: argparse.Namespace, out: Any = sys.stdout) -> int:
         signal.signal(signum, lambda *_: done.set())
     try:
         if getattr(args, "adb", False):
-            from mobile.sim.adb.device import attach_to_adb
-
             serial = attach_to_adb(handle, driver=driver)
             out.write(f"attached to adb as {serial} (`adb devices` lists it; `--device auto` finds it)\n")
         if xcuitest:
-            from mobile.sim.wda.usbmuxd import SimUsbmuxd
-
             usbmuxd = SimUsbmuxd()
             usbmuxd.add(handle.phone)
             out.write(xcuitest_instructions(handle.url, handle.phone.serial, usbmuxd.address))
@@ -134,8 +133,6 @@ def serve(args: argparse.Namespace, out: Any = sys.stdout) -> int:
         done.wait()
     finally:
         if serial is not None:
-            from mobile.sim.adb.device import detach_from_adb
-
             detach_from_adb(serial)
         if usbmuxd is not None:
             usbmuxd.stop()

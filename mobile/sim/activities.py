@@ -1,4 +1,5 @@
-"""LinkedIn's Android activities on the simulated phone: which exist, which `am start -n` may start from outside
+"""LinkedIn as the simulated phone installs it: its ids (named here once for the whole simulator; the tool
+reads its own from the flow's `apps:`), its Android activities, which `am start -n` may start from outside
 (exported), and the errors appium-adb reports when a session names one it cannot start."""
 
 from __future__ import annotations
@@ -8,7 +9,11 @@ from collections.abc import Iterable
 from mobile.sim.log import SimError
 
 PACKAGE = "com.linkedin.android"
-KNOWN = ("com.linkedin.android.authenticator.LaunchActivity", "com.linkedin.android.splash.SplashActivity")
+BUNDLE_ID = "com.linkedin.LinkedIn"
+APP_IDS = {"android": PACKAGE, "ios": BUNDLE_ID}
+LAUNCH_ACTIVITY = f"{PACKAGE}.authenticator.LaunchActivity"  # the launcher, unless a scenario says otherwise
+# both entry activities the LinkedIn manifest exports with the LAUNCHER category
+KNOWN = (LAUNCH_ACTIVITY, f"{PACKAGE}.splash.SplashActivity")
 
 
 def check_activity(activity: str, launcher: str, exported: Iterable[str]) -> None:

@@ -9,6 +9,7 @@ from typing import Any, Callable
 
 from mobile.core.yaml_lines import lined, parse_yaml
 from mobile.errors import ConfigError, Problems
+from mobile.sim.activities import PACKAGE
 
 DATA_DIR = Path(__file__).parent / "data"
 DESIGN_WIDTH, DESIGN_HEIGHT = 1080, 2400  # screens are laid out in Android pixels; iOS is scaled
@@ -99,7 +100,7 @@ def parse_screens(raw: Any, path: Path | str) -> dict[str, Screen]:
             raise ConfigError(f"screen {name!r}: nodes must be a list", where(path, spec, "nodes"))
         for node in nodes:
             _check_node(path, node)
-        screens[name] = Screen(name, spec.get("package", "com.linkedin.android"), kind, tuple(nodes),
+        screens[name] = Screen(name, spec.get("package", PACKAGE), kind, tuple(nodes),
                                bool(spec.get("modal", False)), spec.get("ios_app", "LinkedIn"), f"{path}:{spec.line}")
     return screens
 

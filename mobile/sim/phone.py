@@ -16,12 +16,11 @@ from typing import Any, Callable
 from mobile.errors import ConfigError
 from mobile.sim import render, screenshot
 from mobile.sim.app import DESIGN_HEIGHT, DESIGN_WIDTH, ResolveContext, View, resolve
-from mobile.sim.activities import check_activity
+from mobile.sim.activities import APP_IDS, LAUNCH_ACTIVITY, check_activity
 from mobile.sim.log import InteractionLog, SimError, TapResult
 from mobile.sim.profiles import DEFAULT_WAIT_FOR_IDLE_MS, NO_IDLE_WAIT, Profile, get_profile
 from mobile.sim.scenario import Scenario, load_scenario
 
-APP_IDS = {"android": "com.linkedin.android", "ios": "com.linkedin.LinkedIn"}
 SIZES = {"android": (1080, 2400), "ios": (390, 844)}
 DEVICE_DEFAULTS = {
     "android": {"serial": "LINKEDINSIM01", "model": "Pixel 7", "os_version": "14"},
@@ -87,7 +86,7 @@ class Phone:
         self.bouncer = False  # a secure lock asked for its PIN (wm dismiss-keyguard cannot open it)
         self.packages: list[str] = list(state.get("packages") or [])  # other installed apps (Appium's helpers)
         app = self.scenario.app
-        self.launcher_activity: str = app.get("launcher", "com.linkedin.android.authenticator.LaunchActivity")
+        self.launcher_activity: str = app.get("launcher", LAUNCH_ACTIVITY)
         self.exported_activities: tuple[str, ...] = tuple(app.get("exported", (self.launcher_activity,)))
         self.signed_in: bool = state["signed_in"]
         self.offered: bool = state["offered"]

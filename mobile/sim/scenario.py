@@ -9,6 +9,7 @@ from typing import Any
 
 from mobile.core.yaml_lines import LineDict
 from mobile.errors import ConfigError, Problems
+from mobile.sim.activities import KNOWN, LAUNCH_ACTIVITY
 from mobile.sim.app import DATA_DIR, Screen, check_keys, default_screens, load_labels, load_yaml, parse_screens, \
     parsed_once, where
 from mobile.sim.scenario_checks import TRANSITION_KINDS, Latency, check_gotos, check_labels, check_vars, node_keys
@@ -226,9 +227,7 @@ def _build(raw: dict, origin: dict[str, str], path: Path) -> Scenario:
 def _app_section(raw: dict, screens: dict[str, Screen], at: Any) -> dict[str, Any]:
     """`app:` - is LinkedIn already running (and on which screens), its launcher and exported activities."""
     app: dict[str, Any] = {"running": False, "foreground": False, "screens": [],
-                           "launcher": "com.linkedin.android.authenticator.LaunchActivity",
-                           "exported": ["com.linkedin.android.authenticator.LaunchActivity",
-                                        "com.linkedin.android.splash.SplashActivity"]}
+                           "launcher": LAUNCH_ACTIVITY, "exported": list(KNOWN)}
     app.update(raw)
     for key in ("running", "foreground"):
         if not isinstance(app[key], bool):

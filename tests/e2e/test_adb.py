@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from mobile.core.flow import DEFAULT_FLOW, find_flow
 from mobile.reach.adb import adb_binary, check_ready, discover, wake_and_unlock
 from mobile.reach.appium_server import free_port
 from mobile.reach.capabilities import capabilities_for, to_payload
@@ -22,6 +23,7 @@ from mobile.sim.launch import SimHandle, start_phone
 pytestmark = pytest.mark.e2e
 CONFIG = parse_devices("devices:\n  sim-android: {platform: android, simulator: {scenario: default}}\n"
                        "  phone: {platform: android, serial: auto}\n")
+APP = find_flow(DEFAULT_FLOW).apps["android"]  # the app adb is asked about: the shipped flow's apps.android
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +75,7 @@ def test_no_device_is_no_device(adb_port: int, capsys: pytest.CaptureFixture[str
 
 def test_attached_phone_is_listed_with_linkedin_version(attach, capsys: pytest.CaptureFixture[str]):
     handle, serial = attach("default")
-    found = next(d for d in discover() if d.serial == serial)
+    found = next(d for d in discover(package=APP.app_id) if d.serial == serial)
     phone = handle.phone
     assert (found.state, found.model, found.os_version) == ("device", phone.model, phone.os_version)
     assert (found.app_installed, found.app_version, found.sim_url) == (True, phone.app_version, handle.url)
@@ -90,16 +92,16 @@ def test_attached_phone_is_listed_with_linkedin_version(attach, capsys: pytest.C
 def test_auto_resolves_attached_sim_to_linkedinsim_caps(attach):
     handle, serial = attach("default")
     device = resolve(CONFIG, ["auto"])[0]
-    always = to_payload(capabilities_for(device))["capabilities"]["alwaysMatch"]
+    always = to_payload(capabilities_for(device, APP))["capabilities"]["alwaysMatch"]
     assert (device.serial, always["appium:automationName"], always["appium:simServer"]) == (serial, "LinkedInSim", handle.url)
 
 
 def test_app_missing_scenario_is_app_missing(attach, capsys: pytest.CaptureFixture[str]):
     _, serial = attach("app-missing")
-    found = next(d for d in discover() if d.serial == serial)
+    found = next(d for d in discover(package=APP.app_id) if d.serial == serial)
     assert (found.app_installed, found.app_version) == (False, None)
     with pytest.raises(AppMissing) as caught:
-        check_ready(found)
+        check_ready(found, APP.app_id)
     assert caught.value.status == "app_missing"
     assert main(["doctor", "--device", serial]) == 3
     assert f"FAIL  LinkedIn app                com.linkedin.android is not installed on {serial}" in capsys.readouterr().out

@@ -12,7 +12,7 @@ from typing import Any, Iterator
 import pytest
 
 from mobile.engine.abort import Abort
-from mobile.engine.plan import RunPlan
+from mobile.run.plan import RunPlan
 from mobile.core.flow import find_flow, load_flow
 from mobile.reach.devices import Device
 from mobile.run.farm import Farm, local_farm

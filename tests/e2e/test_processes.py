@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from mobile.core.flow import DEFAULT_FLOW, find_flow
 from mobile.engine.abort import Abort, signals_trip
 from mobile.reach.capabilities import capabilities_for
 from mobile.reach.devices import Device
@@ -64,7 +65,8 @@ def test_cli_sim_serve_prints_url_and_capabilities_and_stops_on_ctrl_c():
             lines.append(process.stdout.readline())
         caps = json.loads("".join(lines[1:-1]))
         # the same capabilities the tool itself sends to a simulated phone
-        assert caps == capabilities_for(Device("sim-android", "android", simulator={}), sim_url=url).to_capabilities()
+        assert caps == capabilities_for(Device("sim-android", "android", simulator={}),
+                                        find_flow(DEFAULT_FLOW).apps["android"], sim_url=url).to_capabilities()
         assert caps["appium:automationName"] == "LinkedInSim" and caps["appium:simServer"] == url
         assert caps["appium:appPackage"] == "com.linkedin.android" and caps["appium:noReset"] is True
         assert Client(url).ok("GET", "/sim/state")["locale"] == "nl"

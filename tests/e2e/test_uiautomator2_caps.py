@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from mobile.core.flow import DEFAULT_FLOW, find_flow
 from mobile.reach.adb import adb_binary
 from mobile.reach.appium_install import LocalDriver, install_local_driver
 from mobile.reach.appium_server import APPIUM_DIR, AppiumServer, appium_binary, free_port
@@ -19,6 +20,7 @@ from mobile.reach.devices import Device
 
 pytestmark = pytest.mark.e2e
 DRIVER_DIR = APPIUM_DIR / "node_modules" / "appium-uiautomator2-driver"
+APP = find_flow(DEFAULT_FLOW).apps["android"]
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +58,7 @@ def _new_session(url: str, body: dict) -> tuple[int, str]:
 
 
 def test_android_caps_fail_only_for_lack_of_a_device(appium: AppiumServer):
-    body = to_payload(capabilities_for(Device(name="emu", platform="android", serial="emulator-5554"), slot=4))
+    body = to_payload(capabilities_for(Device(name="emu", platform="android", serial="emulator-5554"), APP, slot=4))
     status, message = _new_session(appium.url, body)
     assert status == 500
     assert "Could not find a connected Android device" in message
@@ -67,7 +69,7 @@ def test_android_caps_fail_only_for_lack_of_a_device(appium: AppiumServer):
 
 def test_a_bad_capability_is_rejected_before_any_device_lookup(appium: AppiumServer):
     body = to_payload(capabilities_for(Device(name="emu", platform="android", serial="emulator-5554",
-                                              capabilities={"appium:systemPort": "eighty"})))
+                                              capabilities={"appium:systemPort": "eighty"}), APP))
     status, message = _new_session(appium.url, body)
     assert status in (400, 500)
     assert "systemPort" in message and "Could not find a connected Android device" not in message

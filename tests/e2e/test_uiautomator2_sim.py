@@ -17,6 +17,7 @@ import pytest
 
 import mobile.sim.adb.device as adb_device
 import mobile.sim.launch as launch
+from mobile.core.flow import DEFAULT_FLOW, find_flow
 from mobile.reach.appium_server import AppiumServer
 from mobile.reach.capabilities import capabilities_for
 from mobile.cli.main import main
@@ -31,6 +32,7 @@ from mobile.sim.scenario import known_scenarios
 pytestmark = pytest.mark.e2e
 PATH_KEYS = ["profile_photo", "settings", "data_privacy", "genai_setting"]
 SERVER_PACKAGES = {"io.appium.uiautomator2.server", "io.appium.uiautomator2.server.test"}
+APP = find_flow(DEFAULT_FLOW).apps["android"]  # the app the sessions drive: the shipped flow's apps.android
 
 
 @pytest.fixture(scope="module")
@@ -178,7 +180,7 @@ def test_a_missing_app_through_the_real_driver_is_app_missing(rig, attached):
     device = Device(name="u2", platform="android", serial=serial, live_driver="uiautomator2", adb_port=adb.port,
                     sim_url="http://127.0.0.1:1")
     with pytest.raises(AppMissing) as caught:
-        AppiumDriver(appium.url, "android", "com.linkedin.android").start(capabilities_for(device))
+        AppiumDriver(appium.url, "android", APP.app_id).start(capabilities_for(device, APP))
     assert "launchable activity" in str(caught.value)
     assert adb_device.attached_server(serial).system.unanswered == []
 
@@ -201,7 +203,7 @@ def test_sim_serve_driver_uiautomator2_is_found_by_auto(rig, capsys: pytest.Capt
         assert "attached to adb as" in line, (line, proc.stderr.read() if proc.poll() is not None else "")
         serial = line.split()[4]
         device = resolve(parse_devices("devices:\n  phone: {platform: android, serial: auto}\n"), ["phone"])[0]
-        always = to_payload(capabilities_for(device))["capabilities"]["alwaysMatch"]
+        always = to_payload(capabilities_for(device, APP))["capabilities"]["alwaysMatch"]
         assert (device.serial, device.simulated, device.driver) == (serial, True, "uiautomator2")
         assert (always["appium:automationName"], always["appium:udid"]) == ("UiAutomator2", serial)
         code, (result,) = _cli(capsys, "check", "--device", "auto", "--appium-url", appium.url)
@@ -219,8 +221,8 @@ def test_tool_settings_reach_the_phone_with_the_session(rig, attached):
     handle, serial = attached("default")
     device = Device(name="u2-settings", platform="android", serial=serial, sim_url=handle.url,
                     live_driver="uiautomator2", adb_port=adb.port)
-    driver = AppiumDriver(appium.url, "android", "com.linkedin.android")
-    driver.start(capabilities_for(device))
+    driver = AppiumDriver(appium.url, "android", APP.app_id)
+    driver.start(capabilities_for(device, APP))
     try:
         settings = handle.server.session.settings
         assert (settings["waitForIdleTimeout"], settings["disableIdLocatorAutocompletion"]) == (0, True)

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-import pytest
-
 import os
 import stat
 from pathlib import Path
 
 import adbutils
+import pytest
 
-from mobile.reach.adb import (FIXES, LiveDevice, adb_binary, check_ready, parse_devices, parse_getprop, parse_locked,
-                        parse_packages, parse_screen_on, parse_secure, parse_version_name, parse_wm_size, pick_auto)
 from mobile.errors import AppMissing, ConfigError, NoDevice
+from mobile.reach.adb import (FIXES, LiveDevice, adb_binary, check_ready, parse_devices, parse_getprop, parse_locked,
+                              parse_packages, parse_screen_on, parse_secure, parse_version_name, parse_wm_size,
+                              pick_auto, vendor_os)
+from mobile.reach.devices import Device
+from mobile.reach.doctor import check_device
 from mobile.sim.adb.device import pack
 from mobile.sim.adb.shell import run_shell
 from mobile.sim.phone import Phone
+
+APP = "com.linkedin.android"  # the package adb is asked about (the shipped flow's apps.android)
 
 
 def test_getprop_lines():
@@ -30,8 +34,9 @@ def test_wm_size_prefers_override():
 
 
 def test_packages_match_exactly_not_by_substring():
-    assert parse_packages("package:com.linkedin.android\n") is True
-    assert parse_packages("package:com.linkedin.android.lite\n") is False
+    assert parse_packages("package:com.linkedin.android\n", APP) is True
+    assert parse_packages("package:com.linkedin.android.lite\n", APP) is False
+    assert parse_packages("package:com.linkedin.android.lite\n", "com.linkedin.android.lite") is True
 
 
 def test_version_name_first_one():
@@ -103,7 +108,7 @@ def test_no_permissions_devices_keep_their_state_and_get_the_udev_fix():
     live = LiveDevice("0123456789ABCDEF", "no permissions")
     assert live.fix == FIXES["no permissions"] and "udev" in live.fix
     with pytest.raises(NoDevice, match="0123456789ABCDEF is no permissions: .*udev rule"):
-        check_ready(live)
+        check_ready(live, APP)
 
 
 def test_adb_binary_is_the_sdk_one_appium_uses_else_the_bundled_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
@@ -125,11 +130,11 @@ def test_adb_binary_is_the_sdk_one_appium_uses_else_the_bundled_one(tmp_path: Pa
 
 def test_check_ready_names_the_problem():
     with pytest.raises(NoDevice, match="accept the USB debugging prompt"):
-        check_ready(LiveDevice("R58", "unauthorized"))
-    with pytest.raises(AppMissing, match="not installed on R58"):
-        check_ready(LiveDevice("R58", "device", app_installed=False))
+        check_ready(LiveDevice("R58", "unauthorized"), APP)
+    with pytest.raises(AppMissing, match=r"LinkedIn \(com.example.app\) is not installed on R58"):
+        check_ready(LiveDevice("R58", "device", app_installed=False), "com.example.app")
     ok = LiveDevice("R58", "device", app_installed=True)
-    assert check_ready(ok) is ok
+    assert check_ready(ok, APP) is ok
 
 
 def test_pick_auto():
@@ -168,28 +173,30 @@ def test_sim_shell_app_missing():
 
 
 def test_xiaomi_phones_get_the_hidden_developer_switches_in_doctor():
-    from mobile.reach.adb import vendor_os
-    from mobile.reach.devices import Device
-    from mobile.reach.doctor import check_device
-
     assert vendor_os({"ro.miui.ui.version.name": "V14"}) == "MIUI V14"
     assert vendor_os({"ro.miui.ui.version.name": "V816", "ro.mi.os.version.name": "OS1.0"}) == "HyperOS OS1.0"
     assert vendor_os({"ro.product.manufacturer": "Google"}) is None
     phone = Device(name="mi", platform="android", serial="a1b2")
     live = LiveDevice("a1b2", "device", model="23049PCD8G", os_version="14", app_installed=True, app_version="4.1",
                       vendor_os="HyperOS OS1.0")
-    vendor = next(c for c in check_device(phone, [live]) if c.name == "vendor")
+    vendor = next(c for c in check_device(phone, [live], APP) if c.name == "vendor")
     assert (vendor.ok, vendor.needed) == (False, False)  # a warning: it cannot be checked over adb
     assert "USB debugging (Security settings)" in vendor.fix and "Install via USB" in vendor.fix
-    unauthorized = check_device(phone, [LiveDevice("a1b2", "unauthorized")])[0]
+    unauthorized = check_device(phone, [LiveDevice("a1b2", "unauthorized")], APP)[0]
     assert "Install via USB" in unauthorized.fix
 
 
 def test_doctor_says_a_secure_lock_must_be_opened_by_the_person():
-    from mobile.reach.devices import Device
-    from mobile.reach.doctor import check_device
-
     live = LiveDevice("a1b2", "device", app_installed=True, app_version="4.1", screen_on=True, locked=True, secure=True)
-    screen = next(c for c in check_device(Device(name="p", platform="android", serial="a1b2"), [live])
+    screen = next(c for c in check_device(Device(name="p", platform="android", serial="a1b2"), [live], APP)
                   if c.name == "screen")
     assert (screen.ok, screen.needed) == (False, True) and "unlock the phone yourself" in screen.fix
+
+
+def test_doctor_names_the_flows_package_it_looked_for():
+    phone = Device(name="p", platform="android", serial="a1b2")
+    missing = LiveDevice("a1b2", "device", app_installed=False, screen_on=True, locked=False)
+    app = next(c for c in check_device(phone, [missing], "com.example.app") if c.name == "LinkedIn app")
+    assert (app.ok, app.detail) == (False, "com.example.app is not installed on a1b2")
+    app = next(c for c in check_device(phone, [missing], None) if c.name == "LinkedIn app")
+    assert (app.ok, app.detail) == (False, "the flow names no Android app (apps.android)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mobile.drivers.appium import _translate
+from mobile.drivers.appium import translate_error
 from mobile.engine.driver import tap_point
 from mobile.errors import AppMissing, DeviceError
 
@@ -21,7 +21,7 @@ IOS = ("A new session could not be created. Details: The simulated phone refused
     (IOS, "App with bundle identifier 'com.linkedin.LinkedIn' unknown"),
 ])
 def test_app_missing_keeps_the_fix_and_the_innermost_detail(raw: str, detail: str) -> None:
-    error = _translate(RuntimeError(raw), "session")
+    error = translate_error(RuntimeError(raw), "session")
     assert isinstance(error, AppMissing) and error.status == "app_missing"
     assert str(error) == f"LinkedIn is not installed on the device: install it and sign in, then run again ({detail})"
 
@@ -36,7 +36,7 @@ UIAUTOMATOR2 = ("Cannot start the 'com.linkedin.android' application. Consider c
 
 
 def test_the_real_uiautomator2_words_for_a_missing_app_are_app_missing() -> None:
-    error = _translate(RuntimeError(UIAUTOMATOR2), "session")
+    error = translate_error(RuntimeError(UIAUTOMATOR2), "session")
     assert isinstance(error, AppMissing) and error.status == "app_missing"
     assert str(error) == ("LinkedIn cannot be started on the device (not installed, or its launch activity is not "
                           "exported): install it and sign in, then run again (Activity name "
@@ -48,14 +48,14 @@ def test_uiautomator2_resolving_no_launcher_for_the_package_is_app_missing() -> 
     """Without appActivity the real driver resolves the launcher first; a missing package fails there."""
     message = ("An unknown server-side error occurred while processing the command. Original error: Unable to "
                "resolve the launchable activity of 'com.linkedin.android'. Original error: No activity found")
-    error = _translate(RuntimeError(message), "could not start an Appium session")
+    error = translate_error(RuntimeError(message), "could not start an Appium session")
     assert isinstance(error, AppMissing)
     assert str(error) == ("LinkedIn is not installed on the device (the driver found no launchable activity for it: "
                           "No activity found): install it and sign in, then run again")
 
 
 def test_other_failures_are_device_errors_with_their_first_line() -> None:
-    error = _translate(RuntimeError("socket hang up\nstack trace here"), "Appium command failed")
+    error = translate_error(RuntimeError("socket hang up\nstack trace here"), "Appium command failed")
     assert isinstance(error, DeviceError) and str(error) == "Appium command failed: socket hang up"
 
 

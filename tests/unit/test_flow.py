@@ -8,6 +8,7 @@ import pytest
 
 from mobile.core.flow import find_flow, flows_dir, list_flows, load_flow, parse_flow
 from mobile.core.flow_schema import LaunchStep, TapStep, ToggleStep
+from mobile.core.tree import parse_page_source
 from mobile.errors import ConfigError
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "flows"
@@ -169,3 +170,17 @@ def test_interruptions_dismiss_only_with_non_granting_controls(genai) -> None:  
         for spec in interruption.platforms.values():
             for cand in spec.dismiss:
                 assert cand.label in non_granting or (cand.id is not None and "deny" in cand.id), cand
+
+
+def test_a_bare_android_id_carries_the_prefix_of_the_flows_own_app_only() -> None:
+    text = (FIXTURES / "101_aliases_and_words.yaml").read_text(encoding="utf-8").replace(
+        '    android: &row [{text: "^Allow", match: regex}]', "    android: [{id: allow}]")
+    flow = parse_flow(text, "bare.yaml")
+    xml = ('<hierarchy><android.widget.FrameLayout class="android.widget.FrameLayout" bounds="[0,0][100,100]">'
+           '<android.widget.Button class="android.widget.Button" resource-id="android:id/allow" '
+           'bounds="[0,0][10,10]" displayed="true"/>'
+           '<android.widget.Button class="android.widget.Button" resource-id="com.example.app:id/allow" '
+           'bounds="[0,20][10,30]" displayed="true"/></android.widget.FrameLayout></hierarchy>')
+    found = flow.targets["row"].locator("android", "en").find(parse_page_source(xml))
+    assert [n.id for n in found] == ["com.example.app:id/allow"]  # the flow's apps.android, not android:id/
+    assert [c.package for c in flow.targets["row"].candidates["android"]] == ["com.example.app"]

@@ -10,7 +10,6 @@ import pytest
 
 import mobile.reach.appium_server as appium_server
 import mobile.cli.run_options as run_options
-import mobile.cli.setup as setup_command
 from mobile.reach.appium_install import InstallError, project_drivers
 from mobile.reach.appium_server import locate_appium, user_dir
 from mobile.reach.devices import BUILTIN_FILE, Device, load_devices
@@ -125,6 +124,6 @@ def test_on_a_terminal_it_offers_setup_and_goes_on_when_it_worked(clean_env: Pat
         run_options.ensure_local_appium(_plan(), interactive=True)
     assert asked and asked[0].endswith("Run `linkedin-optout setup` now? [y/N] ")
     monkeypatch.setattr("builtins.input", lambda prompt: "y")
-    monkeypatch.setattr(setup_command, "setup_now", lambda: _fake_appium(clean_env / "appium"))
+    monkeypatch.setattr(run_options, "setup_now", lambda: _fake_appium(clean_env / "appium"))
     run_options.ensure_local_appium(_plan(), interactive=True)
     assert locate_appium().installed

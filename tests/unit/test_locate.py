@@ -26,8 +26,9 @@ TOGGLE = {"en": "Use my data for training content creation AI models",
           "fr": "Utiliser mes données pour entraîner des modèles d'IA de création de contenu"}
 PROFILE_IOS = {"en": "My Profile and Communities", "nl": "Mijn profiel en community's",
                "de": "Mein Profil und Communitys", "fr": "Mon profil et mes communautés"}
-PROFILE = AnyOf(Id("me_launcher_container"), Id("me_launcher"))
-SETTINGS_ANDROID = AnyOf(Id("home_nav_premium_upsell_text_view"), Id("interests_panel_view_settings"))
+APP = "com.linkedin.android"  # the package of the fixtures' app: a bare id may carry its `pkg:id/` prefix
+PROFILE = AnyOf(Id("me_launcher_container", APP), Id("me_launcher", APP))
+SETTINGS_ANDROID = AnyOf(Id("home_nav_premium_upsell_text_view", APP), Id("interests_panel_view_settings", APP))
 
 
 def load(rel: str):
@@ -184,11 +185,14 @@ def test_two_displayed_matches_are_ambiguous():
 def test_id_with_and_without_prefix_and_bare_webview_ids():
     home = load("android/en/home.xml")
     full = "com.linkedin.android:id/tab_feed"
-    assert locate_one(home, Id("tab_feed")).id == full
+    assert locate_one(home, Id("tab_feed", APP)).id == full
+    assert locate_one(home, Id(full, APP)).id == full
     assert locate_one(home, Id(full)).id == full
-    assert locate_one(home, Id("other.app:id/tab_feed")) is None
-    assert locate_one(home, Id("content")) is None  # android:id/content belongs to another package
-    assert locate_one(load("android/en/settings.xml"), Id("sign_out")).text == "Sign Out"
+    assert locate_one(home, Id("tab_feed")) is None  # no app named: the id as written only
+    assert locate_one(home, Id("tab_feed", "other.app")) is None  # another app's prefix is not this node's
+    assert locate_one(home, Id("other.app:id/tab_feed", APP)) is None
+    assert locate_one(home, Id("content", APP)) is None  # android:id/content belongs to another package
+    assert locate_one(load("android/en/settings.xml"), Id("sign_out", APP)).text == "Sign Out"
     assert locate_one(load("ios/en/side_panel.xml"), Id("Settings")).role == "XCUIElementTypeButton"
 
 
@@ -225,7 +229,7 @@ def test_any_of_is_ordered():
 def test_sign_in_screen_has_no_path_targets():
     tree = load("android/en/signin.xml")
     assert locate_one(tree, PROFILE) is None and locate_one(tree, SETTINGS_ANDROID) is None
-    assert locate_one(tree, Id("growth_login_fragment_sign_in")).text == "Sign in"
+    assert locate_one(tree, Id("growth_login_fragment_sign_in", APP)).text == "Sign in"
     ios = load("ios/en/signin.xml")
     assert locate_one(ios, Text(PROFILE_IOS["en"])) is None
     with pytest.raises(AmbiguousMatch):

@@ -3,12 +3,15 @@ each step's screenshot and page source; evidence is redacted unless raw evidence
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
+from PIL import Image
+
 from mobile.core.flow import find_flow
-from mobile.drivers.replay import _PNG
+from mobile.core.terms import Status, StepStatus
 from mobile.output.report import EvidenceRecorder, ScreenEvent, junit_xml, write_report
 from mobile.output.result import RunResult, StepResult, document, exit_code, verdict_line
 from mobile.run.device import keep_texts
@@ -17,10 +20,20 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 HOME = (FIXTURES / "android" / "en" / "home.xml").read_text(encoding="utf-8")
 
 
+def _png() -> bytes:
+    """A 1x1 white PNG: the screenshot is not what these tests look at."""
+    out = io.BytesIO()
+    Image.new("RGB", (1, 1), "white").save(out, "PNG")
+    return out.getvalue()
+
+
+PNG = _png()
+
+
 def result(device: str = "sim-android", status: str = "changed", **kw) -> RunResult:
-    base = dict(device=device, platform="android", mode="apply", serial="S1", wanted="off", status=status,
+    base = dict(device=device, platform="android", mode="apply", serial="S1", wanted="off", status=Status(status),
                 before="on", after="off", verified=True, persisted=True, commands=18, duration_s=9.84,
-                steps=[StepResult("launch", "ok", 1200), StepResult("tap settings", "ok", 800)])
+                steps=[StepResult("launch", StepStatus.OK, 1200), StepResult("tap settings", StepStatus.OK, 800)])
     base.update(kw)
     return RunResult(**base)
 
@@ -34,6 +47,9 @@ def test_json_document_has_the_spec_fields() -> None:
         assert key in first, key
     assert "expected" not in first and "udid" in second and "serial" not in second
     assert first["steps"][0] == {"name": "launch", "status": "ok", "ms": 1200}
+    # the enums are written as their SPEC strings
+    assert json.dumps(first["steps"][0]) == '{"name": "launch", "status": "ok", "ms": 1200}'
+    assert json.loads(json.dumps(doc))["results"][1]["status"] == "verify_failed"
     assert doc["summary"] == {"total": 2, "by_status": {"changed": 1, "verify_failed": 1}}
     check = document([result(mode="check", status="mismatch", expected="off", wanted=None)])["results"][0]
     assert check["expected"] == "off" and "wanted" not in check
@@ -67,7 +83,7 @@ def test_recorder_redacts_by_default_and_keeps_raw_on_request(tmp_path: Path) ->
     for raw, expect_name in ((False, False), (True, True)):
         out = tmp_path / ("raw" if raw else "redacted")
         recorder = EvidenceRecorder(out, "sim android", labels, raw=raw)
-        recorder.on_screen(ScreenEvent("launch", "home", HOME, _PNG))
+        recorder.on_screen(ScreenEvent("launch", "home", HOME, PNG))
         saved = (out / "sim-android" / "01-launch.xml").read_text(encoding="utf-8")
         assert ("Sam Sample" in saved) is expect_name
         assert "My Profile and Communities" in saved
@@ -80,7 +96,7 @@ def test_write_report_links_steps_screenshots_sources_and_the_appium_log(tmp_pat
     r = result(appium_log=str(log))
     recorder = EvidenceRecorder(tmp_path / "rep", r.device)
     for step in r.steps:
-        recorder.on_screen(ScreenEvent(step.name, "home", HOME, _PNG))
+        recorder.on_screen(ScreenEvent(step.name, "home", HOME, PNG))
     recorder.attach(r)
     page = write_report(tmp_path / "rep", [r], [str(log)])
     html = page.read_text(encoding="utf-8")

@@ -11,7 +11,8 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
-from mobile.reach.appium_server import LOG_FILTERS, TEMP_PREFIX, AppiumServer, scrub_log
+from mobile.output.redact import LOG_FILTERS, scrub_log
+from mobile.reach.appium_server import TEMP_PREFIX, AppiumServer
 from mobile.cli.main import build_parser
 from mobile.cli.run_options import Progress
 from mobile.errors import ConfigError

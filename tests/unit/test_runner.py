@@ -12,6 +12,7 @@ import pytest
 
 from mobile.core.flow import find_flow
 from mobile.core.flow_schema import Flow
+from mobile.core.terms import Status, StepStatus
 from mobile.errors import DeviceError
 from mobile.drivers.replay import ReplayDriver, ReplayScreen
 from mobile.engine.abort import Abort, Cause
@@ -95,6 +96,7 @@ def test_apply_default_exact_events_and_command_budget() -> None:
     assert result.commands + 1 <= 20  # + the session deletion the session layer adds
     assert [s.name for s in result.steps][-2:] == ["toggle genai_toggle", "verify persisted"]
     assert all(s.status == "ok" for s in result.steps)
+    assert type(result.status) is Status and {type(s.status) for s in result.steps} == {StepStatus}
 
 
 def test_check_reads_and_never_taps_the_switch() -> None:
@@ -246,7 +248,7 @@ def test_crash_relaunches_and_resumes_from_home() -> None:
     assert "app_state()" in events and "launch()" in events
     relaunch = events.index("launch()")
     assert events[relaunch + 1:relaunch + 3] == ["source()", f"tap({PHOTO})"]
-    assert [s.status for s in result.steps].count("recovered") == 1
+    assert [s.status for s in result.steps].count(StepStatus.RECOVERED) == 1
 
 
 def test_slow_page_waits_for_the_switch() -> None:

@@ -17,6 +17,7 @@ import threading
 import time
 from typing import Any
 
+from mobile.reach.adb import ensure_server
 from mobile.sim.adb.system import AndroidSystem
 
 A_CNXN, A_OPEN, A_OKAY, A_CLSE, A_WRTE, A_AUTH = (
@@ -272,8 +273,6 @@ def attach_to_adb(handle: Any, adb_port: int | None = None, port: int = 0, timeo
                   driver: str = "linkedinsim") -> str:
     """Serve `handle.phone` over adb and `adb connect` it; returns the serial once adb lists it as `device`.
     `driver` is what the phone advertises (`linkedin.sim.driver`): linkedinsim or uiautomator2."""
-    from mobile.reach.adb import ensure_server
-
     server = AdbDeviceServer(handle.phone, sim_url=getattr(handle, "url", None), port=port, driver=driver,
                              sim_server=getattr(handle, "server", None)).start()
     client = ensure_server(adb_port)
@@ -290,8 +289,6 @@ def attach_to_adb(handle: Any, adb_port: int | None = None, port: int = 0, timeo
 
 def detach_from_adb(serial: str, adb_port: int | None = None) -> None:
     """`adb disconnect` an attached simulated phone and stop its device server."""
-    from mobile.reach.adb import ensure_server
-
     server = _attached.pop(serial, None)
     try:
         ensure_server(adb_port).disconnect(serial)

@@ -7,11 +7,12 @@ the pinned appium-adb parsers read (see docs in mobile/sim/README.md).
 
 from __future__ import annotations
 
+from mobile.sim.activities import PACKAGE
 from mobile.sim.adb.shell import COMMANDS as SHELL_COMMANDS, Answer, Handler, Result, Special, fail, ok, properties
-from mobile.sim.adb.system import (APP_PACKAGE, HELPER_PACKAGES, MAIN_ACTIVITY, SETTINGS_PKG, U2_RUNNER,
+from mobile.sim.adb.system import (HELPER_PACKAGES, MAIN_ACTIVITY, SETTINGS_PKG, U2_RUNNER,
                                 U2_SERVER_PKG, U2_TEST_PKG, AndroidSystem)
 
-UIDS = {APP_PACKAGE: ("u0_a234", 10234), U2_SERVER_PKG: ("u0_a301", 10301), SETTINGS_PKG: ("u0_a302", 10302)}
+UIDS = {PACKAGE: ("u0_a234", 10234), U2_SERVER_PKG: ("u0_a301", 10301), SETTINGS_PKG: ("u0_a302", 10302)}
 PS_HELP = ("usage: ps [-AadefLlnwZ] [-gG GROUP,] [-k FIELD,] [-o FIELD,] [-p PID,] [-t TTY,] [-uU USER,]\n\n"
            "List processes.\n\nWhich processes to show (-gGuUpPt selections may be comma separated lists):\n\n"
            "-A\tAll\t\t\t\t\t-a\tHas terminal not session leader\n"
@@ -31,7 +32,7 @@ def low(flag: object) -> str:
 
 
 def _short(activity: str) -> str:
-    return activity[len(APP_PACKAGE):] if activity.startswith(APP_PACKAGE + ".") else activity
+    return activity[len(PACKAGE):] if activity.startswith(PACKAGE + ".") else activity
 
 
 # ---- ps ------------------------------------------------------------------------------------------
@@ -62,7 +63,7 @@ def _start(system: AndroidSystem, args: list[str]) -> Result:
         system.settings_running = True  # its Settings activity starts the foreground service and finishes
         return ok(intent)
     full = package + activity if activity.startswith(".") else activity
-    state = system.activity_state(activity) if package == APP_PACKAGE and system.phone.app_installed else "missing"
+    state = system.activity_state(activity) if package == PACKAGE and system.phone.app_installed else "missing"
     if state == "missing":
         return ok(f"{intent}\nError type 3\nError: Activity class {{{package}/{full}}} does not exist.")
     if state == "private":
@@ -70,18 +71,18 @@ def _start(system: AndroidSystem, args: list[str]) -> Result:
                      f"{_short(full)} }} from null (pid=4242, uid=2000) not exported from uid 10234\n").encode(), 255
     was = system.phone.query_state_quietly()
     if "-S" in args:
-        system.phone.terminate_app(APP_PACKAGE)
-    system.phone.activate_app(APP_PACKAGE)
+        system.phone.terminate_app(PACKAGE)
+    system.phone.activate_app(PACKAGE)
     if "-W" not in args:
         return ok(intent)
     launch = "COLD" if "-S" in args or was < 3 else "HOT"
-    return ok(f"{intent}\nStatus: ok\nLaunchState: {launch}\nActivity: {APP_PACKAGE}/{MAIN_ACTIVITY}\n"
+    return ok(f"{intent}\nStatus: ok\nLaunchState: {launch}\nActivity: {PACKAGE}/{MAIN_ACTIVITY}\n"
               f"TotalTime: 812\nWaitTime: 815\nComplete")
 
 
 def _force_stop(system: AndroidSystem, package: str) -> Result:
-    if package == APP_PACKAGE and system.phone.app_installed:
-        system.phone.terminate_app(APP_PACKAGE)
+    if package == PACKAGE and system.phone.app_installed:
+        system.phone.terminate_app(PACKAGE)
     elif package in (U2_SERVER_PKG, U2_TEST_PKG):
         system.u2_force_stopped()
     elif package == SETTINGS_PKG:
@@ -114,7 +115,7 @@ def _pm(system: AndroidSystem, args: list[str]) -> Answer:
     packages = system.packages()
     if args[:2] == ["list", "packages"]:
         rest = args[2:]
-        system_only = set(packages) - {APP_PACKAGE, *HELPER_PACKAGES}
+        system_only = set(packages) - {PACKAGE, *HELPER_PACKAGES}
         names = [p for p in packages if not ("-3" in rest and p in system_only)]
         wanted = [a for a in rest if not a.startswith("-")]
         names = [p for p in names if not wanted or wanted[0] in p]
@@ -125,16 +126,16 @@ def _pm(system: AndroidSystem, args: list[str]) -> Answer:
             return ok(f"instrumentation:{U2_RUNNER} (target={U2_SERVER_PKG})")
         return ok("")
     if args[:1] == ["path"] and len(args) > 1:
-        if args[1] == APP_PACKAGE and args[1] in packages:
-            return ok(f"package:/data/app/~~sim==/{APP_PACKAGE}-sim==/base.apk")
+        if args[1] == PACKAGE and args[1] in packages:
+            return ok(f"package:/data/app/~~sim==/{PACKAGE}-sim==/base.apk")
         if args[1] in system.installed:
             return ok(f"package:/data/app/~~sim==/{args[1]}-sim==/base.apk")
         return b"", b"", 1
     if args[:1] == ["resolve-activity"]:
         package = next((a for a in args[1:] if not a.startswith("-") and "." in a), "")
-        if package == APP_PACKAGE and system.phone.app_installed:
+        if package == PACKAGE and system.phone.app_installed:
             return ok("priority=0 preferredOrder=0 match=0x108000 specificIndex=-1 isDefault=true\n"
-                      f"{APP_PACKAGE}/{_short(system.launcher)}")
+                      f"{PACKAGE}/{_short(system.launcher)}")
         return ok("No activity found")
     if args[:1] == ["install"] and "-S" in args:
         size = args[args.index("-S") + 1] if args.index("-S") + 1 < len(args) else ""
@@ -164,10 +165,10 @@ def _cmd(system: AndroidSystem, args: list[str]) -> Answer:
 # ---- dumpsys -------------------------------------------------------------------------------------
 def _dumpsys_package(system: AndroidSystem, package: str) -> Result:
     phone = system.phone
-    if package == APP_PACKAGE and phone.app_installed:
+    if package == PACKAGE and phone.app_installed:
         version = str(phone.app_version)
         code = "".join(ch for ch in version if ch.isdigit()) or "1"
-        return ok(f"Packages:\n  Package [{APP_PACKAGE}] (5a1f2c0):\n    userId=10234\n"
+        return ok(f"Packages:\n  Package [{PACKAGE}] (5a1f2c0):\n    userId=10234\n"
                   f"    versionCode={code} minSdk=28 targetSdk=35\n    versionName={version}\n")
     if package in system.installed:
         # No versionCode/versionName on purpose: the driver then neither reinstalls nor downgrades them.

@@ -13,9 +13,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from mobile.sim.activities import KNOWN, PACKAGE
 from mobile.sim.u2.server import U2Server
 
-APP_PACKAGE = "com.linkedin.android"
 MAIN_ACTIVITY = ".infra.navigation.MainActivity"
 LAUNCHER = "com.google.android.apps.nexuslauncher/.NexusLauncherActivity"
 SETTINGS_PKG = "io.appium.settings"
@@ -27,10 +27,7 @@ SYSTEM_PACKAGES = ("android", "com.android.settings", "com.android.systemui", "c
                    "com.google.android.apps.nexuslauncher")
 DRIVERS = ("linkedinsim", "uiautomator2")
 DRIVER_PROP = "linkedin.sim.driver"
-# Both entry activities the LinkedIn manifest exports with the LAUNCHER category (full and short forms).
-DEFAULT_LAUNCH_ACTIVITIES = ("com.linkedin.android.authenticator.LaunchActivity",
-                             "com.linkedin.android.splash.SplashActivity")
-PIDS = {APP_PACKAGE: 4321, U2_SERVER_PKG: 5001, SETTINGS_PKG: 5102}
+PIDS = {PACKAGE: 4321, U2_SERVER_PKG: 5001, SETTINGS_PKG: 5102}
 # How long a `tcp:6790` open made right after the pre-start force-stops waits for `am instrument` (T8).
 START_WAIT_S = 2.0
 
@@ -92,19 +89,19 @@ class AndroidSystem:
     @property
     def launcher(self) -> str:
         """The activity (or activity-alias) LinkedIn's MAIN/LAUNCHER intent resolves to."""
-        return str(getattr(self.phone, "launcher_activity", None) or DEFAULT_LAUNCH_ACTIVITIES[0])
+        return str(getattr(self.phone, "launcher_activity", None) or KNOWN[0])
 
     @property
     def exported(self) -> tuple[str, ...]:
         """The LinkedIn activities `am start -n` may start from outside the app (the scenario's, else the two)."""
-        return tuple(getattr(self.phone, "exported_activities", None) or DEFAULT_LAUNCH_ACTIVITIES)
+        return tuple(getattr(self.phone, "exported_activities", None) or KNOWN)
 
     def activity_state(self, activity: str) -> str:
         """`exported`, `private` (exists, not exported: a SecurityException) or `missing`."""
-        full = APP_PACKAGE + activity if activity.startswith(".") else activity
+        full = PACKAGE + activity if activity.startswith(".") else activity
         if full in self.exported:
             return "exported"
-        return "private" if full in (*DEFAULT_LAUNCH_ACTIVITIES, self.launcher) else "missing"
+        return "private" if full in (*KNOWN, self.launcher) else "missing"
 
     def _store(self) -> list[str]:
         """Other installed apps (Appium's helpers): the Phone's own list when its scenario keeps one."""
@@ -132,7 +129,7 @@ class AndroidSystem:
 
     def packages(self) -> list[str]:
         """Installed packages, as `pm list packages` lists them."""
-        app = [APP_PACKAGE] if self.phone.app_installed else []
+        app = [PACKAGE] if self.phone.app_installed else []
         return [*SYSTEM_PACKAGES, *app, *sorted(self.installed)]
 
     def app_running(self) -> bool:
@@ -142,7 +139,7 @@ class AndroidSystem:
         """(package, pid) of the running app processes this phone models."""
         found = []
         if self.app_running():
-            found.append((APP_PACKAGE, PIDS[APP_PACKAGE]))
+            found.append((PACKAGE, PIDS[PACKAGE]))
         if self.instrumentation is not None and not self._server_stopping:
             found.append((U2_SERVER_PKG, PIDS[U2_SERVER_PKG]))
         if self.settings_running:
@@ -155,7 +152,7 @@ class AndroidSystem:
         if not phone.screen_on or phone.locked:
             return "NotificationShade"
         if phone.query_state_quietly() == 4:
-            return f"{APP_PACKAGE}/{MAIN_ACTIVITY}"
+            return f"{PACKAGE}/{MAIN_ACTIVITY}"
         return LAUNCHER
 
     # ---- the uiautomator2 instrumentation --------------------------------------------------------

@@ -14,9 +14,10 @@ from typing import Any
 
 from lxml import etree
 
+from mobile.sim.activities import PACKAGE
 from mobile.sim.w3c.protocol import W3CError
+from mobile.sim.wda.predicate import compile_predicate
 
-ANDROID_APP_PACKAGE = "com.linkedin.android"
 _BOUNDS = re.compile(r"\[(-?\d+),(-?\d+)\]\[(-?\d+),(-?\d+)\]")
 # UiAutomator2 accepts camelCase aliases of the dump's attribute names.
 _ANDROID_ALIASES = {"contentDescription": "content-desc", "resourceId": "resource-id", "className": "class",
@@ -101,7 +102,7 @@ class ElementStore:
 
     def __init__(self, platform: str, app_package: str | None = None):
         self.platform = platform
-        self.app_package = app_package or ANDROID_APP_PACKAGE
+        self.app_package = app_package or PACKAGE
         self._refs: dict[str, ElementRef] = {}
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
@@ -151,8 +152,6 @@ class ElementStore:
         if using == "name" and self.platform == "ios":
             return [node for node in candidates if node.get("name") == value]
         if using == "predicate string" and self.platform == "ios":
-            from mobile.sim.wda.predicate import compile_predicate
-
             test = compile_predicate(value)
             return [node for node in candidates if test(node)]
         raise W3CError("invalid argument", f"locator strategy '{using}' is not supported by the simulated phone "

@@ -30,12 +30,13 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from mobile.sim.activities import BUNDLE_ID
+
 LOCKDOWN_PORT = 62078
 SERVICE_PORT_BASE = 49152
 INSTALLATION_PROXY = "com.apple.mobile.installation_proxy"
 SYSLOG_RELAY = "com.apple.syslog_relay"
 SERVICES = (INSTALLATION_PROXY, SYSLOG_RELAY)
-BUNDLE_ID = "com.linkedin.LinkedIn"
 MAX_SOCKET_PATH = 100  # AF_UNIX sun_path holds 108 bytes on Linux (104 on macOS)
 
 

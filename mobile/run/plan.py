@@ -1,5 +1,6 @@
 """The input of every run: RunPlan, what runs where, validated up front (by mobile.run.inputs for the CLI,
-by the pytest plugin for tests). The CLI builds it from its options; the run side only reads it."""
+by the pytest plugin for tests). The CLI builds it from its options; the run side only reads it. The engine
+never sees it: it gets the flow, a driver and the options of one run."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from mobile.core.flow_schema import Flow
 from mobile.core.terms import Mode
 from mobile.reach.devices import Device
 
-if TYPE_CHECKING:  # the type only: a plan never loads the simulator itself
+if TYPE_CHECKING:  # the type only: building a plan (the pytest plugin, in every session) never loads the simulator
     from mobile.sim.scenario import Scenario
 
 
