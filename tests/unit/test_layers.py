@@ -5,6 +5,7 @@ every import (top of file, inside functions, under TYPE_CHECKING) points down th
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "mobile"
@@ -40,7 +41,7 @@ def layer(module: str) -> str:
 def imports(source: str, modules: set[str], top_only: bool = False) -> list[tuple[str, int]]:
     """(imported module of mobile, line) for every import in `source`; `top_only`: the module-level ones
     outside `if TYPE_CHECKING:` (those that run on import)."""
-    tree = ast.parse(source)
+    tree = _parsed(source)
     nodes = ast.walk(tree) if not top_only else _top_level(tree.body)
     found = []
     for node in nodes:
@@ -51,6 +52,12 @@ def imports(source: str, modules: set[str], top_only: bool = False) -> list[tupl
                 sub = f"{node.module}.{alias.name}"
                 found.append((sub if sub in modules else str(node.module), node.lineno))
     return found
+
+
+@functools.lru_cache(maxsize=None)
+def _parsed(source: str) -> ast.Module:
+    """One parse per source text: both layer tests read every module of mobile/."""
+    return ast.parse(source)
 
 
 def _top_level(body: list[ast.stmt]) -> list[ast.stmt]:
