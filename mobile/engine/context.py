@@ -207,7 +207,7 @@ class RunContext:
 
         def shows(look: Look) -> bool:
             shown = ok(look)
-            transit.saw(self.last_answer_at, shown)
+            transit.saw(self.last_answer_at, shown, look.screen is None or look.screen == leaving)
             return shown
 
         def pace() -> None:  # a read came too early: the next one as soon as it can show the change

@@ -37,13 +37,15 @@ class Transit:
     missed_at: float | None = None  # answer time (since acted_at) of the last read that did not show it
     shown_at: float | None = None   # answer time of the first read that showed it
 
-    def saw(self, answered_at: float, shown: bool) -> None:
-        """A read's answer (clock time): did it show the screen the action opens."""
+    def saw(self, answered_at: float, shown: bool, in_transition: bool = True) -> None:
+        """A read's answer (clock time): did it show the screen the action opens. A read that showed
+        neither it nor the transition (the screen left, or an unknown one) but another known screen says
+        nothing about the transition's length: it is no miss."""
         since = answered_at - self.acted_at
         if shown:
             if self.shown_at is None:
                 self.shown_at = since
-        elif self.shown_at is None:
+        elif self.shown_at is None and in_transition:
             self.missed_at = since
 
 

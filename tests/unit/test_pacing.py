@@ -94,3 +94,14 @@ def test_the_read_time_is_the_median_of_the_last_reads() -> None:
     for seconds in (5.0, 0.4, 0.5, 0.45, 0.6, 0.5):  # an early slow read (a busy screen) drops out
         pacing.record_read(seconds)
     assert pacing.read_time() == 0.5
+
+
+def test_another_known_screen_is_no_miss() -> None:
+    """A read showing some other known screen (not the one left, not an unknown one) says nothing about
+    how long the transition takes: the device is not marked slow by it."""
+    pacing = Pacing(prior=PRIOR)
+    transit = pacing.start("native", 0.0)
+    transit.saw(0.02, False, in_transition=False)
+    transit.saw(0.04, True)
+    pacing.finish(transit)
+    assert not pacing.slow and pacing.learned["native"] == 0.0
