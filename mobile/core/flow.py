@@ -6,6 +6,7 @@ flows/README.md. Only `load_flow`, `find_flow` and `list_flows` touch the disk; 
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from pathlib import Path
@@ -104,10 +105,20 @@ def parse_flow(text: str, source_name: str) -> Flow:
     return flow
 
 
+MAX_TRANSITION_MS = 30000  # the longest a transition may be expected to take (a cold start on a slow phone: ~10 s)
+
+
 def _transition_s(ck: Checker, raw: Raw) -> dict[str, float]:
     """`defaults: transition_ms`: the expected length (ms) of each kind of transition, in seconds."""
     spec = ck.mapping(raw, "'transition_ms' in 'defaults'", TRANSITIONS)
-    return {kind: ck.number(value, f"'{kind}' in 'transition_ms'") / 1000 for kind, value in spec.items()}
+    lengths: dict[str, float] = {}
+    for kind, value in spec.items():
+        ms = ck.number(value, f"'{kind}' in 'transition_ms'")
+        if not math.isfinite(ms) or ms > MAX_TRANSITION_MS:  # a typo must not hold every read for minutes
+            ck.fail(f"'{kind}' in 'transition_ms' must be at most {MAX_TRANSITION_MS} ms, got {value.value}",
+                    value.line)
+        lengths[kind] = ms / 1000
+    return lengths
 
 
 def _apps(ck: Checker, raw: Raw) -> dict[str, App]:

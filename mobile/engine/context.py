@@ -34,7 +34,10 @@ POLL_S = 0.05
 MAX_POLL_S = 0.8
 FAST_READ_S = 3.0     # after an action: back-to-back reads this long (a cold start takes ~1.8 s, a page ~0.9 s)
 FAST_READS = 6        # and at most this many (a cold start is ~4 reads of ~450 ms, ~5 on a USB phone)
-ABSENT_GRACE_S = 3.0  # how long a finished, settled list must stay without a row before it counts as absent
+# How long a finished, settled list must stay without a row before it counts as absent: a WebView section
+# may fill in seconds after its page shows (the simulated `slow` phone's switch comes 7.5 s late), and a
+# false not_offered leaves the setting on, so the absence verdict waits this long (the step's wait caps it).
+ABSENT_GRACE_S = 10.0
 MAX_INTERRUPTIONS = 5  # a dialog that keeps coming back is drift, not a popup
 MAX_RECOVERIES = 3
 MAX_SCROLLS = 30
@@ -210,10 +213,12 @@ class RunContext:
             transit.saw(self.last_answer_at, shown, look.screen is None or look.screen == leaving)
             return shown
 
-        def pace() -> None:  # a read came too early: the next one as soon as it can show the change
-            self.hold_until(self.pacing.read_at(transit, self.clock(), self.pacing.after_miss(transit)))
+        latest = acted + timeout  # no hold goes past the step's wait
 
-        self.hold_until(self.pacing.read_at(transit, acted))
+        def pace() -> None:  # a read came too early: the next one as soon as it can show the change
+            self.hold_until(min(latest, self.pacing.read_at(transit, self.clock(), self.pacing.after_miss(transit))))
+
+        self.hold_until(min(latest, self.pacing.read_at(transit, acted)))
         try:
             return self.wait_for(shows, timeout, look=self.read(), watch_app=True, fast_until=fast_until,
                                  same_as=same_as, leaving=leaving, launching=launch, pace=pace)

@@ -13,7 +13,8 @@ Where the expected lengths come from, per transition kind (launch, native, webvi
   the launch) needed more than one read. A device (or simulated phone) whose screens show on the first
   read never waits at all; a device faster than the flow's figures only ever reads at once.
 A read that comes too early is read again at once (as without pacing); the kind's estimate then moves to
-the middle of the miss and the hit, so the next one lands. An estimate never grows past what was seen.
+the middle of the miss and the hit, so the next one lands. An estimate far above the flow's figure (one
+slow page) is halved each time a paced read shows the screen at once, down to the figure.
 """
 
 from __future__ import annotations
@@ -100,6 +101,12 @@ class Pacing:
         if transit.missed_at is None:
             if transit.expected is None:
                 self.learned[transit.kind] = 0.0  # shown on a read sent at once: read at once next time too
+                return
+            figure = self.prior.get(transit.kind, 0.0)
+            if transit.expected > 2 * figure:
+                # shown on the first paced read, and the estimate is far above the flow's figure (one slow
+                # page, e.g. a cold WebView): halve it, so one outlier does not hold every later screen
+                self.learned[transit.kind] = max(figure, transit.expected / 2)
             return
         self.slow = True
         middle = (transit.missed_at + transit.shown_at) / 2

@@ -163,6 +163,14 @@ def test_parse_flow_refuses_a_transition_length_that_is_not_a_number() -> None:
     assert str(info.value) == "inline.yaml:2: 'launch' in 'transition_ms' must be a number, got string"
 
 
+@pytest.mark.parametrize("value, shown", [(".inf", "inf"), (".nan", "nan"), ("99999999999", "99999999999")])
+def test_parse_flow_refuses_a_transition_length_no_device_takes(value: str, shown: str) -> None:
+    text = (FIXTURES / "100_minimal.yaml").read_text(encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        parse_flow(f"defaults:\n  transition_ms: {{webview: {value}}}\n" + text, "inline.yaml")
+    assert str(info.value) == f"inline.yaml:2: 'webview' in 'transition_ms' must be at most 30000 ms, got {shown}"
+
+
 def test_interruptions_dismiss_only_with_non_granting_controls(genai) -> None:  # type: ignore[no-untyped-def]
     non_granting = {"dont_allow", "deny", "not_now", "maybe_later", "skip"}
     assert genai.interruptions

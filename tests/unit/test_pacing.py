@@ -105,3 +105,15 @@ def test_another_known_screen_is_no_miss() -> None:
     transit.saw(0.04, True)
     pacing.finish(transit)
     assert not pacing.slow and pacing.learned["native"] == 0.0
+
+
+def test_one_slow_page_does_not_hold_every_later_screen() -> None:
+    """A cold WebView took 4 s once; later pages that show on their first paced read bring the estimate
+    back down, halving it while it is more than twice the flow's figure."""
+    pacing = Pacing(prior=PRIOR, slow=True, learned={"webview": 4.0})
+    for expected in (4.0, 2.0, 1.0, 1.0):  # within twice the figure (1.8 s) a hit changes nothing
+        transit = pacing.start("webview", 0.0)
+        assert transit.expected == expected
+        transit.saw(expected + 0.5, True)
+        pacing.finish(transit)
+    assert pacing.learned["webview"] == 1.0

@@ -312,3 +312,11 @@ def test_keep_texts_is_a_boolean_named_by_its_line() -> None:
         parse_flow(text, "flow.yaml")
     assert f"flow.yaml:{line}" in str(caught.value) and "keep_texts" in str(caught.value)
     assert [s for s, screen in FLOW.screens.items() if screen.keep_texts] == ["settings", "data_privacy", "genai"]
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_a_row_that_fills_in_8_s_late_is_found_not_reported_absent(platform: str, tmp_path: Path) -> None:
+    """The Data for Generative AI Improvement row loads 8 s after Data privacy shows: still offered."""
+    path = write_file(tmp_path / "late.yaml", "latency: {late: {genai_setting: 8000}}\n")
+    result, _ = run(platform, path, "check")
+    assert result.status == "unchanged" and result.before == "on"
