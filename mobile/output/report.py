@@ -144,16 +144,18 @@ def write_report(report_dir: Path | str, results: list[RunResult], appium_logs: 
     out = Path(report_dir)
     out.mkdir(parents=True, exist_ok=True)
     copied: dict[str, str] = {}
-    for k, log in enumerate(dict.fromkeys(p for p in appium_logs if p)):
-        if Path(log).is_file():
-            name = "appium.log" if k == 0 else f"appium-{k + 1}.log"
-            if Path(log).resolve() == (out / name).resolve():
-                name = Path(log).name
-            # page sources and screenshots never stay in a kept log (Appium's own filter should have
-            # removed them already; this covers a log another server wrote)
-            text = scrub_log(Path(log).read_text(encoding="utf-8", errors="replace"))
-            (out / name).write_text(text, encoding="utf-8")
-            copied[log] = name
+    logs = [p for p in dict.fromkeys(p for p in appium_logs if p) if Path(p).is_file()]
+    # logs the servers already write here keep their names; the others get a free appium[-N].log
+    taken = {Path(p).name for p in logs if Path(p).resolve().parent == out.resolve()}
+    free = (n for n in ("appium.log", *(f"appium-{k}.log" for k in range(2, len(logs) + 2))) if n not in taken)
+    for log in logs:
+        here = Path(log).resolve().parent == out.resolve()
+        name = Path(log).name if here else next(free)
+        # page sources and screenshots never stay in a kept log (Appium's own filter should have removed
+        # them already; this covers a log another server wrote)
+        text = scrub_log(Path(log).read_text(encoding="utf-8", errors="replace"))
+        (out / name).write_text(text, encoding="utf-8")
+        copied[log] = name
     for r in results:
         if r.appium_log in copied:
             r.appium_log = copied[r.appium_log]

@@ -144,14 +144,15 @@ def run_device(plan: RunPlan, device: Device, *, slot: int = 0, progress: Any = 
 
             mjpeg_port = None
             if xcuitest_sim:
-                sim_stack = stack_for(shared, plan.verbose)
+                sim_stack = stack_for(shared, plan.verbose, plan.report_dir)
                 url, log = sim_stack.appium.where
                 device = replace(device, udid=result.udid)
 
                 mjpeg_port = free_port()  # the driver's MJPEG forwarder: a free loopback port, never a fixed one
             else:
                 url, log = appium_url_for(plan, device, shared, plan.verbose, slot)
-            result.appium_log = log
+            # a log outside a report folder lives in a temp folder that stopping the server removes
+            result.appium_log = log if plan.report_dir is not None else None
             if progress is not None and hasattr(progress, "on_stage"):
                 progress.on_stage("creating the Appium session...")
             app = app_for(plan.flow, device.platform)
@@ -219,7 +220,7 @@ def _start_phone(plan: RunPlan, device: Device, result: RunResult, stack: ExitSt
     stack.callback(handle.stop)
     phone = handle.phone
     if xcuitest:  # the driver finds the phone's lockdownd and apps through the run's simulated usbmuxd
-        usbmuxd = stack_for(shared, plan.verbose).usbmuxd
+        usbmuxd = stack_for(shared, plan.verbose, plan.report_dir).usbmuxd
         usbmuxd.add(phone)
         stack.callback(usbmuxd.remove, phone)
     result.device_info["latency_scale"] = phone.latency_scale

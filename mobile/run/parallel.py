@@ -152,7 +152,7 @@ def run_plan(plan: RunPlan, parallel: int = 1, *, on_result: OnResult | None = N
                 if local:
                     appium_url_for(plan, local[0], shared, plan.verbose)
                 if sim_iphones:
-                    stack_for(shared, plan.verbose)
+                    stack_for(shared, plan.verbose, plan.report_dir)
             except OptoutError as exc:
                 started = time.monotonic()
                 results = [stopped_result(d, plan.mode, abort) if abort.tripped else

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sys
 import threading
+from pathlib import Path
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,8 +54,9 @@ def check_local_appium(plan: RunPlan, device: Device) -> None:
                           "for it")
 
 
-def stack_for(shared: Shared, verbose: int = 0) -> XcuitestSimStack:
-    """The run's stack, started on first use (parallel device threads share one)."""
+def stack_for(shared: Shared, verbose: int = 0, report_dir: Path | None = None) -> XcuitestSimStack:
+    """The run's stack, started on first use (parallel device threads share one). With a report folder its
+    Appium writes its log there (appium-xcuitest.log), as the tool's other Appium servers do."""
     with _START:
         stack = shared.xcuitest
         if stack is None:
@@ -63,7 +65,8 @@ def stack_for(shared: Shared, verbose: int = 0) -> XcuitestSimStack:
             except (UsbmuxError, OSError) as exc:
                 raise DeviceError(f"cannot start the simulated usbmuxd: {exc}") from exc
             try:
-                appium = start_appium(usbmuxd.address)
+                log = report_dir / "appium-xcuitest.log" if report_dir is not None else None
+                appium = start_appium(usbmuxd.address, log_path=log)
             except BaseException:
                 usbmuxd.stop()
                 raise

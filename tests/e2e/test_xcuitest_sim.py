@@ -94,7 +94,7 @@ def process_tree(root: int) -> set[int]:
 def runs(stack: XcuitestSimStack, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     """Each phone the CLI starts: its log (taken as it stops) and the listening sockets of this process and
     of Appium (taken at every tap the phone receives, i.e. while the XCUITest session is open)."""
-    monkeypatch.setattr(mobile.run.device, "stack_for", lambda shared, verbose=0: stack)
+    monkeypatch.setattr(mobile.run.device, "stack_for", lambda shared, verbose=0, report_dir=None: stack)
     records: list[dict[str, Any]] = []
     real_start = launch.start_phone
     pids = {os.getpid(), *process_tree(stack.appium._process.pid)}
@@ -234,12 +234,19 @@ def test_two_simulated_iphones_in_parallel_share_one_usbmuxd(stack, runs, capsys
         assert events(record["log"], "unknown_route") == []
 
 
-def test_a_run_of_its_own_stops_its_appium_and_usbmuxd_and_leaves_no_temp_files(tmp_path):
-    """Without the module's stack: the CLI starts the XCUITest Appium and the usbmuxd itself, and removes both."""
+def test_a_run_of_its_own_stops_its_appium_and_usbmuxd_and_leaves_no_temp_files(tmp_path, tmp_path_factory):
+    """Without the module's stack: the CLI starts the XCUITest Appium and the usbmuxd itself, and removes both;
+    with --report that Appium's log is kept in the report folder (as the Android servers' logs are)."""
     script = Path(sys.executable).parent / "linkedin-optout"
     env = {**os.environ, "TMPDIR": str(tmp_path), "LINKEDIN_SIM_LATENCY_SCALE": "0"}
-    done = subprocess.run([str(script), "check", "--device", DEVICE, "--json"], env=env, capture_output=True,
-                          text=True, timeout=300)
+    report = tmp_path_factory.mktemp("report")
+    done = subprocess.run([str(script), "check", "--device", DEVICE, "--json", "--report", str(report)], env=env,
+                          capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert json.loads(done.stdout)["results"][0]["status"] == "unchanged"
+    result = json.loads(done.stdout)["results"][0]
+    assert result["status"] == "unchanged"
     assert list(tmp_path.iterdir()) == []  # no Appium folder, no usbmuxd socket or certificate
+    assert result["appium_log"] == "appium-xcuitest.log"
+    assert "XCUITestDriver" in (report / "appium-xcuitest.log").read_text(encoding="utf-8")
+    saved = json.loads((report / "result.json").read_text(encoding="utf-8"))["results"][0]
+    assert saved["appium_log"] == "appium-xcuitest.log"

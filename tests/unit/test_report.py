@@ -107,3 +107,22 @@ def test_write_report_links_steps_screenshots_sources_and_the_appium_log(tmp_pat
     doc = json.loads((tmp_path / "rep" / "result.json").read_text())
     assert doc["results"][0]["evidence_dir"].endswith("sim-android")
     assert ET.fromstring((tmp_path / "rep" / "junit.xml").read_text()).get("tests") == "1"
+
+
+def test_a_log_the_server_already_writes_in_the_report_keeps_its_name_and_no_copy_overwrites_it(
+        tmp_path: Path) -> None:
+    """Android's Appium writes report/appium.log, the XCUITest stack's report/appium-xcuitest.log; a third
+    log from elsewhere gets a free name: none overwrites another, whatever the order of the results."""
+    out = tmp_path / "rep"
+    out.mkdir()
+    (out / "appium.log").write_text("android server\n", encoding="utf-8")
+    (out / "appium-xcuitest.log").write_text("xcuitest server\n", encoding="utf-8")
+    elsewhere = tmp_path / "other.log"
+    elsewhere.write_text("remote server\n", encoding="utf-8")
+    results = [result(appium_log=str(out / "appium-xcuitest.log")), result(appium_log=str(out / "appium.log")),
+               result(appium_log=str(elsewhere))]
+    write_report(out, results, [r.appium_log for r in results if r.appium_log])
+    assert [r.appium_log for r in results] == ["appium-xcuitest.log", "appium.log", "appium-2.log"]
+    assert (out / "appium.log").read_text(encoding="utf-8") == "android server\n"
+    assert (out / "appium-xcuitest.log").read_text(encoding="utf-8") == "xcuitest server\n"
+    assert (out / "appium-2.log").read_text(encoding="utf-8") == "remote server\n"
