@@ -18,16 +18,12 @@ from typing import IO, Callable
 
 import pytest
 
+from mobile.reach.appium_server import free_port
+
 REPO = Path(__file__).resolve().parents[2]
 EXE = Path(sys.executable).parent / "linkedin-optout"
 START_S = 180.0  # Appium's start and the first session, on a loaded machine
 STOP_S = 60.0
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _listening(port: int) -> bool:
@@ -121,7 +117,7 @@ def env(tmp_path: Path) -> dict[str, str]:
     """Phones at their scenario's own (real-like) latency, so a run is mid-way when the signal comes; a
     private adb port that nothing listens on."""
     environ = {k: v for k, v in os.environ.items() if k != "LINKEDIN_SIM_LATENCY_SCALE"}
-    environ["ANDROID_ADB_SERVER_PORT"] = str(_free_port())
+    environ["ANDROID_ADB_SERVER_PORT"] = str(free_port())
     environ["HOME"] = str(tmp_path)  # adb keeps its key under HOME
     return environ
 

@@ -22,7 +22,7 @@ from mobile.sim.u2 import routes
 from mobile.sim.w3c.device import DEFAULT_SETTINGS, Session
 from mobile.sim.w3c.elements import ElementStore
 from mobile.sim.w3c.protocol import W3CError, merge_capabilities
-from mobile.sim.w3c.server import JsonHandler, SimServer
+from mobile.sim.w3c.server import JsonHandler, SimServer, close_http_server
 
 LEGACY_PREFIX = "/wd/hub"
 # The real server stops this long after it answered DELETE /session.
@@ -52,14 +52,7 @@ class U2Server:
 
     def stop(self) -> None:
         """Stop serving and cut keep-alive connections."""
-        self._httpd.shutdown()
-        with self._conn_lock:
-            for conn in list(self._connections):
-                try:
-                    conn.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-        self._httpd.server_close()
+        close_http_server(self._httpd, self._connections, self._conn_lock)
         self._thread.join(timeout=5)
 
     def track(self, conn: socket.socket, open_: bool) -> None:

@@ -92,14 +92,7 @@ class SimServer:
     def stop(self) -> None:
         """Stop accepting, cut open keep-alive connections and release the port."""
         self.stopping.set()
-        self._httpd.shutdown()
-        with self._connections_lock:
-            for conn in list(self._connections):
-                try:
-                    conn.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-        self._httpd.server_close()
+        close_http_server(self._httpd, self._connections, self._connections_lock)
         if self._thread is not None:
             self._thread.join(timeout=5)
 
@@ -187,6 +180,18 @@ class Route:
     latency_key: str | None
     handler: Handler
     session: bool
+
+
+def close_http_server(httpd: ThreadingHTTPServer, connections: set[socket.socket], lock: threading.Lock) -> None:
+    """Stop a serving loop, cut its open keep-alive connections (a client may hold one) and release the port."""
+    httpd.shutdown()
+    with lock:
+        for conn in list(connections):
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+    httpd.server_close()
 
 
 def make_route(method: str, path: str, latency_key: str | None, handler: Handler) -> Route:
